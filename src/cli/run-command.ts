@@ -1,0 +1,64 @@
+/**
+ * How every command runs: typed errors become one clear line (plus a hint) and an exit code;
+ * Ctrl-C / SIGTERM abort a signal the stages watch, so they flush and commit before exiting.
+ * A second Ctrl-C forces the exit.
+ */
+import { loadConfig, type Config, type Overrides, type Sources } from '../config/config.ts';
+import { PipelineError } from '../errors.ts';
+
+export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export interface CommandContext {
+  signal: AbortSignal;
+  /** Loads the configuration with the command's flags on top of env and .env. */
+  config(flags?: Overrides): { config: Config; sources: Sources };
+  log(message: string): void;
+}
+
+export function printError(error: unknown): number {
+  if (error instanceof PipelineError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  fix: ${error.hint}\n`);
+    if (process.env.DEBUG && error.cause) process.stderr.write(`  cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
+    if (error.code === 'INTERRUPTED') return ExitCode.interrupted;
+    return error.code === 'BAD_ARGUMENT' || error.code === 'BAD_CONFIG' ? ExitCode.usage : ExitCode.failed;
+  }
+  process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return ExitCode.failed;
+}
+
+export function command<A extends unknown[]>(body: (ctx: CommandContext, ...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      interrupts += 1;
+      if (interrupts === 1) {
+        process.stderr.write(`\n${signal}: finishing the current batch and committing… (press Ctrl-C again to force)\n`);
+        controller.abort(new PipelineError('INTERRUPTED', `interrupted by ${signal}`));
+      } else {
+        process.stderr.write('forced exit\n');
+        process.exit(ExitCode.interrupted);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const ctx: CommandContext = {
+      signal: controller.signal,
+      config: (flags) => loadConfig(flags ? { flags } : {}),
+      log: (message) => process.stderr.write(`${message}\n`),
+    };
+    let code: number;
+    try {
+      code = (await body(ctx, ...args)) ?? ExitCode.ok;
+    } catch (error) {
+      code = printError(error);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    process.exitCode = code;
+    // Drivers (Kafka sockets, timers) must not keep a finished command alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  };
+}

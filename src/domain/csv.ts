@@ -1,0 +1,24 @@
+/**
+ * CSV rows of the seed files (DESIGN.md §4): header row, RFC 4180 quoting, ISO-8601 UTC
+ * timestamps, prices with 2 decimals. Writing is hand-rolled because it is the generator's hot
+ * loop and our values are known; reading goes through csv-parse (see pipeline/seed-files.ts).
+ */
+import { centsToDecimal, type Customer, type Order, type Product } from './entities.ts';
+
+const NEEDS_QUOTES = /[",\n\r]/;
+
+export function csvField(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function customerCsv(c: Customer): string {
+  return `${c.id},${csvField(c.name)},${csvField(c.email)},${csvField(c.city)},${csvField(c.country)}\n`;
+}
+
+export function productCsv(p: Product): string {
+  return `${p.id},${csvField(p.product_name)},${csvField(p.category)},${centsToDecimal(p.price_cents)},${p.stock_quantity}\n`;
+}
+
+export function orderCsv(o: Order): string {
+  return `${o.id},${o.product_id},${o.customer_id},${o.quantity},${centsToDecimal(o.unit_price_cents)},${o.sold_at}\n`;
+}

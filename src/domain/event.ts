@@ -1,0 +1,151 @@
+/**
+ * The event on the bus (DESIGN.md §4): key = order id, value = this JSON envelope.
+ * `event_id` is a UUIDv5 of the order id, so the same order always yields the same id and
+ * redelivery or replay can be recognised downstream.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { centsToDecimal, decimalToCents, ID_PATTERN, type Order } from './entities.ts';
+
+export const EVENT_TYPE_ORDER_CREATED = 'order_created';
+export const SCHEMA_VERSION = 1;
+
+/** Fixed namespace for UUIDv5 event ids (a random UUID chosen once for this project). */
+const EVENT_NAMESPACE = Buffer.from('6f1c2a9e4b7d4e0f9a35c8d2e1b07f43', 'hex');
+
+export function eventIdFor(eventType: string, orderId: string): string {
+  const hash = createHash('sha1').update(EVENT_NAMESPACE).update(`${eventType}:${orderId}`).digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50; // version 5
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+const isoUtc = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/, 'must be an ISO-8601 UTC timestamp')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date');
+
+const money = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const cents = decimalToCents(v);
+    if (Number.isNaN(cents)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a decimal with at most 2 places' });
+      return z.NEVER;
+    }
+    return cents;
+  });
+
+export const OrderPayloadSchema = z.object({
+  id: z.string().regex(ID_PATTERN.order, 'must look like ORD-00000001'),
+  product_id: z.string().regex(ID_PATTERN.product, 'must look like PRD-00001'),
+  customer_id: z.string().regex(ID_PATTERN.customer, 'must look like CUS-000001'),
+  quantity: z.number().int('must be an integer').positive('must be positive'),
+  unit_price: money.refine((c) => c >= 0, 'must not be negative'),
+  sold_at: isoUtc,
+});
+
+export const OrderCreatedEventSchema = z.object({
+  event_id: z.string().min(1),
+  event_type: z.literal(EVENT_TYPE_ORDER_CREATED),
+  schema_version: z.literal(SCHEMA_VERSION),
+  timestamp: isoUtc,
+  order: OrderPayloadSchema,
+});
+
+export interface OrderCreatedEvent {
+  event_id: string;
+  event_type: typeof EVENT_TYPE_ORDER_CREATED;
+  schema_version: typeof SCHEMA_VERSION;
+  timestamp: string;
+  order: {
+    id: string;
+    product_id: string;
+    customer_id: string;
+    quantity: number;
+    unit_price: number;
+    sold_at: string;
+  };
+}
+
+export function orderCreatedEvent(order: Order, timestamp: Date = new Date()): OrderCreatedEvent {
+  return {
+    event_id: eventIdFor(EVENT_TYPE_ORDER_CREATED, order.id),
+    event_type: EVENT_TYPE_ORDER_CREATED,
+    schema_version: SCHEMA_VERSION,
+    timestamp: timestamp.toISOString(),
+    order: {
+      id: order.id,
+      product_id: order.product_id,
+      customer_id: order.customer_id,
+      quantity: order.quantity,
+      // A JSON number with 2 decimals: what consumers in any language expect for a price.
+      unit_price: Number(centsToDecimal(order.unit_price_cents)),
+      sold_at: order.sold_at,
+    },
+  };
+}
+
+/** Why an event could not be accepted; stored with the dead letter. */
+export type RejectReason = 'invalid_json' | 'invalid_shape' | 'invalid_value' | 'unknown_customer' | 'unknown_product';
+
+export interface ValidEvent {
+  ok: true;
+  event: OrderCreatedEvent;
+  orderId: string;
+  createdAt: string;
+}
+
+export interface RejectedEvent {
+  ok: false;
+  reason: RejectReason;
+  detail: string;
+  /** What could still be read from the broken record, to help whoever investigates. */
+  eventId: string | null;
+  orderId: string | null;
+}
+
+const VALUE_FIELDS = new Set(['quantity', 'unit_price', 'sold_at', 'timestamp']);
+
+/** Parses and checks one bus record. Never throws: a bad record becomes a dead letter. */
+export function decodeOrderEvent(value: string | Buffer | null): ValidEvent | RejectedEvent {
+  if (value === null) {
+    return { ok: false, reason: 'invalid_json', detail: 'empty record (null value)', eventId: null, orderId: null };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch (error) {
+    return {
+      ok: false,
+      reason: 'invalid_json',
+      detail: `not JSON: ${(error as Error).message}`.slice(0, 300),
+      eventId: null,
+      orderId: null,
+    };
+  }
+  const parsed = OrderCreatedEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.join('.') ?? '';
+    const field = String(issue?.path[issue.path.length - 1] ?? '');
+    const loose = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+    const order = (typeof loose.order === 'object' && loose.order !== null ? loose.order : {}) as Record<string, unknown>;
+    return {
+      ok: false,
+      // Right shape but a value out of range (negative quantity…) vs. a broken structure.
+      reason: VALUE_FIELDS.has(field) && issue?.code !== 'invalid_type' ? 'invalid_value' : 'invalid_shape',
+      detail: `${path || '(root)'}: ${issue?.message ?? 'invalid'}`.slice(0, 300),
+      eventId: typeof loose.event_id === 'string' ? loose.event_id : null,
+      orderId: typeof order.id === 'string' ? order.id : null,
+    };
+  }
+  const event = parsed.data;
+  return {
+    ok: true,
+    event: { ...event, order: { ...event.order, unit_price: event.order.unit_price / 100 } },
+    orderId: event.order.id,
+    createdAt: event.timestamp,
+  };
+}

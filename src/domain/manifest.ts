@@ -1,0 +1,31 @@
+/**
+ * manifest.json: what was generated and the control totals the pipeline is reconciled against.
+ * It is written last, so its presence means the seed files are complete.
+ */
+import { z } from 'zod';
+
+export const ManifestSchema = z.object({
+  generator: z.literal('dropship-pipeline'),
+  format_version: z.literal(1),
+  arguments: z.object({
+    customers: z.number().int(),
+    products: z.number().int(),
+    orders: z.number().int(),
+    seed: z.number().int(),
+    start: z.string(),
+    end: z.string(),
+  }),
+  files: z.record(z.string(), z.object({ rows: z.number().int(), bytes: z.number().int(), sha256: z.string() })),
+  totals: z.object({
+    customers: z.number().int(),
+    products: z.number().int(),
+    orders: z.number().int(),
+    items_sold: z.number().int(),
+    revenue: z.string(),
+    revenue_cents: z.number().int(),
+    first_sold_at: z.string().nullable(),
+    last_sold_at: z.string().nullable(),
+  }),
+});
+
+export type Manifest = z.infer<typeof ManifestSchema>;

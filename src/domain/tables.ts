@@ -1,0 +1,36 @@
+/**
+ * Table and file definitions: one source for the generator (CSV headers), the warehouse
+ * DDL (column types per dialect live with each adapter, keyed by these names) and the checks.
+ */
+export const CsvColumns = {
+  customers: ['id', 'name', 'email', 'city', 'country'],
+  inventory: ['id', 'product_name', 'category', 'price', 'stock_quantity'],
+  orders: ['id', 'product_id', 'customer_id', 'quantity', 'unit_price', 'sold_at'],
+} as const;
+
+export const SeedFiles = {
+  customers: 'customers.csv',
+  inventory: 'inventory.csv',
+  orders: 'orders.csv',
+  manifest: 'manifest.json',
+} as const;
+
+/** Warehouse table names (the seed's names for RAW and PROD). */
+export const Tables = {
+  /** RAW: one row per bus record, as received. */
+  ordersEvents: 'orders_events',
+  /** Dead letters: events that could not become PROD rows, with the reason. */
+  quarantine: 'orders_quarantine',
+  /** Bus offsets stored with the RAW rows, in the same transaction. */
+  busOffsets: 'bus_offsets',
+  /** PROD. */
+  orders: 'orders',
+  customers: 'customers',
+  inventory: 'inventory',
+  /** The emulated stream: how far the task has consumed RAW. */
+  taskState: 'task_state',
+  /** Every task run, like Snowflake's TASK_HISTORY. */
+  taskHistory: 'task_history',
+} as const;
+
+export const TASK_NAME = 'merge_orders_task';

@@ -1,0 +1,53 @@
+/**
+ * Customers and products. Deterministic for a given seed, generated lazily (generators) so
+ * even large counts stream through bounded memory.
+ */
+import { entityId, type Customer, type Product } from '../domain/entities.ts';
+import { CATEGORIES, COLOURS, STYLES } from './clothing.ts';
+import { COUNTRIES } from './europe.ts';
+import { Random, WeightedPicker } from './random.ts';
+
+/** Separate PRNG streams per entity, so changing --orders never changes customers or products. */
+export const RandomStreams = { customers: 1, products: 2, orders: 3, live: 4 } as const;
+
+function asciiSlug(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
+}
+
+export function* generateCustomers(count: number, seed: number): Generator<Customer> {
+  const random = new Random(seed, RandomStreams.customers);
+  const countryPicker = new WeightedPicker(COUNTRIES.map((c) => c.weight));
+  const cityPickers = COUNTRIES.map((c) => new WeightedPicker(c.cities.map(([, w]) => w)));
+  for (let i = 1; i <= count; i++) {
+    const countryIndex = countryPicker.pick(random);
+    const country = COUNTRIES[countryIndex]!;
+    const first = random.pick(country.firstNames);
+    const last = random.pick(country.lastNames);
+    const city = country.cities[cityPickers[countryIndex]!.pick(random)]![0];
+    const separator = random.pick(['.', '.', '_', '']);
+    // The customer number keeps e-mails unique, the way shops see "camille.martin1987@…".
+    const email = `${asciiSlug(first)}${separator}${asciiSlug(last)}${i}@${random.pick(country.mailDomains)}`;
+    yield { id: entityId('customer', i), name: `${first} ${last}`, email, city, country: country.name };
+  }
+}
+
+export function* generateProducts(count: number, seed: number): Generator<Product> {
+  const random = new Random(seed, RandomStreams.products);
+  const categoryPicker = new WeightedPicker(CATEGORIES.map((c) => c.weight));
+  for (let i = 1; i <= count; i++) {
+    const category = CATEGORIES[categoryPicker.pick(random)]!;
+    const noun = random.pick(category.nouns);
+    const name = `${random.pick(STYLES)} ${noun} - ${random.pick(COLOURS)}`;
+    // Price within the category band, rounded to a shop-like .99 or .90.
+    const euros = Math.floor((category.minCents + random.next() * (category.maxCents - category.minCents)) / 100);
+    const price = euros * 100 + (random.next() < 0.8 ? 99 : 90);
+    // Dropshipping: the supplier's stock; a few items are sold out.
+    const stock = random.next() < 0.05 ? 0 : random.int(5, 500);
+    yield { id: entityId('product', i), product_name: name, category: category.name, price_cents: price, stock_quantity: stock };
+  }
+}
