@@ -37,10 +37,12 @@ export interface OrderPeriod {
 function hourWeight(hourStart: number, periodStart: number, periodEnd: number): number {
   const d = new Date(hourStart);
   let w = (HOURLY[d.getUTCHours()] ?? 1) * (WEEKDAY[d.getUTCDay()] ?? 1) * (MONTHLY[d.getUTCMonth()] ?? 1);
-  // Black Friday weekend to Cyber Monday (the last Friday of November and the 3 days after it).
-  if (d.getUTCMonth() === 10 && d.getUTCDate() >= 22) {
-    const lastFriday = 28 - ((new Date(Date.UTC(d.getUTCFullYear(), 10, 28)).getUTCDay() + 2) % 7);
-    if (d.getUTCDate() >= lastFriday && d.getUTCDate() <= lastFriday + 3) w *= 2.5;
+  // Black Friday weekend to Cyber Monday: Black Friday is the day after the 4th Thursday of
+  // November (the Friday from the 23rd to the 29th); Cyber Monday may fall in December.
+  if ((d.getUTCMonth() === 10 && d.getUTCDate() >= 23) || (d.getUTCMonth() === 11 && d.getUTCDate() <= 2)) {
+    const year = d.getUTCFullYear();
+    const blackFriday = Date.UTC(year, 10, 29 - ((new Date(Date.UTC(year, 10, 29)).getUTCDay() + 2) % 7));
+    if (hourStart >= blackFriday && hourStart < blackFriday + 4 * 86_400_000) w *= 2.5;
   }
   // Christmas orders stop once delivery before the 24th is no longer likely.
   if (d.getUTCMonth() === 11 && d.getUTCDate() >= 21) w *= 0.45;

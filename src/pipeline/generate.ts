@@ -208,7 +208,8 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
   } catch (error) {
     for (const file of files) {
       file.abort();
-      await rm(file.tmpPath, { force: true });
+      // Cleanup must never hide the error that stopped the run.
+      await rm(file.tmpPath, { force: true }).catch(() => undefined);
     }
     if (error instanceof PipelineError) throw error;
     throw new PipelineError('IO', `generation failed: ${(error as Error).message}`, { cause: error });

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { openBus } from '../../bus/index.ts';
+import { hasSeedFiles, readCustomers, readProducts } from '../../pipeline/seed-files.ts';
+import { openWarehouse } from '../../warehouse/index.ts';
+import { command } from '../run-command.ts';
+
+export function registerSetup(program: Command): void {
+  program
+    .command('setup')
+    .description('create the warehouse objects (RAW, PROD, stream, task history) and the topic; load customers and inventory; idempotent')
+    .option('--seed-dir <dir>', 'folder of the generated CSVs [env SEED_DIR]')
+    .action(
+      command(async (ctx, flags: { seedDir?: string }) => {
+        const { config } = ctx.config({ SEED_DIR: flags.seedDir });
+        const warehouse = await openWarehouse(config.warehouse);
+        try {
+          await warehouse.setup();
+          ctx.log(`warehouse objects ready in ${warehouse.describe()}`);
+          if (hasSeedFiles(config.seedDir)) {
+            let bad = 0;
+            const onBad = (b: { file: string; line: number; problem: string }) => {
+              bad++;
+              ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
+            };
+            const loaded = await warehouse.loadReferenceData(readCustomers(config.seedDir, onBad), readProducts(config.seedDir, onBad));
+            ctx.log(`loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}`);
+          } else {
+            ctx.log(`no seed files in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, then setup again)`);
+          }
+        } finally {
+          await warehouse.close();
+        }
+        if (config.bus.kind === 'kafka') {
+          const bus = await openBus(config.bus);
+          try {
+            await bus.ensureTopic(config.topic, config.bus.partitions);
+            await bus.ensureTopic(config.bus.dlqTopic, 1);
+            ctx.log(`topics ${config.topic} (${config.bus.partitions} partitions) and ${config.bus.dlqTopic} ready on ${config.bus.brokers.join(',')}`);
+          } finally {
+            await bus.close();
+          }
+        }
+      }),
+    );
+}

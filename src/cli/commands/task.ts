@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { runTaskOnce } from '../../pipeline/task.ts';
+import { openWarehouse } from '../../warehouse/index.ts';
+import { nonNegativeInt } from '../args.ts';
+import { command, ExitCode } from '../run-command.ts';
+import { describeRun } from './common.ts';
+
+export function registerTask(program: Command): void {
+  const task = program.command('task').description('the RAW → PROD task (stream + deduplicating MERGE)');
+  task
+    .command('run')
+    .description('run the task once now (like EXECUTE TASK); exit 1 if it fails')
+    .action(
+      command(async (ctx) => {
+        const { config } = ctx.config();
+        const warehouse = await openWarehouse(config.warehouse);
+        try {
+          const run = await runTaskOnce(warehouse);
+          ctx.log(describeRun(run));
+          return run.state === 'FAILED' ? ExitCode.failed : ExitCode.ok;
+        } finally {
+          await warehouse.close();
+        }
+      }),
+    );
+  task
+    .command('history')
+    .description('print the most recent task runs (like TASK_HISTORY)')
+    .option('--limit <n>', 'number of runs', nonNegativeInt, 20)
+    .option('--json', 'print JSON')
+    .action(
+      command(async (ctx, flags: { limit: number; json?: boolean }) => {
+        const { config } = ctx.config();
+        const warehouse = await openWarehouse(config.warehouse);
+        try {
+          const runs = await warehouse.taskHistory(flags.limit);
+          if (flags.json) {
+            process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+            return;
+          }
+          if (runs.length === 0) {
+            process.stdout.write('no task runs yet (run `npx dropship task run` or `npx dropship run`)\n');
+            return;
+          }
+          const rows = runs.map((r) => [String(r.runId), r.state, r.trigger, r.scheduledTime, r.completedTime ?? '', String(r.rowsRead), String(r.rowsInserted), String(r.rowsUpdated), String(r.rowsQuarantined), r.errorMessage ?? '']);
+          const header = ['RUN', 'STATE', 'TRIGGER', 'SCHEDULED_TIME', 'COMPLETED_TIME', 'READ', 'INSERTED', 'UPDATED', 'QUARANTINED', 'ERROR'];
+          const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+          for (const line of [header, ...rows]) process.stdout.write(line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+        } finally {
+          await warehouse.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,181 @@
+/**
+ * `dropship run`: every stage in one process, wired together.
+ *
+ *   seed files ─▶ produce ─▶ bus ─▶ ingest ─▶ RAW ─▶ task (every few seconds) ─▶ PROD
+ *                                                     └─▶ dashboard (reads the warehouse)
+ *
+ * With `once`, the whole file is replayed unthrottled, the run waits until PROD has caught
+ * up and returns a summary. Otherwise it replays at a visible rate, then keeps streaming
+ * new orders until the signal aborts. On stop, publishing ends first, the ingest drains what
+ * was published, the task merges it, and only then does the process close its resources.
+ */
+import { MemoryBus } from '../bus/memory/memory-bus.ts';
+import { openBus } from '../bus/index.ts';
+import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
+import type { Config } from '../config/config.ts';
+import { GENERATE_DEFAULTS_FOR_RUN } from './defaults.ts';
+import { generateSeedFiles } from './generate.ts';
+import { runIngest } from './ingest.ts';
+import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
+import { sleep } from './retry.ts';
+import { hasSeedFiles, readCustomers, readManifest, readProducts, type BadRow } from './seed-files.ts';
+import { PipelineStats } from './stats.ts';
+import { runTaskOnce, runTaskSchedule } from './task.ts';
+import { openWarehouse } from '../warehouse/index.ts';
+import type { TaskRun, Warehouse } from '../warehouse/types.ts';
+import { join } from 'node:path';
+import { SeedFiles } from '../domain/tables.ts';
+
+export interface RunningDashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface RunOptions {
+  config: Config;
+  once: boolean;
+  /** Replay/stream rate (events/s); ignored with `once` (unthrottled). */
+  rate: number;
+  signal: AbortSignal;
+  log: (message: string) => void;
+  onProgress?: (p: { published: number; total: number | null; stats: PipelineStats }) => void;
+  onBadRow?: (bad: BadRow) => void;
+  onTaskRun?: (run: TaskRun) => void;
+  startDashboard?: (ctx: { warehouse: Warehouse; stats: PipelineStats; bus: Bus; consumer: BusConsumer }) => Promise<RunningDashboard>;
+}
+
+export interface RunSummary {
+  eventsRead: number;
+  published: number;
+  badRows: number;
+  rawRows: number;
+  prodOrders: number;
+  quarantined: number;
+  redelivered: number;
+  taskRuns: PipelineStats['taskRuns'];
+  durationMs: number;
+  interrupted: boolean;
+  caughtUp: boolean;
+}
+
+/** Waits until every published event is in RAW and merged into PROD (or the deadline passes). */
+async function drain(consumer: BusConsumer, warehouse: Warehouse, stats: PipelineStats, deadline: number, onTaskRun?: (run: TaskRun) => void): Promise<boolean> {
+  while (Date.now() < deadline) {
+    const lag = await consumer.lag();
+    stats.lag = lag;
+    if (lag === 0 || lag === null) {
+      const backlog = await warehouse.streamBacklog();
+      if (backlog === 0) return true;
+      onTaskRun?.(await runTaskOnce(warehouse, stats, 'manual'));
+      continue;
+    }
+    await sleep(25);
+  }
+  return false;
+}
+
+export async function runPipeline(options: RunOptions): Promise<RunSummary> {
+  const { config, log } = options;
+  const started = performance.now();
+  const stats = new PipelineStats();
+
+  if (!hasSeedFiles(config.seedDir)) {
+    log(`no seed data in ${config.seedDir}: generating ${GENERATE_DEFAULTS_FOR_RUN.orders} orders (seed ${GENERATE_DEFAULTS_FOR_RUN.seed})…`);
+    await generateSeedFiles({ ...GENERATE_DEFAULTS_FOR_RUN, outputDir: config.seedDir, signal: options.signal });
+  }
+  const manifest = await readManifest(join(config.seedDir, SeedFiles.manifest));
+
+  const warehouse = await openWarehouse(config.warehouse);
+  let bus: Bus | undefined;
+  let producer: BusProducer | undefined;
+  let consumer: BusConsumer | undefined;
+  let dashboard: RunningDashboard | undefined;
+  const stopIngest = new AbortController();
+  const stopTask = new AbortController();
+  try {
+    await warehouse.setup();
+    const bad = (b: BadRow) => options.onBadRow?.(b);
+    const loaded = await warehouse.loadReferenceData(readCustomers(config.seedDir, bad), readProducts(config.seedDir, bad));
+    log(`warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded`);
+
+    bus = await openBus(config.bus);
+    await bus.ensureTopic(config.topic, config.bus.partitions);
+    const groupId = config.bus.kind === 'kafka' ? config.bus.groupId : 'dropship-run';
+    if (bus instanceof MemoryBus) bus.resumeTopic(config.topic, await warehouse.storedOffsets(groupId, config.topic));
+    producer = await bus.producer(config.topic);
+    consumer = await bus.consumer(config.topic, groupId);
+    const deadLetterProducer = config.bus.kind === 'kafka' ? await bus.producer(config.bus.dlqTopic) : undefined;
+
+    const ingestDone = runIngest({
+      consumer, warehouse, consumerGroup: groupId, batchSize: config.ingest.batchSize, batchWaitMs: options.once ? 50 : config.ingest.batchWaitMs,
+      signal: stopIngest.signal, stats, deadLetterProducer,
+      onRetry: (error, attempt) => log(`ingest: retrying after error (attempt ${attempt}): ${(error as Error).message}`),
+    });
+    const ingestFailed = ingestDone.then(() => undefined, (error: unknown) => error);
+    const taskDone = runTaskSchedule({
+      warehouse, everyMs: config.task.runScheduleMs, signal: stopTask.signal, stats, onRun: options.onTaskRun,
+      onError: (error) => log(`task: ${(error as Error).message}`),
+    });
+
+    if (options.startDashboard && !options.once) {
+      dashboard = await options.startDashboard({ warehouse, stats, bus, consumer });
+      log(`dashboard: ${dashboard.url}`);
+    }
+
+    const rate = options.once ? 0 : options.rate;
+    const progress = (published: number, total: number | null) => options.onProgress?.({ published, total, stats });
+    const replay: ProduceResult = await replayOrders({ dir: config.seedDir }, {
+      producer, rate, signal: options.signal, onBadRow: bad, onProgress: (n) => { stats.produced = n; progress(n, manifest.totals.orders); },
+    });
+    let published = replay.published;
+    let badRows = replay.badRows;
+    if (!options.once && !options.signal.aborted) {
+      log(`replay done (${replay.published} events); now streaming new orders at ${rate}/s until stopped (Ctrl-C)`);
+      const live = await streamOrders(config.seedDir, manifest.totals.customers, {
+        producer, rate, signal: options.signal, onBadRow: bad, onProgress: (n) => { stats.produced = replay.published + n; progress(replay.published + n, null); },
+      });
+      published += live.published;
+      badRows += live.badRows;
+    }
+
+    // Stop publishing, then let the ingest and the task catch up with what was published.
+    const caughtUp = await Promise.race([
+      drain(consumer, warehouse, stats, Date.now() + (options.once ? 24 * 3_600_000 : 30_000), options.onTaskRun),
+      ingestFailed.then((error) => {
+        if (error) throw error;
+        return false;
+      }),
+    ]);
+    stopIngest.abort();
+    stopTask.abort();
+    await ingestDone;
+    await taskDone;
+    const last = await runTaskOnce(warehouse, stats, 'manual');
+    options.onTaskRun?.(last);
+
+    const [counts] = await warehouse.query<{ raw: number; prod: number; quarantined: number }>(
+      'SELECT (SELECT count(*) FROM orders_events) AS raw, (SELECT count(*) FROM orders) AS prod, (SELECT count(*) FROM orders_quarantine) AS quarantined',
+    );
+    return {
+      eventsRead: published + badRows,
+      published,
+      badRows,
+      rawRows: Number(counts?.raw ?? 0),
+      prodOrders: Number(counts?.prod ?? 0),
+      quarantined: Number(counts?.quarantined ?? 0),
+      redelivered: stats.redelivered,
+      taskRuns: stats.taskRuns,
+      durationMs: performance.now() - started,
+      interrupted: options.signal.aborted,
+      caughtUp,
+    };
+  } finally {
+    stopIngest.abort();
+    stopTask.abort();
+    await dashboard?.close().catch(() => undefined);
+    await producer?.close().catch(() => undefined);
+    await consumer?.close().catch(() => undefined);
+    await bus?.close().catch(() => undefined);
+    await warehouse.close();
+  }
+}

@@ -1,0 +1,434 @@
+/**
+ * The embedded warehouse: one DuckDB file, owned by one process (DuckDB's rule).
+ *
+ * All writes go through one connection, one at a time (a small mutex). That is what makes
+ * the emulated stream exact: RAW's ingest_seq is assigned under the lock and committed in
+ * order, so a task reading the range (from, to] never misses a row committed later with a
+ * smaller number. Reads (dashboard, validation) use their own connection and see committed
+ * data only.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { Customer, Product } from '../../domain/entities.ts';
+import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
+import { PipelineError } from '../../errors.ts';
+import type { IngestBatch, IngestResult, SqlParams, TaskRun, TaskRunOptions, Warehouse } from '../types.ts';
+import { DDL, TASK_COUNT_NEW, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE } from './sql.ts';
+
+/** Serialises async sections (the single writer). */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<R>(section: () => Promise<R>): Promise<R> {
+    const result = this.tail.then(section);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+function timestamp(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(ms) * 1000n);
+}
+
+function toDuckValue(value: SqlParams[string]): DuckDBValue {
+  if (value instanceof Date) return timestamp(value.getTime());
+  return value;
+}
+
+function bindParams(params: SqlParams | undefined): Record<string, DuckDBValue> | undefined {
+  if (!params) return undefined;
+  const out: Record<string, DuckDBValue> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = toDuckValue(v);
+  return out;
+}
+
+/** Turns DuckDB's lock error into a message that says who holds the file and what to do. */
+function translateOpenError(path: string, error: unknown): PipelineError {
+  const message = (error as Error).message ?? String(error);
+  const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
+  if (lock || /Could not set lock/.test(message)) {
+    const pid = lock?.[2];
+    let holder = '';
+    try {
+      if (pid) holder = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(-3).join(' ');
+    } catch {
+      holder = '';
+    }
+    return new PipelineError(
+      'WAREHOUSE_LOCKED',
+      `the warehouse file ${path} is in use by another process${pid ? ` (PID ${pid}${holder ? `: ${holder}` : ''})` : ''}; DuckDB allows one process per file`,
+      {
+        hint: 'stop that process (Ctrl-C in its terminal) and run this command again, or read its dashboard/API at http://127.0.0.1:8501 while it runs; to run stages as separate processes use WAREHOUSE=snowflake or another DUCKDB_PATH',
+        cause: error,
+      },
+    );
+  }
+  return new PipelineError('WAREHOUSE_UNAVAILABLE', `cannot open the DuckDB warehouse ${path}: ${message}`, {
+    hint: 'check DUCKDB_PATH and that its folder is writable',
+    cause: error,
+  });
+}
+
+type RunRow = {
+  run_id: number;
+  task_name: string;
+  trigger: TaskRun['trigger'];
+  scheduled_time: string;
+  query_start_time: string | null;
+  completed_time: string | null;
+  state: TaskRun['state'];
+  rows_read: number;
+  rows_inserted: number;
+  rows_updated: number;
+  rows_quarantined: number;
+  offset_from: number;
+  offset_to: number;
+  error_message: string | null;
+};
+
+function isoOrNull(value: string | null): string | null {
+  if (value === null) return null;
+  return value.includes('T') ? value : `${value.replace(' ', 'T')}${value.includes('.') ? '' : '.000'}Z`;
+}
+
+function toTaskRun(row: RunRow): TaskRun {
+  return {
+    runId: Number(row.run_id),
+    taskName: row.task_name,
+    trigger: row.trigger,
+    scheduledTime: isoOrNull(row.scheduled_time) ?? '',
+    queryStartTime: isoOrNull(row.query_start_time),
+    completedTime: isoOrNull(row.completed_time),
+    state: row.state,
+    rowsRead: Number(row.rows_read),
+    rowsInserted: Number(row.rows_inserted),
+    rowsUpdated: Number(row.rows_updated),
+    rowsQuarantined: Number(row.rows_quarantined),
+    offsetFrom: Number(row.offset_from),
+    offsetTo: Number(row.offset_to),
+    errorMessage: row.error_message,
+  };
+}
+
+export class DuckDbWarehouse implements Warehouse {
+  readonly kind = 'duckdb' as const;
+  private readonly writeLock = new Mutex();
+  /** Next RAW ingest_seq; this process owns the file, so it can hand them out. */
+  private nextSeq = 0;
+  private ready = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDbWarehouse> {
+    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (error) {
+      throw translateOpenError(path, error);
+    }
+    const writer = await instance.connect();
+    const reader = await instance.connect();
+    for (const c of [writer, reader]) await c.run("SET TimeZone = 'UTC'");
+    return new DuckDbWarehouse(path, instance, writer, reader);
+  }
+
+  describe(): string {
+    return `DuckDB ${this.path}`;
+  }
+
+  async setup(): Promise<void> {
+    await this.writeLock.run(async () => {
+      for (const statement of DDL) await this.writer.run(statement);
+      await this.loadSequence();
+    });
+  }
+
+  private async loadSequence(): Promise<void> {
+    const rows = (await this.writer.runAndReadAll(`SELECT coalesce(max(ingest_seq), 0) AS s FROM ${T.ordersEvents}`)).getRowObjectsJson();
+    this.nextSeq = Number(rows[0]?.s ?? 0) + 1;
+    this.ready = true;
+  }
+
+  /** Checks setup ran (tables exist), with a message that says how to fix it. */
+  private async ensureReady(): Promise<void> {
+    if (this.ready) return;
+    const rows = (await this.writer.runAndReadAll(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('${T.ordersEvents}', '${T.orders}', '${T.taskState}')`)).getRowObjectsJson();
+    if (Number(rows[0]?.n) < 3) {
+      throw new PipelineError('NOT_SET_UP', `the warehouse ${this.path} has no pipeline tables yet`, { hint: 'run `npx dropship setup` first' });
+    }
+    await this.loadSequence();
+  }
+
+  private async transaction<R>(body: () => Promise<R>): Promise<R> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      const result = await body();
+      await this.writer.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async loadReferenceData(customers: AsyncIterable<Customer>, products: AsyncIterable<Product>): Promise<{ customers: number; products: number }> {
+    return this.writeLock.run(async () => {
+      await this.ensureReady();
+      return this.transaction(async () => {
+        await this.writer.run(`CREATE OR REPLACE TEMP TABLE customers_stage AS SELECT * FROM ${T.customers} LIMIT 0`);
+        await this.writer.run(`CREATE OR REPLACE TEMP TABLE inventory_stage AS SELECT * FROM ${T.inventory} LIMIT 0`);
+        let nc = 0;
+        const ca = await this.writer.createAppender('customers_stage', 'main', 'temp');
+        for await (const c of customers) {
+          ca.appendVarchar(c.id);
+          ca.appendVarchar(c.name);
+          ca.appendVarchar(c.email);
+          ca.appendVarchar(c.city);
+          ca.appendVarchar(c.country);
+          ca.endRow();
+          nc++;
+        }
+        ca.closeSync();
+        let np = 0;
+        const pa = await this.writer.createAppender('inventory_stage', 'main', 'temp');
+        for await (const p of products) {
+          pa.appendVarchar(p.id);
+          pa.appendVarchar(p.product_name);
+          pa.appendVarchar(p.category);
+          pa.appendDouble(p.price_cents / 100);
+          pa.appendInteger(p.stock_quantity);
+          pa.endRow();
+          np++;
+        }
+        pa.closeSync();
+        // Upsert by id: loading the same files twice changes nothing.
+        await this.writer.run(`INSERT OR REPLACE INTO ${T.customers} SELECT DISTINCT ON (id) * FROM customers_stage`);
+        await this.writer.run(`INSERT OR REPLACE INTO ${T.inventory} SELECT DISTINCT ON (id) * FROM inventory_stage`);
+        return { customers: nc, products: np };
+      });
+    });
+  }
+
+  async ingest(batch: IngestBatch): Promise<IngestResult> {
+    return this.writeLock.run(async () => {
+      await this.ensureReady();
+      const firstSeq = this.nextSeq;
+      try {
+        return await this.transaction(() => this.ingestInTransaction(batch));
+      } catch (error) {
+        this.nextSeq = firstSeq;
+        throw new PipelineError('WAREHOUSE_QUERY', `writing a batch to RAW failed: ${(error as Error).message}`, { transient: true, cause: error });
+      }
+    });
+  }
+
+  private async ingestInTransaction(batch: IngestBatch): Promise<IngestResult> {
+    // Offsets already stored for this group: records below them were written by an earlier
+    // delivery (crash between the warehouse commit and the bus commit) and are skipped.
+    const stored = new Map<string, bigint>();
+    const rows = (await this.writer.runAndReadAll(`SELECT topic, "partition" AS p, next_offset AS o FROM ${T.busOffsets} WHERE consumer_group = $g`, { g: batch.consumerGroup })).getRowObjectsJson();
+    for (const r of rows) stored.set(`${r.topic}\u0000${r.p}`, BigInt(r.o as string));
+    const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+    const isNew = (c: { topic: string; partition: number; offset: bigint } | null): boolean => {
+      if (!c) return true;
+      const key = `${c.topic}\u0000${c.partition}`;
+      const known = stored.get(key);
+      const seen = next.get(key);
+      if (!seen || c.offset + 1n > seen.offset) next.set(key, { topic: c.topic, partition: c.partition, offset: c.offset + 1n });
+      return known === undefined || c.offset >= known;
+    };
+
+    const now = Date.now();
+    const nowTs = timestamp(now);
+    let inserted = 0;
+    let redelivered = 0;
+    const raw: DuckDBAppender = await this.writer.createAppender(T.ordersEvents);
+    for (const e of batch.accepted) {
+      if (!isNew(e.coordinates)) {
+        redelivered++;
+        continue;
+      }
+      raw.appendBigInt(BigInt(this.nextSeq++));
+      raw.appendVarchar(e.eventId);
+      raw.appendVarchar(e.eventType);
+      raw.appendVarchar(e.orderId);
+      raw.appendVarchar(e.payload);
+      raw.appendTimestamp(timestamp(Date.parse(e.createdAt)));
+      raw.appendTimestamp(nowTs);
+      raw.appendVarchar(e.coordinates.topic);
+      raw.appendInteger(e.coordinates.partition);
+      raw.appendBigInt(e.coordinates.offset);
+      raw.endRow();
+      inserted++;
+    }
+    raw.closeSync();
+
+    let quarantined = 0;
+    if (batch.rejected.length > 0) {
+      const dlq = await this.writer.createAppender(T.quarantine);
+      for (const d of batch.rejected) {
+        if (!isNew(d.coordinates)) {
+          redelivered++;
+          continue;
+        }
+        dlq.appendTimestamp(nowTs);
+        dlq.appendVarchar('ingest');
+        dlq.appendVarchar(d.reason);
+        dlq.appendVarchar(d.detail);
+        appendNullable(dlq, d.eventId);
+        appendNullable(dlq, d.orderId);
+        appendNullable(dlq, d.rawValue);
+        if (d.coordinates) {
+          dlq.appendVarchar(d.coordinates.topic);
+          dlq.appendInteger(d.coordinates.partition);
+          dlq.appendBigInt(d.coordinates.offset);
+        } else {
+          dlq.appendNull();
+          dlq.appendNull();
+          dlq.appendNull();
+        }
+        dlq.appendNull();
+        dlq.endRow();
+        quarantined++;
+      }
+      dlq.closeSync();
+    }
+
+    for (const { topic, partition, offset } of next.values()) {
+      await this.writer.run(
+        `INSERT INTO ${T.busOffsets} (consumer_group, topic, "partition", next_offset, updated_at) VALUES ($g, $t, $p, $o, $now)
+         ON CONFLICT (consumer_group, topic, "partition") DO UPDATE SET next_offset = greatest(next_offset, excluded.next_offset), updated_at = excluded.updated_at`,
+        { g: batch.consumerGroup, t: topic, p: partition, o: offset, now: nowTs },
+      );
+    }
+    return { inserted, quarantined, redelivered };
+  }
+
+  async storedOffsets(consumerGroup: string, topic: string): Promise<Map<number, bigint>> {
+    const rows = await this.query<{ p: number; o: string }>(`SELECT "partition" AS p, next_offset AS o FROM ${T.busOffsets} WHERE consumer_group = $g AND topic = $t`, { g: consumerGroup, t: topic });
+    return new Map(rows.map((r) => [Number(r.p), BigInt(r.o)]));
+  }
+
+  async streamBacklog(): Promise<number> {
+    const rows = await this.query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${T.ordersEvents} WHERE ingest_seq > (SELECT stream_offset FROM ${T.taskState} WHERE task_name = $task)`,
+      { task: TASK_NAME },
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async runTask(options: TaskRunOptions = {}): Promise<TaskRun> {
+    return this.writeLock.run(async () => {
+      await this.ensureReady();
+      const scheduled = options.scheduledTime ?? new Date();
+      const trigger = options.trigger ?? 'manual';
+      const started = new Date();
+      const runIdRows = (await this.writer.runAndReadAll(`SELECT coalesce(max(run_id), 0) + 1 AS id FROM ${T.taskHistory}`)).getRowObjectsJson();
+      const runId = Number(runIdRows[0]?.id ?? 1);
+      const stateRows = (await this.writer.runAndReadAll(`SELECT stream_offset AS o, suspended AS s FROM ${T.taskState} WHERE task_name = $task`, { task: TASK_NAME })).getRowObjectsJson();
+      const from = Number(stateRows[0]?.o ?? 0);
+      const base: TaskRun = {
+        runId, taskName: TASK_NAME, trigger, scheduledTime: scheduled.toISOString(), queryStartTime: started.toISOString(),
+        completedTime: null, state: 'EXECUTING', rowsRead: 0, rowsInserted: 0, rowsUpdated: 0, rowsQuarantined: 0,
+        offsetFrom: from, offsetTo: from, errorMessage: null,
+      };
+      let run: TaskRun;
+      try {
+        run = await this.transaction(async () => {
+          // The stream's snapshot: everything committed to RAW after our offset, up to now.
+          const range = (await this.writer.runAndReadAll(`SELECT coalesce(max(ingest_seq), $from) AS to_seq, count(*) AS n FROM ${T.ordersEvents} WHERE ingest_seq > $from`, { from })).getRowObjectsJson();
+          const to = Number(range[0]?.to_seq ?? from);
+          const rowsRead = Number(range[0]?.n ?? 0);
+          if (rowsRead === 0) {
+            // SYSTEM$STREAM_HAS_DATA is false: the run is skipped, nothing is merged.
+            const skipped: TaskRun = { ...base, state: 'SKIPPED', completedTime: new Date().toISOString() };
+            await this.recordRun(skipped);
+            return skipped;
+          }
+          const now = timestamp(Date.now());
+          await this.writer.run(TASK_SOURCE, { from, to });
+          const counts = (await this.writer.runAndReadAll(TASK_COUNT_NEW)).getRowObjectsJson()[0] ?? {};
+          const quarantinedResult = await this.writer.run(TASK_QUARANTINE, { now });
+          await this.writer.run(TASK_MERGE, { now });
+          await this.writer.run(`UPDATE ${T.taskState} SET stream_offset = $to, updated_at = $now WHERE task_name = $task`, { to, now, task: TASK_NAME });
+          if (options.injectFailure) throw new Error(options.injectFailure);
+          const done: TaskRun = {
+            ...base, state: 'SUCCEEDED', completedTime: new Date().toISOString(), rowsRead,
+            rowsInserted: Number(counts.inserted ?? 0), rowsUpdated: Number(counts.updated ?? 0),
+            rowsQuarantined: Number(quarantinedResult.rowsChanged), offsetTo: to,
+          };
+          await this.recordRun(done);
+          await this.writer.run('DROP TABLE IF EXISTS task_source');
+          return done;
+        });
+      } catch (error) {
+        // The transaction rolled back: PROD and the stream offset are as before this run.
+        run = { ...base, state: 'FAILED', completedTime: new Date().toISOString(), errorMessage: (error as Error).message.slice(0, 1000) };
+        await this.recordRun(run);
+      }
+      return run;
+    });
+  }
+
+  private async recordRun(run: TaskRun): Promise<void> {
+    await this.writer.run(
+      `INSERT INTO ${T.taskHistory} VALUES ($id, $task, $trigger, $scheduled, $started, $completed, $state, $read, $ins, $upd, $quar, $from, $to, $err)`,
+      {
+        id: run.runId, task: run.taskName, trigger: run.trigger,
+        scheduled: timestamp(Date.parse(run.scheduledTime)),
+        started: run.queryStartTime ? timestamp(Date.parse(run.queryStartTime)) : null,
+        completed: run.completedTime ? timestamp(Date.parse(run.completedTime)) : null,
+        state: run.state, read: run.rowsRead, ins: run.rowsInserted, upd: run.rowsUpdated, quar: run.rowsQuarantined,
+        from: run.offsetFrom, to: run.offsetTo, err: run.errorMessage,
+      },
+    );
+  }
+
+  async taskHistory(limit = 20): Promise<TaskRun[]> {
+    const rows = await this.query<RunRow>(
+      `SELECT run_id, task_name, trigger, strftime(scheduled_time, '%Y-%m-%dT%H:%M:%S.%gZ') AS scheduled_time,
+              strftime(query_start_time, '%Y-%m-%dT%H:%M:%S.%gZ') AS query_start_time,
+              strftime(completed_time, '%Y-%m-%dT%H:%M:%S.%gZ') AS completed_time,
+              state, rows_read, rows_inserted, rows_updated, rows_quarantined, offset_from, offset_to, error_message
+       FROM ${T.taskHistory} ORDER BY run_id DESC LIMIT $limit`,
+      { limit },
+    );
+    return rows.map(toTaskRun);
+  }
+
+  async query<R = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<R[]> {
+    try {
+      const reader = await this.reader.runAndReadAll(sql, bindParams(params));
+      return reader.getRowObjectsJson() as R[];
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/Table with name .* does not exist/.test(message)) {
+        throw new PipelineError('NOT_SET_UP', `the warehouse ${this.path} is not set up: ${message.split('\n')[0]}`, { hint: 'run `npx dropship setup` first', cause: error });
+      }
+      throw new PipelineError('WAREHOUSE_QUERY', `query failed: ${message.split('\n')[0]}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.writeLock.run(async () => {
+      this.writer.closeSync();
+      this.reader.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
+
+function appendNullable(appender: DuckDBAppender, value: string | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
+}

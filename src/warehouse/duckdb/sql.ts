@@ -1,0 +1,157 @@
+/**
+ * DuckDB dialect of the warehouse objects. Timestamps are TIMESTAMP holding UTC (Snowflake:
+ * TIMESTAMP_NTZ); money is DECIMAL(12,2). RAW keeps the event as JSON plus the columns the
+ * pipeline filters on (order id, bus coordinates, ingest sequence).
+ */
+import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
+
+export const DDL = [
+  `CREATE TABLE IF NOT EXISTS ${T.ordersEvents} (
+    ingest_seq BIGINT NOT NULL,        -- position in RAW: the emulated stream reads ranges of it
+    event_id VARCHAR NOT NULL,
+    event_type VARCHAR NOT NULL,
+    order_id VARCHAR NOT NULL,
+    payload JSON NOT NULL,
+    created_at TIMESTAMP,              -- the event's own timestamp
+    ingested_at TIMESTAMP NOT NULL,
+    topic VARCHAR,
+    "partition" INTEGER,
+    "offset" BIGINT
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${T.quarantine} (
+    quarantined_at TIMESTAMP NOT NULL,
+    stage VARCHAR NOT NULL,            -- ingest (unreadable event) or task (unknown reference)
+    reason VARCHAR NOT NULL,
+    detail VARCHAR,
+    event_id VARCHAR,
+    order_id VARCHAR,
+    raw_value VARCHAR,
+    topic VARCHAR,
+    "partition" INTEGER,
+    "offset" BIGINT,
+    ingest_seq BIGINT
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${T.busOffsets} (
+    consumer_group VARCHAR NOT NULL,
+    topic VARCHAR NOT NULL,
+    "partition" INTEGER NOT NULL,
+    next_offset BIGINT NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (consumer_group, topic, "partition")
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${T.customers} (
+    id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    email VARCHAR NOT NULL,
+    city VARCHAR,
+    country VARCHAR
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${T.inventory} (
+    id VARCHAR PRIMARY KEY,
+    product_name VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,
+    price DECIMAL(12, 2) NOT NULL,
+    stock_quantity INTEGER NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${T.orders} (
+    id VARCHAR PRIMARY KEY,
+    product_id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price DECIMAL(12, 2) NOT NULL,
+    sold_at TIMESTAMP NOT NULL,
+    ingested_at TIMESTAMP NOT NULL,
+    event_id VARCHAR NOT NULL,
+    event_created_at TIMESTAMP,        -- decides which event wins when an order is sent again
+    merged_at TIMESTAMP NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${T.taskState} (
+    task_name VARCHAR PRIMARY KEY,
+    stream_offset BIGINT NOT NULL,     -- last RAW ingest_seq merged
+    suspended BOOLEAN NOT NULL DEFAULT false,
+    updated_at TIMESTAMP NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${T.taskHistory} (
+    run_id BIGINT PRIMARY KEY,
+    task_name VARCHAR NOT NULL,
+    trigger VARCHAR NOT NULL,
+    scheduled_time TIMESTAMP NOT NULL,
+    query_start_time TIMESTAMP,
+    completed_time TIMESTAMP,
+    state VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL DEFAULT 0,
+    rows_inserted BIGINT NOT NULL DEFAULT 0,
+    rows_updated BIGINT NOT NULL DEFAULT 0,
+    rows_quarantined BIGINT NOT NULL DEFAULT 0,
+    offset_from BIGINT NOT NULL DEFAULT 0,
+    offset_to BIGINT NOT NULL DEFAULT 0,
+    error_message VARCHAR
+  )`,
+  `CREATE INDEX IF NOT EXISTS orders_events_seq_idx ON ${T.ordersEvents} (ingest_seq)`,
+  `INSERT INTO ${T.taskState} (task_name, stream_offset, updated_at)
+     SELECT '${TASK_NAME}', 0, now()::TIMESTAMP WHERE NOT EXISTS (SELECT 1 FROM ${T.taskState} WHERE task_name = '${TASK_NAME}')`,
+];
+
+/**
+ * The task's source: RAW rows of the stream range, typed out of the JSON payload, and
+ * deduplicated by order id (latest event wins; ties → latest ingested). Deduplicating here
+ * matters: a MERGE whose source holds two rows for one key inserts both in Snowflake.
+ */
+export const TASK_SOURCE = `
+  CREATE OR REPLACE TEMP TABLE task_source AS
+  SELECT
+    order_id AS id,
+    json_extract_string(payload, '$.order.product_id') AS product_id,
+    json_extract_string(payload, '$.order.customer_id') AS customer_id,
+    CAST(json_extract(payload, '$.order.quantity') AS INTEGER) AS quantity,
+    CAST(json_extract_string(payload, '$.order.unit_price') AS DECIMAL(12, 2)) AS unit_price,
+    CAST(json_extract_string(payload, '$.order.sold_at') AS TIMESTAMP) AS sold_at,
+    ingested_at, event_id, created_at AS event_created_at,
+    ingest_seq, payload, topic, "partition", "offset"
+  FROM ${T.ordersEvents}
+  WHERE ingest_seq > $from AND ingest_seq <= $to AND event_type = 'order_created'
+  QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY created_at DESC, ingest_seq DESC) = 1`;
+
+/** Orders whose customer or product is unknown go to quarantine, not PROD. */
+export const TASK_QUARANTINE = `
+  INSERT INTO ${T.quarantine}
+  SELECT $now, 'task',
+    CASE WHEN c.id IS NULL THEN 'unknown_customer' ELSE 'unknown_product' END,
+    CASE WHEN c.id IS NULL THEN 'customer ' || s.customer_id || ' is not in customers'
+         ELSE 'product ' || s.product_id || ' is not in inventory' END,
+    s.event_id, s.id, CAST(s.payload AS VARCHAR), s.topic, s."partition", s."offset", s.ingest_seq
+  FROM task_source s
+  LEFT JOIN ${T.customers} c ON c.id = s.customer_id
+  LEFT JOIN ${T.inventory} p ON p.id = s.product_id
+  WHERE c.id IS NULL OR p.id IS NULL`;
+
+export const TASK_COUNT_NEW = `
+  SELECT
+    count(*) FILTER (WHERE o.id IS NULL) AS inserted,
+    count(*) FILTER (WHERE o.id IS NOT NULL AND s.event_created_at > o.event_created_at
+      AND (s.quantity <> o.quantity OR s.unit_price <> o.unit_price OR s.product_id <> o.product_id
+           OR s.customer_id <> o.customer_id OR s.sold_at <> o.sold_at)) AS updated
+  FROM task_source s
+  JOIN ${T.customers} c ON c.id = s.customer_id
+  JOIN ${T.inventory} p ON p.id = s.product_id
+  LEFT JOIN ${T.orders} o ON o.id = s.id`;
+
+/** The incremental MERGE. An identical replayed order changes nothing. */
+export const TASK_MERGE = `
+  MERGE INTO ${T.orders} AS t
+  USING (
+    SELECT s.* FROM task_source s
+    JOIN ${T.customers} c ON c.id = s.customer_id
+    JOIN ${T.inventory} p ON p.id = s.product_id
+  ) AS s
+  ON t.id = s.id
+  WHEN MATCHED AND s.event_created_at > t.event_created_at
+    AND (s.quantity <> t.quantity OR s.unit_price <> t.unit_price OR s.product_id <> t.product_id
+         OR s.customer_id <> t.customer_id OR s.sold_at <> t.sold_at) THEN UPDATE SET
+    product_id = s.product_id, customer_id = s.customer_id, quantity = s.quantity,
+    unit_price = s.unit_price, sold_at = s.sold_at, event_id = s.event_id,
+    event_created_at = s.event_created_at, merged_at = $now
+  WHEN NOT MATCHED THEN INSERT
+    (id, product_id, customer_id, quantity, unit_price, sold_at, ingested_at, event_id, event_created_at, merged_at)
+    VALUES (s.id, s.product_id, s.customer_id, s.quantity, s.unit_price, s.sold_at, s.ingested_at,
+            s.event_id, s.event_created_at, $now)`;

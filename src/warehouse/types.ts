@@ -1,0 +1,101 @@
+/**
+ * The warehouse: RAW (orders_events, as received), dead letters, PROD (orders, customers,
+ * inventory), and the stream + task that move RAW into PROD. DuckDB (embedded) and Snowflake
+ * implement it; the pipeline stages only see this interface.
+ */
+import type { BusCoordinates } from '../bus/types.ts';
+import type { Customer, Product } from '../domain/entities.ts';
+import type { RejectReason } from '../domain/event.ts';
+
+/** An event accepted by the ingest, ready for RAW. */
+export interface RawEvent {
+  coordinates: BusCoordinates;
+  eventId: string;
+  eventType: string;
+  orderId: string;
+  /** The event exactly as received (JSON text). */
+  payload: string;
+  /** The event's own timestamp (ISO-8601). */
+  createdAt: string;
+}
+
+/** An event that cannot become a PROD row, kept with the reason (never dropped). */
+export interface DeadLetter {
+  coordinates: BusCoordinates | null;
+  reason: RejectReason;
+  detail: string;
+  rawValue: string | null;
+  eventId: string | null;
+  orderId: string | null;
+}
+
+export interface IngestBatch {
+  /** The consumer group whose bus offsets are stored with the rows. */
+  consumerGroup: string;
+  accepted: RawEvent[];
+  rejected: DeadLetter[];
+}
+
+export interface IngestResult {
+  /** New RAW rows. */
+  inserted: number;
+  /** New dead letters. */
+  quarantined: number;
+  /** Records already stored by an earlier delivery (recognised by their bus offset), skipped. */
+  redelivered: number;
+}
+
+/** Task run states, as in Snowflake's TASK_HISTORY. */
+export type TaskState = 'SCHEDULED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+export interface TaskRun {
+  runId: number;
+  taskName: string;
+  trigger: 'schedule' | 'manual';
+  scheduledTime: string;
+  queryStartTime: string | null;
+  completedTime: string | null;
+  state: TaskState;
+  /** RAW rows consumed from the stream. */
+  rowsRead: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  /** Rows sent to quarantine by the task (unknown customer or product). */
+  rowsQuarantined: number;
+  /** Stream offsets: RAW ingest_seq range (from, to]. */
+  offsetFrom: number;
+  offsetTo: number;
+  errorMessage: string | null;
+}
+
+export interface TaskRunOptions {
+  scheduledTime?: Date;
+  trigger?: TaskRun['trigger'];
+  /** Test hook: fail after the MERGE, before the commit, to prove the offset does not move. */
+  injectFailure?: string;
+}
+
+export type SqlParams = Record<string, string | number | boolean | null | Date>;
+
+export interface Warehouse {
+  readonly kind: 'duckdb' | 'snowflake';
+  /** Human description without secrets (`DuckDB data/warehouse.duckdb`). */
+  describe(): string;
+  /** Creates every object (RAW, PROD, stream state, task history); idempotent. */
+  setup(): Promise<void>;
+  /** Upserts customers and products by id; idempotent. */
+  loadReferenceData(customers: AsyncIterable<Customer>, products: AsyncIterable<Product>): Promise<{ customers: number; products: number }>;
+  /** Writes accepted events to RAW, dead letters to quarantine and the bus offsets, in one transaction. */
+  ingest(batch: IngestBatch): Promise<IngestResult>;
+  /** Next bus offset per partition stored with RAW for this group and topic. */
+  storedOffsets(consumerGroup: string, topic: string): Promise<Map<number, bigint>>;
+  /** SYSTEM$STREAM_HAS_DATA: RAW rows not yet consumed by the task. */
+  streamBacklog(): Promise<number>;
+  /** Runs the RAW → PROD task once (EXECUTE TASK) and records the run. */
+  runTask(options?: TaskRunOptions): Promise<TaskRun>;
+  /** Most recent runs first. */
+  taskHistory(limit?: number): Promise<TaskRun[]>;
+  /** Read-only query with bound `$name` parameters; rows as JSON-safe objects. */
+  query<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
+  close(): Promise<void>;
+}
