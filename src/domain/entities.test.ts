@@ -34,9 +34,12 @@ describe('decimalToCents', () => {
     expect(decimalToCents(value)).toBe(cents);
   });
 
-  it.each(['1.234', 'abc', '', '1.', '.5', '1,50', '1e3', '12.34 EUR', '--1'])('rejects %j with NaN', (value) => {
-    expect(decimalToCents(value)).toBeNaN();
-  });
+  it.each(['1.234', 'abc', '', '1.', '.5', '1,50', '1e3', '12.34 EUR', '--1'])(
+    'rejects %j with NaN',
+    (value) => {
+      expect(decimalToCents(value)).toBeNaN();
+    },
+  );
 
   it('rejects numbers with more than 2 decimals', () => {
     expect(decimalToCents(1.234)).toBeNaN();

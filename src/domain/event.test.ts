@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Order } from './entities.ts';
-import { decodeOrderEvent, EVENT_TYPE_ORDER_CREATED, eventIdFor, orderCreatedEvent, SCHEMA_VERSION } from './event.ts';
+import {
+  decodeOrderEvent,
+  EVENT_TYPE_ORDER_CREATED,
+  eventIdFor,
+  orderCreatedEvent,
+  SCHEMA_VERSION,
+} from './event.ts';
 
 const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -42,9 +48,15 @@ describe('eventIdFor', () => {
   });
 
   it('differs between orders and between event types', () => {
-    const ids = new Set(Array.from({ length: 1000 }, (_, i) => eventIdFor(EVENT_TYPE_ORDER_CREATED, `ORD-${String(i + 1).padStart(8, '0')}`)));
+    const ids = new Set(
+      Array.from({ length: 1000 }, (_, i) =>
+        eventIdFor(EVENT_TYPE_ORDER_CREATED, `ORD-${String(i + 1).padStart(8, '0')}`),
+      ),
+    );
     expect(ids.size).toBe(1000);
-    expect(eventIdFor('order_cancelled', 'ORD-00000001')).not.toBe(eventIdFor(EVENT_TYPE_ORDER_CREATED, 'ORD-00000001'));
+    expect(eventIdFor('order_cancelled', 'ORD-00000001')).not.toBe(
+      eventIdFor(EVENT_TYPE_ORDER_CREATED, 'ORD-00000001'),
+    );
   });
 });
 
@@ -56,14 +68,25 @@ describe('orderCreatedEvent', () => {
       event_type: 'order_created',
       schema_version: SCHEMA_VERSION,
       timestamp: '2025-03-14T09:27:00.000Z',
-      order: { id: 'ORD-00000001', product_id: 'PRD-00001', customer_id: 'CUS-000001', quantity: 2, unit_price: 54.99, sold_at: '2025-03-14T09:26:53.000Z' },
+      order: {
+        id: 'ORD-00000001',
+        product_id: 'PRD-00001',
+        customer_id: 'CUS-000001',
+        quantity: 2,
+        unit_price: 54.99,
+        sold_at: '2025-03-14T09:26:53.000Z',
+      },
     });
     expect(JSON.stringify(event)).toContain('"unit_price":54.99');
   });
 
   it('gives the same event id whenever the same order is sent again', () => {
-    expect(orderCreatedEvent(ORDER, new Date()).event_id).toBe(orderCreatedEvent(ORDER, CREATED).event_id);
-    expect(orderCreatedEvent({ ...ORDER, id: 'ORD-00000002' }).event_id).not.toBe(orderCreatedEvent(ORDER).event_id);
+    expect(orderCreatedEvent(ORDER, new Date()).event_id).toBe(
+      orderCreatedEvent(ORDER, CREATED).event_id,
+    );
+    expect(orderCreatedEvent({ ...ORDER, id: 'ORD-00000002' }).event_id).not.toBe(
+      orderCreatedEvent(ORDER).event_id,
+    );
   });
 });
 
@@ -72,7 +95,12 @@ describe('decodeOrderEvent', () => {
     const event = orderCreatedEvent(ORDER, CREATED);
     for (const value of [JSON.stringify(event), Buffer.from(JSON.stringify(event))]) {
       const decoded = decodeOrderEvent(value);
-      expect(decoded).toEqual({ ok: true, event, orderId: 'ORD-00000001', createdAt: '2025-03-14T09:27:00.000Z' });
+      expect(decoded).toEqual({
+        ok: true,
+        event,
+        orderId: 'ORD-00000001',
+        createdAt: '2025-03-14T09:27:00.000Z',
+      });
     }
   });
 
@@ -84,12 +112,21 @@ describe('decodeOrderEvent', () => {
 
   it('rejects a record that is not JSON as invalid_json', () => {
     const decoded = decodeOrderEvent('{"event_id": "x", oops');
-    expect(decoded).toMatchObject({ ok: false, reason: 'invalid_json', eventId: null, orderId: null });
+    expect(decoded).toMatchObject({
+      ok: false,
+      reason: 'invalid_json',
+      eventId: null,
+      orderId: null,
+    });
     expect(!decoded.ok && decoded.detail).toMatch(/^not JSON/);
   });
 
   it('rejects a null value (tombstone) as invalid_json', () => {
-    expect(decodeOrderEvent(null)).toMatchObject({ ok: false, reason: 'invalid_json', detail: expect.stringMatching(/null/) });
+    expect(decodeOrderEvent(null)).toMatchObject({
+      ok: false,
+      reason: 'invalid_json',
+      detail: expect.stringMatching(/null/),
+    });
   });
 
   it.each([
@@ -97,7 +134,12 @@ describe('decodeOrderEvent', () => {
     ['a JSON array', '[]'],
     ['a JSON string', '"order_created"'],
   ])('rejects %s as invalid_shape', (_label, value) => {
-    expect(decodeOrderEvent(value)).toMatchObject({ ok: false, reason: 'invalid_shape', eventId: null, orderId: null });
+    expect(decodeOrderEvent(value)).toMatchObject({
+      ok: false,
+      reason: 'invalid_shape',
+      eventId: null,
+      orderId: null,
+    });
   });
 
   it.each([
@@ -108,7 +150,12 @@ describe('decodeOrderEvent', () => {
     ['a malformed product id', { product_id: 'P1' }, 'order.product_id'],
   ])('rejects %s as invalid_shape and keeps the ids it could read', (_label, patch, path) => {
     const decoded = decodeOrderEvent(eventJson(patch));
-    expect(decoded).toMatchObject({ ok: false, reason: 'invalid_shape', eventId: eventIdFor(EVENT_TYPE_ORDER_CREATED, ORDER.id), orderId: ORDER.id });
+    expect(decoded).toMatchObject({
+      ok: false,
+      reason: 'invalid_shape',
+      eventId: eventIdFor(EVENT_TYPE_ORDER_CREATED, ORDER.id),
+      orderId: ORDER.id,
+    });
     expect(!decoded.ok && decoded.detail.startsWith(`${path}:`)).toBe(true);
   });
 
@@ -129,7 +176,11 @@ describe('decodeOrderEvent', () => {
     ['a negative price', { unit_price: -1 }, 'order.unit_price'],
     ['a price with 3 decimals', { unit_price: '1.234' }, 'order.unit_price'],
     ['a sold_at that is not a timestamp', { sold_at: 'yesterday' }, 'order.sold_at'],
-    ['a sold_at with a time zone offset', { sold_at: '2025-03-14T10:26:53+01:00' }, 'order.sold_at'],
+    [
+      'a sold_at with a time zone offset',
+      { sold_at: '2025-03-14T10:26:53+01:00' },
+      'order.sold_at',
+    ],
   ])('rejects %s as invalid_value', (_label, patch, path) => {
     const decoded = decodeOrderEvent(eventJson(patch));
     expect(decoded).toMatchObject({ ok: false, reason: 'invalid_value', orderId: ORDER.id });
@@ -140,15 +191,24 @@ describe('decodeOrderEvent', () => {
   // zod 4 reports .int() as invalid_type (→ invalid_shape) and a missing or boolean price as
   // invalid_union (→ invalid_value).
   it('rejects a fractional quantity', () => {
-    expect(decodeOrderEvent(eventJson({ quantity: 1.5 }))).toMatchObject({ ok: false, detail: expect.stringMatching(/^order\.quantity:/) });
+    expect(decodeOrderEvent(eventJson({ quantity: 1.5 }))).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^order\.quantity:/),
+    });
   });
 
   it.each([undefined, true, null])('rejects a unit_price of %j', (price) => {
-    expect(decodeOrderEvent(eventJson({ unit_price: price }))).toMatchObject({ ok: false, detail: expect.stringMatching(/^order\.unit_price:/) });
+    expect(decodeOrderEvent(eventJson({ unit_price: price }))).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^order\.unit_price:/),
+    });
   });
 
   it('rejects a bad envelope timestamp as invalid_value', () => {
-    expect(decodeOrderEvent(eventJson({}, { timestamp: 'now' }))).toMatchObject({ ok: false, reason: 'invalid_value' });
+    expect(decodeOrderEvent(eventJson({}, { timestamp: 'now' }))).toMatchObject({
+      ok: false,
+      reason: 'invalid_value',
+    });
   });
 
   it('never throws and bounds the detail length', () => {

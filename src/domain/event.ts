@@ -3,7 +3,7 @@
  * `event_id` is a UUIDv5 of the order id, so the same order always yields the same id and
  * redelivery or replay can be recognised downstream.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { z } from 'zod';
 import { centsToDecimal, decimalToCents, ID_PATTERN, type Order } from './entities.ts';
 
@@ -14,7 +14,8 @@ export const SCHEMA_VERSION = 1;
 const EVENT_NAMESPACE = Buffer.from('6f1c2a9e4b7d4e0f9a35c8d2e1b07f43', 'hex');
 
 export function eventIdFor(eventType: string, orderId: string): string {
-  const hash = createHash('sha1').update(EVENT_NAMESPACE).update(`${eventType}:${orderId}`).digest();
+  // One-shot hash (no Hash object per event): this runs once per published event.
+  const hash = digest('sha1', Buffer.concat([EVENT_NAMESPACE, Buffer.from(`${eventType}:${orderId}`)]), 'buffer') as Buffer;
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50; // version 5
   hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80; // RFC 4122 variant
   const hex = hash.subarray(0, 16).toString('hex');

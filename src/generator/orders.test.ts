@@ -7,10 +7,17 @@ const DAY_MS = 86_400_000;
 
 function shape(seed = 42, products = 50, customers = 300): OrderShape {
   // Distinct prices so a price identifies its product.
-  return { customers, productPrices: Array.from({ length: products }, (_, i) => 1000 + i * 100 + 99), seed };
+  return {
+    customers,
+    productPrices: Array.from({ length: products }, (_, i) => 1000 + i * 100 + 99),
+    seed,
+  };
 }
 
-const YEAR_2025 = { start: new Date('2025-01-01T00:00:00.000Z'), end: new Date('2026-01-01T00:00:00.000Z') };
+const YEAR_2025 = {
+  start: new Date('2025-01-01T00:00:00.000Z'),
+  end: new Date('2026-01-01T00:00:00.000Z'),
+};
 
 function collect(count: number, s: OrderShape, period: { start: Date; end: Date }): Order[] {
   return [...generateOrders(count, s, period)];
@@ -18,7 +25,8 @@ function collect(count: number, s: OrderShape, period: { start: Date; end: Date 
 
 function countByDay(orders: readonly Order[]): Map<string, number> {
   const days = new Map<string, number>();
-  for (const o of orders) days.set(o.sold_at.slice(0, 10), (days.get(o.sold_at.slice(0, 10)) ?? 0) + 1);
+  for (const o of orders)
+    days.set(o.sold_at.slice(0, 10), (days.get(o.sold_at.slice(0, 10)) ?? 0) + 1);
   return days;
 }
 
@@ -28,7 +36,8 @@ describe('generateOrders', () => {
     expect(orders).toHaveLength(5000);
     orders.forEach((o, i) => expect(o.id).toBe(entityId('order', i + 1)));
     expect(orders[0]!.id).toBe('ORD-00000001');
-    for (let i = 1; i < orders.length; i++) expect(orders[i]!.sold_at >= orders[i - 1]!.sold_at).toBe(true);
+    for (let i = 1; i < orders.length; i++)
+      expect(orders[i]!.sold_at >= orders[i - 1]!.sold_at).toBe(true);
   });
 
   it('yields nothing for 0 orders', () => {
@@ -36,7 +45,10 @@ describe('generateOrders', () => {
   });
 
   it('keeps every sold_at inside the period, ISO-8601 UTC with ms', () => {
-    const period = { start: new Date('2025-03-01T00:00:00.000Z'), end: new Date('2025-03-08T00:00:00.000Z') };
+    const period = {
+      start: new Date('2025-03-01T00:00:00.000Z'),
+      end: new Date('2025-03-08T00:00:00.000Z'),
+    };
     const orders = collect(3000, shape(), period);
     for (const o of orders) {
       expect(o.sold_at).toMatch(ISO_MS);
@@ -50,13 +62,23 @@ describe('generateOrders', () => {
   });
 
   it('handles a period shorter than an hour and a partial last hour', () => {
-    const short = { start: new Date('2025-06-01T10:00:00.000Z'), end: new Date('2025-06-01T10:20:00.000Z') };
+    const short = {
+      start: new Date('2025-06-01T10:00:00.000Z'),
+      end: new Date('2025-06-01T10:20:00.000Z'),
+    };
     const orders = collect(100, shape(), short);
     expect(orders).toHaveLength(100);
-    for (const o of orders) expect(o.sold_at >= '2025-06-01T10:00:00.000Z' && o.sold_at < '2025-06-01T10:20:00.000Z').toBe(true);
+    for (const o of orders)
+      expect(
+        o.sold_at >= '2025-06-01T10:00:00.000Z' && o.sold_at < '2025-06-01T10:20:00.000Z',
+      ).toBe(true);
 
-    const partial = { start: new Date('2025-06-01T10:00:00.000Z'), end: new Date('2025-06-01T12:30:00.000Z') };
-    for (const o of collect(500, shape(), partial)) expect(o.sold_at < '2025-06-01T12:30:00.000Z').toBe(true);
+    const partial = {
+      start: new Date('2025-06-01T10:00:00.000Z'),
+      end: new Date('2025-06-01T12:30:00.000Z'),
+    };
+    for (const o of collect(500, shape(), partial))
+      expect(o.sold_at < '2025-06-01T12:30:00.000Z').toBe(true);
   });
 
   it('is deterministic for the same seed and differs for another seed', () => {
@@ -70,7 +92,9 @@ describe('generateOrders', () => {
   it('references existing products and customers and carries the catalogue price', () => {
     const s = shape(3, 40, 250);
     const products = new Set(s.productPrices.map((_, i) => entityId('product', i + 1)));
-    const customers = new Set(Array.from({ length: s.customers }, (_, i) => entityId('customer', i + 1)));
+    const customers = new Set(
+      Array.from({ length: s.customers }, (_, i) => entityId('customer', i + 1)),
+    );
     for (const o of collect(4000, s, YEAR_2025)) {
       expect(products.has(o.product_id)).toBe(true);
       expect(customers.has(o.customer_id)).toBe(true);
@@ -92,32 +116,57 @@ describe('generateOrders', () => {
 
   it('makes random products the best-sellers, not PRD-00001', () => {
     const counts = new Map<string, number>();
-    for (const o of collect(20_000, shape(42, 200, 1000), YEAR_2025)) counts.set(o.product_id, (counts.get(o.product_id) ?? 0) + 1);
-    const top5 = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([id]) => id);
+    for (const o of collect(20_000, shape(42, 200, 1000), YEAR_2025))
+      counts.set(o.product_id, (counts.get(o.product_id) ?? 0) + 1);
+    const top5 = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([id]) => id);
     expect(top5).not.toEqual(['PRD-00001', 'PRD-00002', 'PRD-00003', 'PRD-00004', 'PRD-00005']);
   });
 
   it('puts more orders in December than in August (seasonality)', () => {
     const days = countByDay(collect(50_000, shape(), YEAR_2025));
-    const month = (m: string) => [...days.entries()].filter(([d]) => d.startsWith(m)).reduce((a, [, n]) => a + n, 0);
+    const month = (m: string) =>
+      [...days.entries()].filter(([d]) => d.startsWith(m)).reduce((a, [, n]) => a + n, 0);
     // December (×1.45, Christmas cut-off after the 21st) vs August (×0.85).
     expect(month('2025-12')).toBeGreaterThan(month('2025-08') * 1.2);
   });
 
   it.each([
     // Black Friday is the day after the 4th Thursday of November; in 2024 that is the 29th.
-    { year: 2024, blackFriday: '2024-11-29', normalFriday: '2024-11-15', cyberMonday: '2024-12-02', normalMonday: '2024-12-09' },
-    { year: 2025, blackFriday: '2025-11-28', normalFriday: '2025-11-14', cyberMonday: '2025-12-01', normalMonday: '2025-12-08' },
-  ])('boosts the Black Friday weekend through Cyber Monday ($year)', ({ year, blackFriday, normalFriday, cyberMonday, normalMonday }) => {
-    const period = { start: new Date(Date.UTC(year, 10, 1)), end: new Date(Date.UTC(year, 11, 15)) };
-    const days = countByDay(collect(60_000, shape(), period));
-    const at = (day: string) => days.get(day) ?? 0;
-    expect(at(blackFriday)).toBeGreaterThan(1.8 * at(normalFriday));
-    expect(at(cyberMonday)).toBeGreaterThan(1.8 * at(normalMonday));
-    // The week before Black Friday is not boosted.
-    const weekBefore = new Date(Date.parse(`${blackFriday}T00:00:00Z`) - 7 * DAY_MS).toISOString().slice(0, 10);
-    expect(at(weekBefore)).toBeLessThan(1.3 * at(normalFriday));
-  });
+    {
+      year: 2024,
+      blackFriday: '2024-11-29',
+      normalFriday: '2024-11-15',
+      cyberMonday: '2024-12-02',
+      normalMonday: '2024-12-09',
+    },
+    {
+      year: 2025,
+      blackFriday: '2025-11-28',
+      normalFriday: '2025-11-14',
+      cyberMonday: '2025-12-01',
+      normalMonday: '2025-12-08',
+    },
+  ])(
+    'boosts the Black Friday weekend through Cyber Monday ($year)',
+    ({ year, blackFriday, normalFriday, cyberMonday, normalMonday }) => {
+      const period = {
+        start: new Date(Date.UTC(year, 10, 1)),
+        end: new Date(Date.UTC(year, 11, 15)),
+      };
+      const days = countByDay(collect(60_000, shape(), period));
+      const at = (day: string) => days.get(day) ?? 0;
+      expect(at(blackFriday)).toBeGreaterThan(1.8 * at(normalFriday));
+      expect(at(cyberMonday)).toBeGreaterThan(1.8 * at(normalMonday));
+      // The week before Black Friday is not boosted.
+      const weekBefore = new Date(Date.parse(`${blackFriday}T00:00:00Z`) - 7 * DAY_MS)
+        .toISOString()
+        .slice(0, 10);
+      expect(at(weekBefore)).toBeLessThan(1.3 * at(normalFriday));
+    },
+  );
 });
 
 describe('LiveOrders', () => {

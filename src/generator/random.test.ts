@@ -10,7 +10,7 @@ function chiSquare(counts: readonly number[], probabilities: readonly number[], 
   let x2 = 0;
   probabilities.forEach((p, i) => {
     const expected = p * n;
-    x2 += ((counts[i]! - expected) ** 2) / expected;
+    x2 += (counts[i]! - expected) ** 2 / expected;
   });
   return x2;
 }

@@ -45,6 +45,7 @@ async function publish(orders: AsyncIterable<Order> | Iterable<Order>, options: 
   const started = performance.now();
   const batchSize = batchSizeFor(options.rate);
   let batch: OutgoingMessage[] = [];
+  let batchTime: Date | null = null;
   let published = 0;
   let interrupted = false;
   // Up to 2 sends in flight: the bus batches while we build the next one.
@@ -54,6 +55,7 @@ async function publish(orders: AsyncIterable<Order> | Iterable<Order>, options: 
     const sending = options.producer.send(batch);
     published += batch.length;
     batch = [];
+    batchTime = null;
     inFlight.push(sending);
     if (inFlight.length >= 2) await inFlight.shift();
     options.onProgress?.(published);
@@ -68,7 +70,9 @@ async function publish(orders: AsyncIterable<Order> | Iterable<Order>, options: 
       interrupted = true;
       break;
     }
-    batch.push(orderMessage(order));
+    // One timestamp per batch: the events of a batch are published together.
+    batchTime ??= new Date();
+    batch.push(orderMessage(order, batchTime));
     if (batch.length >= batchSize) await flush();
     if (options.count !== undefined && published + batch.length >= options.count) break;
   }

@@ -31,11 +31,13 @@ function seedPath(dir: string, file: string): string {
 }
 
 async function* readCsv<T>(path: string, columns: readonly string[], toRow: (record: string[]) => T | string): AsyncGenerator<RowResult<T>> {
-  const parser = createReadStream(path).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
-  );
+  // csv-parse's per-record `info` costs ~30 % of the parse; count lines ourselves instead
+  // (exact for our files, which never hold line breaks inside a field).
+  const parser = createReadStream(path, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true, relax_column_count: true }));
   let header = true;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  let line = 0;
+  for await (const record of parser as AsyncIterable<string[]>) {
+    line++;
     if (header) {
       header = false;
       const missing = columns.filter((c, i) => record[i]?.trim() !== c);
@@ -47,12 +49,12 @@ async function* readCsv<T>(path: string, columns: readonly string[], toRow: (rec
       continue;
     }
     if (record.length < columns.length) {
-      yield { ok: false, file: path, line: info.lines, problem: `expected ${columns.length} columns, got ${record.length}` };
+      yield { ok: false, file: path, line: line, problem: `expected ${columns.length} columns, got ${record.length}` };
       continue;
     }
     const row = toRow(record);
-    if (typeof row === 'string') yield { ok: false, file: path, line: info.lines, problem: row };
-    else yield { ok: true, row, line: info.lines };
+    if (typeof row === 'string') yield { ok: false, file: path, line: line, problem: row };
+    else yield { ok: true, row, line: line };
   }
 }
 

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { registerMonitor } from './monitor.ts';
 import { registerRun } from './run.ts';
 import { registerSetup } from './setup.ts';
 import { registerTask } from './task.ts';
+import { registerValidate } from './validate.ts';
 
 /** Commands other than generate, registered in the order `--help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerSetup, registerTask, registerRun];
+export const commands: ((program: Command) => void)[] = [registerSetup, registerTask, registerRun, registerMonitor, registerValidate];

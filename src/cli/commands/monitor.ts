@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { startDashboard } from '../../dashboard/server.ts';
+import { openWarehouse } from '../../warehouse/index.ts';
+import { command } from '../run-command.ts';
+
+export function registerMonitor(program: Command): void {
+  program
+    .command('monitor')
+    .description('serve the live dashboard (JSON API and /metrics) over the warehouse until stopped (Ctrl-C)')
+    .option('--port <n>', 'port to listen on [env DASHBOARD_PORT, default 8501]')
+    .option('--host <host>', 'address to listen on [env DASHBOARD_HOST, default 127.0.0.1]')
+    .action(
+      command(async (ctx, flags: { port?: string; host?: string }) => {
+        const { config } = ctx.config({ DASHBOARD_PORT: flags.port, DASHBOARD_HOST: flags.host });
+        // A DuckDB file owned by `dropship run` fails here with WAREHOUSE_LOCKED, whose hint
+        // points at the dashboard that process already serves.
+        const warehouse = await openWarehouse(config.warehouse);
+        try {
+          const dashboard = await startDashboard({ config, warehouse });
+          ctx.log(`dashboard: ${dashboard.url} (reading ${warehouse.describe()}; Ctrl-C to stop)`);
+          if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          await dashboard.close();
+          ctx.log('dashboard stopped');
+        } finally {
+          await warehouse.close();
+        }
+      }),
+    );
+}

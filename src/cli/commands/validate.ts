@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { PipelineError } from '../../errors.ts';
+import { writeReport } from '../../validation/report.ts';
+import { runValidation, type ValidationReport } from '../../validation/validate.ts';
+import { openWarehouse } from '../../warehouse/index.ts';
+import { command, ExitCode, printError } from '../run-command.ts';
+
+/** Exit codes of `validate`: 0 PASS or WARN, 1 FAIL, 2 the validation could not run. */
+export const ValidateExit = { passed: ExitCode.ok, failed: ExitCode.failed, cannotRun: 2, interrupted: ExitCode.interrupted } as const;
+
+export function formatSummary(report: ValidationReport, path: string): string {
+  const width = Math.max(...report.checks.map((c) => c.name.length));
+  const { evaluated, passed, warned, failed } = report.summary;
+  const lines = [
+    `validation ${report.status}: ${evaluated} checks, ${passed} passed, ${warned} warned, ${failed} failed`,
+    ...report.checks.map((c) => `${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.explanation}`),
+    `report: ${path}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check RAW ⇄ PROD ⇄ manifest, duplicates, data quality, freshness, task status and dead letters; write reports/validate_report_<UTC>.json; exit 0 PASS/WARN, 1 FAIL, 2 cannot run')
+    .option('--manifest <path>', 'manifest to reconcile against [default <SEED_DIR>/manifest.json when it exists]')
+    .option('--output-dir <dir>', 'folder of the JSON reports [env REPORTS_DIR, default reports]')
+    .action(
+      command(async (ctx, flags: { manifest?: string; outputDir?: string }) => {
+        const { config } = ctx.config({ REPORTS_DIR: flags.outputDir });
+        try {
+          if (config.warehouse.kind === 'duckdb' && !existsSync(config.warehouse.path)) {
+            // Opening would create an empty file; validation only reads.
+            throw new PipelineError('NOT_SET_UP', `there is no warehouse at ${config.warehouse.path}`, {
+              hint: 'run `npx dropship setup` (or `npx dropship run`) first, or point DUCKDB_PATH at the warehouse file',
+            });
+          }
+          const warehouse = await openWarehouse(config.warehouse);
+          let report: ValidationReport;
+          try {
+            report = await runValidation(warehouse, { config, ...(flags.manifest ? { manifestPath: resolve(flags.manifest) } : {}) });
+          } finally {
+            await warehouse.close();
+          }
+          const path = await writeReport(report, config.reportsDir);
+          process.stdout.write(formatSummary(report, path));
+          return report.status === 'FAIL' ? ValidateExit.failed : ValidateExit.passed;
+        } catch (error) {
+          // No verdict could be reached (not set up, locked, unreadable manifest, unwritable
+          // report folder): say why, and exit 2 so scripts tell it apart from a FAIL.
+          const code = printError(error);
+          return code === ExitCode.interrupted ? ValidateExit.interrupted : ValidateExit.cannotRun;
+        }
+      }),
+    );
+}

@@ -1,0 +1,328 @@
+/**
+ * One refresh of the dashboard: a handful of small aggregate queries (GROUP BY runs in the
+ * warehouse, only results come back), turned into the JSON the API serves. The SQL is plain
+ * standard SQL that DuckDB and Snowflake both accept; time windows are computed here and bound
+ * as parameters (`$since`), never `now()` in SQL, so a test can fix the clock.
+ *
+ * A snapshot is cached for about a second and shared by concurrent requests, so ten open
+ * tabs cost the warehouse the same as one.
+ */
+import type { PipelineStats } from '../pipeline/stats.ts';
+import { Tables as T } from '../domain/tables.ts';
+import type { TaskRun, Warehouse } from '../warehouse/types.ts';
+import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
+import { latestValidation, type ValidationStatus } from './validation-report.ts';
+import { lowerKeys, toDay, toIso, toMoney, toNumber, toText } from './values.ts';
+
+const DAY_MS = 86_400_000;
+/** Minutes of RAW history shown by the ingest-rate chart when no live counters exist. */
+const RATE_WINDOW_MINUTES = 60;
+
+export interface Kpis {
+  total_orders: number;
+  /** Sum of quantity × unit_price over PROD orders, in euros, rounded to the cent. */
+  total_revenue: number;
+  average_order_value: number;
+  /** Orders the pipeline received (orders.ingested_at) in the 24 h before `generated_at`. */
+  orders_last_24h: number;
+  revenue_last_24h: number;
+  /** Orders sold (orders.sold_at) in the 24 h before `generated_at`; 0 for replayed history. */
+  orders_last_24h_by_sale_time: number;
+  revenue_last_24h_by_sale_time: number;
+  customers: number;
+  products: number;
+  first_sale_at: string | null;
+  last_sale_at: string | null;
+  last_ingested_at: string | null;
+}
+
+export interface ProductRank {
+  product_id: string;
+  product_name: string | null;
+  category: string | null;
+  units: number;
+  orders: number;
+  revenue: number;
+}
+
+export interface RecentOrder {
+  id: string;
+  product_id: string;
+  product_name: string | null;
+  category: string | null;
+  customer_id: string;
+  customer_name: string | null;
+  city: string | null;
+  country: string | null;
+  quantity: number;
+  unit_price: number;
+  amount: number;
+  sold_at: string | null;
+  ingested_at: string | null;
+}
+
+export interface CategorySales {
+  category: string;
+  orders: number;
+  units: number;
+  revenue: number;
+}
+
+export interface Timeseries {
+  /** Orders and revenue per day of sale (UTC). */
+  daily: { day: string; orders: number; revenue: number }[];
+  ingest_rate: {
+    /** `live`: this process's ingest counters, sampled every second; `warehouse`: RAW rows per minute. */
+    source: 'live' | 'warehouse';
+    unit: 'events/s';
+    points: RatePoint[];
+  };
+}
+
+export interface Health {
+  warehouse: string;
+  raw_rows: number;
+  prod_orders: number;
+  /** RAW rows not yet merged into PROD by the task (the stream's content). */
+  backlog: number;
+  /** Records on the bus not yet ingested; null when this process runs no consumer (`monitor`). */
+  consumer_lag: number | null;
+  ingest_rate: number | null;
+  last_task_run: Pick<TaskRun, 'runId' | 'state' | 'trigger' | 'scheduledTime' | 'completedTime' | 'rowsRead' | 'rowsInserted' | 'rowsUpdated' | 'rowsQuarantined' | 'errorMessage'> | null;
+  /** Runs recorded in task_history, by state. */
+  task_runs: Record<string, number>;
+  dead_letters: { total: number; top_reasons: { reason: string; stage: string; count: number }[] };
+  freshness: { last_ingested_at: string | null; age_seconds: number | null; threshold_seconds: number; stale: boolean };
+  validation: ValidationStatus | null;
+}
+
+export interface Snapshot {
+  generated_at: string;
+  kpis: Kpis;
+  top_products: { by_volume: ProductRank[]; by_revenue: ProductRank[] };
+  recent_orders: RecentOrder[];
+  timeseries: Timeseries;
+  categories: CategorySales[];
+  health: Health;
+}
+
+export interface SnapshotSources {
+  warehouse: Warehouse;
+  reportsDir: string;
+  freshnessThresholdMs: number;
+  stats?: PipelineStats;
+  rates?: RateRing;
+  /** Consumer lag: the pipeline's last reading, or asked from the consumer. */
+  lag?: () => Promise<number | null>;
+}
+
+async function rows(warehouse: Warehouse, sql: string, params?: Record<string, string | number | Date>): Promise<Record<string, unknown>[]> {
+  return (await warehouse.query<Record<string, unknown>>(sql, params)).map(lowerKeys);
+}
+
+const PRODUCT_RANK = (orderBy: string) => `
+  SELECT o.product_id AS product_id, i.product_name AS product_name, i.category AS category,
+         sum(o.quantity) AS units, count(*) AS order_count, sum(o.quantity * o.unit_price) AS revenue
+  FROM ${T.orders} o
+  LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+  GROUP BY o.product_id, i.product_name, i.category
+  ORDER BY ${orderBy}, o.product_id
+  LIMIT 5`;
+
+function productRank(r: Record<string, unknown>): ProductRank {
+  return {
+    product_id: String(r.product_id),
+    product_name: toText(r.product_name),
+    category: toText(r.category),
+    units: toNumber(r.units),
+    orders: toNumber(r.order_count),
+    revenue: toMoney(r.revenue),
+  };
+}
+
+export async function loadSnapshot(sources: SnapshotSources, now = new Date()): Promise<Snapshot> {
+  const { warehouse } = sources;
+  const since = new Date(now.getTime() - DAY_MS);
+
+  const [k = {}] = await rows(
+    warehouse,
+    `SELECT count(*) AS total_orders,
+            coalesce(sum(quantity * unit_price), 0) AS total_revenue,
+            coalesce(sum(CASE WHEN ingested_at >= $since AND ingested_at <= $now THEN 1 ELSE 0 END), 0) AS orders_ingested_24h,
+            coalesce(sum(CASE WHEN ingested_at >= $since AND ingested_at <= $now THEN quantity * unit_price ELSE 0 END), 0) AS revenue_ingested_24h,
+            coalesce(sum(CASE WHEN sold_at >= $since AND sold_at <= $now THEN 1 ELSE 0 END), 0) AS orders_sold_24h,
+            coalesce(sum(CASE WHEN sold_at >= $since AND sold_at <= $now THEN quantity * unit_price ELSE 0 END), 0) AS revenue_sold_24h,
+            min(sold_at) AS first_sale_at, max(sold_at) AS last_sale_at
+     FROM ${T.orders}`,
+    { since, now },
+  );
+  const [c = {}] = await rows(
+    warehouse,
+    `SELECT (SELECT count(*) FROM ${T.ordersEvents}) AS raw_rows,
+            (SELECT max(ingested_at) FROM ${T.ordersEvents}) AS last_ingested_at,
+            (SELECT count(*) FROM ${T.quarantine}) AS dead_letters,
+            (SELECT count(*) FROM ${T.customers}) AS customers,
+            (SELECT count(*) FROM ${T.inventory}) AS products`,
+  );
+  const byVolume = (await rows(warehouse, PRODUCT_RANK('units DESC, revenue DESC'))).map(productRank);
+  const byRevenue = (await rows(warehouse, PRODUCT_RANK('revenue DESC, units DESC'))).map(productRank);
+  const recent = await rows(
+    warehouse,
+    `SELECT o.id AS id, o.product_id AS product_id, i.product_name AS product_name, i.category AS category,
+            o.customer_id AS customer_id, c.name AS customer_name, c.city AS city, c.country AS country,
+            o.quantity AS quantity, o.unit_price AS unit_price, o.quantity * o.unit_price AS amount,
+            o.sold_at AS sold_at, o.ingested_at AS ingested_at
+     FROM ${T.orders} o
+     LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+     LEFT JOIN ${T.customers} c ON c.id = o.customer_id
+     ORDER BY o.ingested_at DESC, o.sold_at DESC, o.id DESC
+     LIMIT 20`,
+  );
+  const daily = await rows(
+    warehouse,
+    `SELECT CAST(sold_at AS DATE) AS sale_day, count(*) AS order_count, sum(quantity * unit_price) AS revenue
+     FROM ${T.orders}
+     GROUP BY CAST(sold_at AS DATE)
+     ORDER BY sale_day`,
+  );
+  const categories = await rows(
+    warehouse,
+    `SELECT coalesce(i.category, 'unknown') AS category, count(*) AS order_count, sum(o.quantity) AS units,
+            sum(o.quantity * o.unit_price) AS revenue
+     FROM ${T.orders} o
+     LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+     GROUP BY coalesce(i.category, 'unknown')
+     ORDER BY revenue DESC, category`,
+  );
+  const reasons = await rows(
+    warehouse,
+    `SELECT reason, stage, count(*) AS n FROM ${T.quarantine} GROUP BY reason, stage ORDER BY n DESC, reason, stage LIMIT 5`,
+  );
+  const runStates = await rows(warehouse, `SELECT state, count(*) AS n FROM ${T.taskHistory} GROUP BY state`);
+  const [lastRun] = await warehouse.taskHistory(1);
+  const backlog = await warehouse.streamBacklog();
+
+  let ratePoints: RatePoint[];
+  if (sources.rates) {
+    ratePoints = sources.rates.snapshot();
+  } else {
+    const windowStart = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (RATE_WINDOW_MINUTES - 1) * 60_000);
+    const perMinute = await rows(
+      warehouse,
+      `SELECT date_trunc('minute', ingested_at) AS minute_start, count(*) AS n
+       FROM ${T.ordersEvents}
+       WHERE ingested_at >= $from AND ingested_at <= $now
+       GROUP BY date_trunc('minute', ingested_at)`,
+      { from: windowStart, now },
+    );
+    ratePoints = ratePerMinute(
+      perMinute.map((r) => ({ minute: toIso(r.minute_start) ?? '', events: toNumber(r.n) })),
+      now,
+      RATE_WINDOW_MINUTES,
+    );
+  }
+
+  const lag = sources.lag ? await sources.lag().catch(() => null) : null;
+  const validation = await latestValidation(sources.reportsDir);
+
+  const totalOrders = toNumber(k.total_orders);
+  const totalRevenue = toMoney(k.total_revenue);
+  const lastIngestedAt = toIso(c.last_ingested_at);
+  const ageSeconds = lastIngestedAt === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(lastIngestedAt)) / 1000));
+  const thresholdSeconds = Math.round(sources.freshnessThresholdMs / 1000);
+
+  return {
+    generated_at: now.toISOString(),
+    kpis: {
+      total_orders: totalOrders,
+      total_revenue: totalRevenue,
+      average_order_value: totalOrders > 0 ? toMoney(totalRevenue / totalOrders) : 0,
+      orders_last_24h: toNumber(k.orders_ingested_24h),
+      revenue_last_24h: toMoney(k.revenue_ingested_24h),
+      orders_last_24h_by_sale_time: toNumber(k.orders_sold_24h),
+      revenue_last_24h_by_sale_time: toMoney(k.revenue_sold_24h),
+      customers: toNumber(c.customers),
+      products: toNumber(c.products),
+      first_sale_at: toIso(k.first_sale_at),
+      last_sale_at: toIso(k.last_sale_at),
+      last_ingested_at: lastIngestedAt,
+    },
+    top_products: { by_volume: byVolume, by_revenue: byRevenue },
+    recent_orders: recent.map((r) => ({
+      id: String(r.id),
+      product_id: String(r.product_id),
+      product_name: toText(r.product_name),
+      category: toText(r.category),
+      customer_id: String(r.customer_id),
+      customer_name: toText(r.customer_name),
+      city: toText(r.city),
+      country: toText(r.country),
+      quantity: toNumber(r.quantity),
+      unit_price: toMoney(r.unit_price),
+      amount: toMoney(r.amount),
+      sold_at: toIso(r.sold_at),
+      ingested_at: toIso(r.ingested_at),
+    })),
+    timeseries: {
+      daily: daily.map((r) => ({ day: toDay(r.sale_day), orders: toNumber(r.order_count), revenue: toMoney(r.revenue) })),
+      ingest_rate: { source: sources.rates ? 'live' : 'warehouse', unit: 'events/s', points: ratePoints },
+    },
+    categories: categories.map((r) => ({ category: String(r.category), orders: toNumber(r.order_count), units: toNumber(r.units), revenue: toMoney(r.revenue) })),
+    health: {
+      warehouse: warehouse.describe(),
+      raw_rows: toNumber(c.raw_rows),
+      prod_orders: totalOrders,
+      backlog,
+      consumer_lag: lag,
+      ingest_rate: sources.stats ? Math.round(sources.stats.ingestRate(now.getTime()) * 100) / 100 : null,
+      last_task_run: lastRun
+        ? {
+            runId: lastRun.runId,
+            state: lastRun.state,
+            trigger: lastRun.trigger,
+            scheduledTime: lastRun.scheduledTime,
+            completedTime: lastRun.completedTime,
+            rowsRead: lastRun.rowsRead,
+            rowsInserted: lastRun.rowsInserted,
+            rowsUpdated: lastRun.rowsUpdated,
+            rowsQuarantined: lastRun.rowsQuarantined,
+            errorMessage: lastRun.errorMessage,
+          }
+        : null,
+      task_runs: Object.fromEntries(runStates.map((r) => [String(r.state), toNumber(r.n)])),
+      dead_letters: {
+        total: toNumber(c.dead_letters),
+        top_reasons: reasons.map((r) => ({ reason: String(r.reason), stage: String(r.stage), count: toNumber(r.n) })),
+      },
+      freshness: { last_ingested_at: lastIngestedAt, age_seconds: ageSeconds, threshold_seconds: thresholdSeconds, stale: ageSeconds !== null && ageSeconds > thresholdSeconds },
+      validation,
+    },
+  };
+}
+
+/**
+ * Caches the last snapshot (or failure) for `ttlMs` after it completes; callers arriving while
+ * a refresh runs share it, so a slow warehouse never gets overlapping refreshes.
+ */
+export class SnapshotCache {
+  private last: { doneAt: number; result: Promise<Snapshot> } | undefined;
+  private inFlight: Promise<Snapshot> | undefined;
+
+  constructor(
+    private readonly load: () => Promise<Snapshot>,
+    private readonly ttlMs = 1_000,
+  ) {}
+
+  get(): Promise<Snapshot> {
+    if (this.inFlight) return this.inFlight;
+    if (this.last && Date.now() - this.last.doneAt < this.ttlMs) return this.last.result;
+    const result = this.load();
+    this.inFlight = result;
+    const settle = () => {
+      this.last = { doneAt: Date.now(), result };
+      this.inFlight = undefined;
+    };
+    result.then(settle, settle);
+    return result;
+  }
+}

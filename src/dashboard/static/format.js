@@ -1,0 +1,29 @@
+// Number and time formatting for the page, in the reader's locale.
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const money = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'EUR', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const moneyShort = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'EUR', notation: 'compact', maximumFractionDigits: 1 });
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+export const fmtInt = (n) => integer.format(n);
+export const fmtRate = (n) => decimal.format(n);
+export const fmtMoney = (n) => money.format(n);
+export const fmtMoneyShort = (n) => moneyShort.format(n);
+export const fmtDateTime = (iso) => (iso ? dateTime.format(new Date(iso)) : '–');
+export const fmtDate = (iso) => (iso ? dateOnly.format(new Date(iso)) : '–');
+export const fmtTime = (date) => timeOnly.format(date);
+
+/** "12 s ago", "5 min ago", "3 h ago", "4 days ago". */
+export function fmtAgo(iso, now = Date.now()) {
+  if (!iso) return 'never';
+  return fmtSeconds(Math.max(0, (now - Date.parse(iso)) / 1000)) + ' ago';
+}
+
+export function fmtSeconds(s) {
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86400 * 2) return `${Math.round(s / 3600)} h`;
+  return `${integer.format(Math.round(s / 86400))} days`;
+}

@@ -1,0 +1,48 @@
+/**
+ * duplicates: PROD must hold each order once (FAIL otherwise). RAW may hold an order's event
+ * more than once (the producer replayed the file, the bus redelivered): that is expected and
+ * the task dedupes it, so it is counted and reported as a WARN. The same bus record
+ * (topic, partition, offset) stored twice would mean the ingest's offset bookkeeping failed.
+ */
+import { Tables as T } from '../../domain/tables.ts';
+import { count, formatCount, plural } from '../values.ts';
+import { result, type Check } from './types.ts';
+
+const NAME = 'duplicates';
+
+const SQL = `
+  SELECT
+    (SELECT count(*) FROM (SELECT id FROM ${T.orders} GROUP BY id HAVING count(*) > 1) d) AS prod_duplicate_ids,
+    (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${T.orders} GROUP BY id HAVING count(*) > 1) d) AS prod_extra_rows,
+    (SELECT count(*) FROM ${T.ordersEvents}) AS raw_rows,
+    (SELECT count(*) FROM (SELECT event_id FROM ${T.ordersEvents} GROUP BY event_id HAVING count(*) > 1) d) AS raw_duplicate_event_ids,
+    (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${T.ordersEvents} GROUP BY event_id HAVING count(*) > 1) d) AS raw_redundant_rows,
+    (SELECT count(*) FROM (SELECT topic FROM ${T.ordersEvents} WHERE "offset" IS NOT NULL
+      GROUP BY topic, "partition", "offset" HAVING count(*) > 1) d) AS raw_duplicate_bus_records`;
+
+export const duplicates: Check = {
+  name: NAME,
+  description: 'PROD order ids are unique (FAIL); redelivered or replayed events in RAW are counted (WARN, the task dedupes them)',
+  async run({ warehouse }) {
+    const [row = {}] = await warehouse.query(SQL);
+    const m = {
+      prod_duplicate_ids: count(row.prod_duplicate_ids),
+      prod_extra_rows: count(row.prod_extra_rows),
+      raw_rows: count(row.raw_rows),
+      raw_duplicate_event_ids: count(row.raw_duplicate_event_ids),
+      raw_redundant_rows: count(row.raw_redundant_rows),
+      raw_duplicate_bus_records: count(row.raw_duplicate_bus_records),
+    };
+    const rawNote =
+      m.raw_redundant_rows > 0
+        ? `RAW holds ${plural(m.raw_redundant_rows, 'redelivered or replayed event')} (${plural(m.raw_duplicate_event_ids, 'event id')} seen more than once${m.raw_duplicate_bus_records > 0 ? `, ${plural(m.raw_duplicate_bus_records, 'bus record')} stored twice` : ''})`
+        : '';
+    if (m.prod_duplicate_ids > 0) {
+      return result(NAME, 'FAIL', `PROD holds ${plural(m.prod_duplicate_ids, 'order id')} more than once (${formatCount(m.prod_extra_rows)} extra rows)${rawNote ? `; ${rawNote}` : ''}`, m);
+    }
+    if (m.raw_redundant_rows > 0) {
+      return result(NAME, 'WARN', `${rawNote}; the task dedupes them, PROD holds each order once`, m);
+    }
+    return result(NAME, 'PASS', `PROD holds each order once; RAW holds each event once (${plural(m.raw_rows, 'row')})`, m);
+  },
+};

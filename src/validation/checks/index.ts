@@ -1,0 +1,13 @@
+/** The checks, in the order they are reported. Adding one = one file + one entry here. */
+import { dataQuality } from './data-quality.ts';
+import { deadLetters } from './dead-letters.ts';
+import { duplicates } from './duplicates.ts';
+import { rawVsProdCounts } from './raw-vs-prod-counts.ts';
+import { recentActivity } from './recent-activity.ts';
+import { reconciliation } from './reconciliation.ts';
+import { taskStatus } from './task-status.ts';
+import type { Check } from './types.ts';
+
+export const CHECKS: readonly Check[] = [rawVsProdCounts, reconciliation, duplicates, dataQuality, recentActivity, taskStatus, deadLetters];
+
+export type { Check, CheckContext } from './types.ts';

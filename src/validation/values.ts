@@ -1,0 +1,77 @@
+/**
+ * Reading warehouse values the same way whatever the driver returns: DuckDB's JSON rows give
+ * BIGINT and DECIMAL as strings and TIMESTAMP as `2025-03-14 09:26:53.123` (UTC); other drivers
+ * may give numbers or Dates. Money stays exact: decimals become integer cents (bigint), never
+ * floats.
+ */
+
+/** A count or other integer from a row (`'42'`, `42`, `42n`, null → 0). */
+export function count(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`expected a number from the warehouse, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** An exact decimal (`'340897.94'`, `'-0.5'`, `12`) as integer cents; null → 0. Rejects more than 2 places unless they are zeros. */
+export function cents(value: unknown): bigint {
+  if (value === null || value === undefined) return 0n;
+  const text = typeof value === 'string' ? value.trim() : String(value);
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) throw new Error(`expected a decimal amount from the warehouse, got ${JSON.stringify(value)}`);
+  const fraction = match[3] ?? '';
+  if (/[1-9]/.test(fraction.slice(2))) throw new Error(`amount ${text} has more than 2 decimal places`);
+  const abs = BigInt(match[2]!) * 100n + BigInt(fraction.slice(0, 2).padEnd(2, '0'));
+  return match[1] === '-' ? -abs : abs;
+}
+
+/** `1234n` → `"12.34"`, `-5n` → `"-0.05"`. */
+export function money(amount: bigint): string {
+  const sign = amount < 0n ? '-' : '';
+  const abs = amount < 0n ? -amount : amount;
+  return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+}
+
+/** A warehouse TIMESTAMP holding UTC as an ISO-8601 string; null stays null. */
+export function isoTimestamp(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value).trim();
+  // `2025-03-14 09:26:53[.123456]` (no zone: the warehouse stores UTC).
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text);
+  if (!match) throw new Error(`expected a timestamp from the warehouse, got ${JSON.stringify(value)}`);
+  const ms = (match[3] ?? '').slice(0, 3).padEnd(3, '0');
+  const zone = match[4] && match[4] !== 'Z' ? match[4] : 'Z';
+  return new Date(`${match[1]}T${match[2]}.${ms}${zone}`).toISOString();
+}
+
+/** `93_000` → `"1 min 33 s"`: ages and thresholds for one-line explanations. */
+export function humanDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${Math.round(ms)} ms`;
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1000],
+  ];
+  const parts: string[] = [];
+  let rest = Math.round(abs / 1000) * 1000;
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n} ${unit}`);
+    rest -= n * size;
+    if (parts.length === 2) break;
+  }
+  return (ms < 0 ? '-' : '') + parts.join(' ');
+}
+
+/** `12345` → `"12,345"` (stable across locales, for explanations). */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** `"3 nulls"` / `"1 null"`. */
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${formatCount(n)} ${n === 1 ? word : pluralWord}`;
+}

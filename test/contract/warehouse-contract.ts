@@ -1,0 +1,193 @@
+/**
+ * The warehouse contract: RAW, dead letters, offsets stored with the rows, and the stream +
+ * task semantics of DESIGN.md §5. Every warehouse adapter's test file runs it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Customer, Order, Product } from '../../src/domain/entities.ts';
+import { orderCreatedEvent } from '../../src/domain/event.ts';
+import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
+
+export interface WarehouseFactory {
+  name: string;
+  /** A fresh, empty warehouse. */
+  create(): Promise<Warehouse>;
+}
+
+async function* from<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+export const customers: Customer[] = [
+  { id: 'CUS-000001', name: 'Camille Martin', email: 'camille.martin1@orange.fr', city: 'Lyon', country: 'France' },
+  { id: 'CUS-000002', name: 'Lukas Müller', email: 'lukas.muller2@web.de', city: 'Berlin', country: 'Germany' },
+];
+export const products: Product[] = [
+  { id: 'PRD-00001', product_name: 'Classic T-Shirt - Black', category: 'T-Shirts', price_cents: 1999, stock_quantity: 100 },
+  { id: 'PRD-00002', product_name: 'Slim Jeans - Indigo', category: 'Jeans', price_cents: 5990, stock_quantity: 40 },
+];
+
+export function order(n: number, overrides: Partial<Order> = {}): Order {
+  return {
+    id: `ORD-${String(n).padStart(8, '0')}`,
+    product_id: n % 2 ? 'PRD-00001' : 'PRD-00002',
+    customer_id: n % 3 ? 'CUS-000001' : 'CUS-000002',
+    quantity: 1 + (n % 3),
+    unit_price_cents: n % 2 ? 1999 : 5990,
+    sold_at: new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString(),
+    ...overrides,
+  };
+}
+
+let nextOffset = 0n;
+/** RAW events as the ingest builds them, each with its own bus offset. */
+export function rawEvents(orders: Order[], at = new Date(), topic = 'orders_topic'): RawEvent[] {
+  return orders.map((o) => {
+    const event = orderCreatedEvent(o, at);
+    return {
+      coordinates: { topic, partition: 0, offset: nextOffset++ },
+      eventId: event.event_id,
+      eventType: event.event_type,
+      orderId: o.id,
+      payload: JSON.stringify(event),
+      createdAt: event.timestamp,
+    };
+  });
+}
+
+async function prod(w: Warehouse): Promise<{ id: string; quantity: number; unit_price: string }[]> {
+  const rows = await w.query<{ id: string; quantity: number; unit_price: string }>('SELECT id, quantity, CAST(unit_price AS VARCHAR) AS unit_price FROM orders ORDER BY id');
+  return rows.map((r) => ({ ...r, quantity: Number(r.quantity) }));
+}
+
+async function count(w: Warehouse, table: string): Promise<number> {
+  const [row] = await w.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
+  return Number(row?.n);
+}
+
+export function warehouseContract(factory: WarehouseFactory): void {
+  describe(`warehouse contract: ${factory.name}`, () => {
+    const open: Warehouse[] = [];
+    const ready = async () => {
+      const w = await factory.create();
+      open.push(w);
+      await w.setup();
+      await w.loadReferenceData(from(customers), from(products));
+      return w;
+    };
+    afterEach(async () => {
+      while (open.length) await open.pop()!.close();
+    });
+
+    it('setup and reference data loading are idempotent', async () => {
+      const w = await ready();
+      await w.setup();
+      await w.loadReferenceData(from(customers), from(products));
+      expect(await count(w, 'customers')).toBe(2);
+      expect(await count(w, 'inventory')).toBe(2);
+      const [p] = await w.query<{ price: string }>("SELECT CAST(price AS VARCHAR) AS price FROM inventory WHERE id = 'PRD-00002'");
+      expect(p?.price).toBe('59.90');
+    });
+
+    it('writes RAW, dead letters and offsets together; a redelivered batch is recognised and skipped', async () => {
+      const w = await ready();
+      const events = rawEvents([order(1), order(2), order(3)]);
+      const rejected = [{ coordinates: { topic: 'orders_topic', partition: 0, offset: nextOffset++ }, reason: 'invalid_json' as const, detail: 'not JSON', rawValue: '{oops', eventId: null, orderId: null }];
+      const first = await w.ingest({ consumerGroup: 'g', accepted: events, rejected });
+      expect(first).toEqual({ inserted: 3, quarantined: 1, redelivered: 0 });
+      const again = await w.ingest({ consumerGroup: 'g', accepted: events, rejected });
+      expect(again).toEqual({ inserted: 0, quarantined: 0, redelivered: 4 });
+      expect(await count(w, 'orders_events')).toBe(3);
+      expect(await count(w, 'orders_quarantine')).toBe(1);
+      const offsets = await w.storedOffsets('g', 'orders_topic');
+      expect(offsets.get(0)).toBe(rejected[0]!.coordinates.offset + 1n);
+      // Another group has its own offsets.
+      expect((await w.storedOffsets('other', 'orders_topic')).size).toBe(0);
+    });
+
+    it('the task merges exactly the new RAW rows, then skips when nothing is new', async () => {
+      const w = await ready();
+      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1), order(2)]), rejected: [] });
+      expect(await w.streamBacklog()).toBe(2);
+      const run1 = await w.runTask();
+      expect(run1).toMatchObject({ state: 'SUCCEEDED', rowsRead: 2, rowsInserted: 2, rowsUpdated: 0 });
+      expect(await w.streamBacklog()).toBe(0);
+      const skipped = await w.runTask();
+      expect(skipped.state).toBe('SKIPPED');
+      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(3)]), rejected: [] });
+      const run2 = await w.runTask();
+      expect(run2).toMatchObject({ state: 'SUCCEEDED', rowsRead: 1, rowsInserted: 1, offsetFrom: run1.offsetTo });
+      expect((await prod(w)).map((r) => r.id)).toEqual(['ORD-00000001', 'ORD-00000002', 'ORD-00000003']);
+      const history = await w.taskHistory(10);
+      expect(history.map((r) => r.state)).toEqual(['SUCCEEDED', 'SKIPPED', 'SUCCEEDED']);
+      expect(history[0]!.completedTime! >= history[0]!.scheduledTime).toBe(true);
+    });
+
+    it('deduplicates by order id: one PROD row per order, the latest event wins, a replay changes nothing', async () => {
+      const w = await ready();
+      const t0 = new Date('2026-01-01T00:00:00Z');
+      const t1 = new Date('2026-01-01T00:00:05Z');
+      // Two events for order 1 in the same task batch (a MERGE source with duplicate keys).
+      await w.ingest({ consumerGroup: 'g', accepted: [...rawEvents([order(1)], t0), ...rawEvents([order(1, { quantity: 5 })], t1), ...rawEvents([order(2)], t0)], rejected: [] });
+      const run = await w.runTask();
+      expect(run).toMatchObject({ state: 'SUCCEEDED', rowsRead: 3, rowsInserted: 2 });
+      expect(await prod(w)).toEqual([
+        { id: 'ORD-00000001', quantity: 5, unit_price: '19.99' },
+        { id: 'ORD-00000002', quantity: 3, unit_price: '59.90' },
+      ]);
+      const before = await w.query('SELECT * FROM orders ORDER BY id');
+      // The same orders replayed later (new events, same content): nothing changes.
+      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1, { quantity: 5 }), order(2)], new Date('2026-02-01T00:00:00Z')), rejected: [] });
+      const replay = await w.runTask();
+      expect(replay).toMatchObject({ state: 'SUCCEEDED', rowsRead: 2, rowsInserted: 0, rowsUpdated: 0 });
+      expect(await w.query('SELECT * FROM orders ORDER BY id')).toEqual(before);
+      // An older event arriving late does not overwrite a newer one.
+      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1, { quantity: 9 })], new Date('2025-12-31T00:00:00Z')), rejected: [] });
+      await w.runTask();
+      expect((await prod(w))[0]?.quantity).toBe(5);
+      // A newer, different event updates the order.
+      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(2, { quantity: 4 })], new Date('2026-03-01T00:00:00Z')), rejected: [] });
+      const update = await w.runTask();
+      expect(update).toMatchObject({ rowsUpdated: 1, rowsInserted: 0 });
+      expect((await prod(w))[1]?.quantity).toBe(4);
+    });
+
+    it('a failed run leaves PROD and the stream offset as they were; the next run merges those rows', async () => {
+      const w = await ready();
+      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1), order(2)]), rejected: [] });
+      const failed = await w.runTask({ injectFailure: 'injected failure after MERGE' });
+      expect(failed.state).toBe('FAILED');
+      expect(failed.errorMessage).toContain('injected failure');
+      expect(await count(w, 'orders')).toBe(0);
+      expect(await w.streamBacklog()).toBe(2);
+      const retry = await w.runTask();
+      expect(retry).toMatchObject({ state: 'SUCCEEDED', rowsRead: 2, rowsInserted: 2, offsetFrom: failed.offsetFrom });
+      expect((await w.taskHistory(5)).map((r) => r.state)).toEqual(['SUCCEEDED', 'FAILED']);
+    });
+
+    it('orders with an unknown customer or product go to quarantine with the reason, not to PROD', async () => {
+      const w = await ready();
+      await w.ingest({
+        consumerGroup: 'g',
+        accepted: rawEvents([order(1), order(2, { customer_id: 'CUS-999999' }), order(3, { product_id: 'PRD-99999' })]),
+        rejected: [],
+      });
+      const run = await w.runTask();
+      expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 1, rowsQuarantined: 2 });
+      const reasons = await w.query<{ order_id: string; reason: string; stage: string }>('SELECT order_id, reason, stage FROM orders_quarantine ORDER BY order_id');
+      expect(reasons).toEqual([
+        { order_id: 'ORD-00000002', reason: 'unknown_customer', stage: 'task' },
+        { order_id: 'ORD-00000003', reason: 'unknown_product', stage: 'task' },
+      ]);
+    });
+
+    it('keeps the revenue to the cent', async () => {
+      const w = await ready();
+      const orders = Array.from({ length: 50 }, (_, i) => order(i + 1));
+      await w.ingest({ consumerGroup: 'g', accepted: rawEvents(orders), rejected: [] });
+      await w.runTask();
+      const expected = orders.reduce((sum, o) => sum + o.quantity * o.unit_price_cents, 0);
+      const [row] = await w.query<{ cents: string }>('SELECT CAST(sum(quantity * unit_price) * 100 AS BIGINT) AS cents FROM orders');
+      expect(Number(row?.cents)).toBe(expected);
+    });
+  });
+}
