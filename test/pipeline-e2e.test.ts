@@ -141,7 +141,7 @@ describe('bad events in the stream', () => {
       const consumer = await bus.consumer('orders_topic', 'g');
       const stop = new AbortController();
       const ingest = runIngest({ consumer, warehouse, consumerGroup: 'g', batchSize: 100, batchWaitMs: 20, signal: stop.signal });
-      while ((await consumer.lag()) > 0) await new Promise((r) => setTimeout(r, 20));
+      while (((await consumer.lag()) ?? 0) > 0) await new Promise((r) => setTimeout(r, 20));
       stop.abort();
       await ingest;
       const run = await runTaskOnce(warehouse);

@@ -3,6 +3,7 @@
  * Ctrl-C / SIGTERM abort a signal the stages watch, so they flush and commit before exiting.
  * A second Ctrl-C forces the exit.
  */
+import type { Command } from 'commander';
 import { loadConfig, type Config, type Overrides, type Sources } from '../config/config.ts';
 import { PipelineError } from '../errors.ts';
 
@@ -27,8 +28,26 @@ export function printError(error: unknown): number {
   return ExitCode.failed;
 }
 
+/** Global flags (`dropship --warehouse duckdb run`) and the settings they override. */
+export const GLOBAL_FLAGS = {
+  bootstrapServers: 'KAFKA_BOOTSTRAP_SERVERS',
+  topic: 'KAFKA_TOPIC',
+  groupId: 'KAFKA_GROUP_ID',
+  warehouse: 'WAREHOUSE',
+  duckdbPath: 'DUCKDB_PATH',
+} as const satisfies Record<string, keyof Overrides>;
+
+function globalOverrides(args: unknown[]): Overrides {
+  const cmd = args[args.length - 1] as Command | undefined;
+  const opts = typeof cmd?.optsWithGlobals === 'function' ? cmd.optsWithGlobals<Record<string, string | undefined>>() : {};
+  const out: Overrides = {};
+  for (const [flag, setting] of Object.entries(GLOBAL_FLAGS)) if (opts[flag] !== undefined) out[setting] = opts[flag];
+  return out;
+}
+
 export function command<A extends unknown[]>(body: (ctx: CommandContext, ...args: A) => Promise<number | void>) {
   return async (...args: A): Promise<void> => {
+    const globals = globalOverrides(args);
     const controller = new AbortController();
     let interrupts = 0;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -45,7 +64,7 @@ export function command<A extends unknown[]>(body: (ctx: CommandContext, ...args
     process.on('SIGTERM', onSignal);
     const ctx: CommandContext = {
       signal: controller.signal,
-      config: (flags) => loadConfig(flags ? { flags } : {}),
+      config: (flags) => loadConfig({ flags: { ...globals, ...stripUndefined(flags ?? {}) } }),
       log: (message) => process.stderr.write(`${message}\n`),
     };
     let code: number;
@@ -61,4 +80,8 @@ export function command<A extends unknown[]>(body: (ctx: CommandContext, ...args
     // Drivers (Kafka sockets, timers) must not keep a finished command alive.
     setTimeout(() => process.exit(code), 200).unref();
   };
+}
+
+function stripUndefined(flags: Overrides): Overrides {
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as Overrides;
 }

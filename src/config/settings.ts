@@ -13,7 +13,7 @@ export interface SettingDefinition {
 
 export const SETTINGS = [
   // Data
-  { env: 'SEED_DIR', flag: '--output-dir / --seed-dir', default: 'data/seed', description: 'Folder of customers.csv, inventory.csv, orders.csv and manifest.json.' },
+  { env: 'SEED_DIR', flag: '--seed-dir (generate: --output-dir)', default: 'data/seed', description: 'Folder of customers.csv, inventory.csv, orders.csv and manifest.json.' },
   // Bus
   { env: 'KAFKA_BOOTSTRAP_SERVERS', flag: '--bootstrap-servers', description: 'Kafka/Redpanda brokers (host:port,…). Unset = in-process bus (single process).' },
   { env: 'KAFKA_TOPIC', flag: '--topic', default: 'orders_topic', description: 'Topic of order events.' },
@@ -32,12 +32,12 @@ export const SETTINGS = [
   { env: 'SNOW_DATABASE', default: 'ma_base', description: 'Snowflake database.' },
   { env: 'SNOW_SCHEMA', default: 'mon_schema', description: 'Snowflake schema.' },
   // Stages
-  { env: 'PRODUCE_RATE', flag: '--rate', default: '10', description: 'Events per second published by `produce` (0 = as fast as possible).' },
-  { env: 'INGEST_BATCH_SIZE', flag: '--batch-size', default: '5000', description: 'Largest batch the ingest writes to RAW in one transaction.' },
-  { env: 'INGEST_BATCH_WAIT_MS', flag: '--batch-wait-ms', default: '500', description: 'Longest wait before a partial batch is written.' },
-  { env: 'TASK_SCHEDULE', flag: '--schedule', default: '1 minute', description: 'Period of the RAW → PROD task (`5 seconds`, `1 minute`). `dropship run` uses RUN_TASK_SCHEDULE.' },
+  { env: 'PRODUCE_RATE', flag: '--rate (produce)', default: '10', description: 'Events per second published by `produce` (0 = as fast as possible).' },
+  { env: 'INGEST_BATCH_SIZE', flag: '--batch-size (consume)', default: '5000', description: 'Largest batch the ingest writes to RAW in one transaction.' },
+  { env: 'INGEST_BATCH_WAIT_MS', flag: '--batch-wait-ms (consume)', default: '500', description: 'Longest wait before a partial batch is written.' },
+  { env: 'TASK_SCHEDULE', flag: '--every (task run)', default: '1 minute', description: 'Period of the RAW → PROD task in `task run --every` and `consume` (`5 seconds`, `1 minute`). `dropship run` uses RUN_TASK_SCHEDULE.' },
   { env: 'RUN_TASK_SCHEDULE', default: '2 seconds', description: 'Task period inside `dropship run`, short so the dashboard moves.' },
-  { env: 'RUN_RATE', default: '25', description: 'Replay rate of `dropship run` (events per second) so a person sees numbers move.' },
+  { env: 'RUN_RATE', flag: '--rate (run)', default: '25', description: 'Replay rate of `dropship run` (events per second) so a person sees numbers move.' },
   { env: 'DASHBOARD_HOST', flag: '--host', default: '127.0.0.1', description: 'Address the dashboard listens on.' },
   { env: 'DASHBOARD_PORT', flag: '--port', default: '8501', description: 'Port of the dashboard.' },
   { env: 'REPORTS_DIR', flag: '--output-dir (validate)', default: 'reports', description: 'Where `validate` writes its JSON reports.' },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runTaskOnce } from '../../pipeline/task.ts';
+import { runTaskOnce, runTaskSchedule } from '../../pipeline/task.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { nonNegativeInt } from '../args.ts';
 import { command, ExitCode } from '../run-command.ts';
@@ -9,12 +9,24 @@ export function registerTask(program: Command): void {
   const task = program.command('task').description('the RAW → PROD task (stream + deduplicating MERGE)');
   task
     .command('run')
-    .description('run the task once now (like EXECUTE TASK); exit 1 if it fails')
+    .description('run the task once now (like EXECUTE TASK; exit 1 if it fails), or on a schedule with --every')
+    .option('--every [duration]', 'keep running it every TASK_SCHEDULE (or the given duration, e.g. "5 seconds") until stopped')
     .action(
-      command(async (ctx) => {
-        const { config } = ctx.config();
+      command(async (ctx, flags: { every?: string | boolean }) => {
+        const { config } = ctx.config(typeof flags.every === 'string' ? { TASK_SCHEDULE: flags.every } : {});
         const warehouse = await openWarehouse(config.warehouse);
         try {
+          if (flags.every) {
+            ctx.log(`running the task every ${config.task.scheduleText} until stopped (Ctrl-C)`);
+            await runTaskSchedule({
+              warehouse,
+              everyMs: config.task.scheduleMs,
+              signal: ctx.signal,
+              onRun: (run) => ctx.log(describeRun(run)),
+              onError: (error) => ctx.log(`task: ${(error as Error).message}`),
+            });
+            return ExitCode.ok;
+          }
           const run = await runTaskOnce(warehouse);
           ctx.log(describeRun(run));
           return run.state === 'FAILED' ? ExitCode.failed : ExitCode.ok;

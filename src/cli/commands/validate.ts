@@ -8,7 +8,12 @@ import { openWarehouse } from '../../warehouse/index.ts';
 import { command, ExitCode, printError } from '../run-command.ts';
 
 /** Exit codes of `validate`: 0 PASS or WARN, 1 FAIL, 2 the validation could not run. */
-export const ValidateExit = { passed: ExitCode.ok, failed: ExitCode.failed, cannotRun: 2, interrupted: ExitCode.interrupted } as const;
+export const ValidateExit = {
+  passed: ExitCode.ok,
+  failed: ExitCode.failed,
+  cannotRun: 2,
+  interrupted: ExitCode.interrupted,
+} as const;
 
 export function formatSummary(report: ValidationReport, path: string): string {
   const width = Math.max(...report.checks.map((c) => c.name.length));
@@ -24,8 +29,13 @@ export function formatSummary(report: ValidationReport, path: string): string {
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check RAW ⇄ PROD ⇄ manifest, duplicates, data quality, freshness, task status and dead letters; write reports/validate_report_<UTC>.json; exit 0 PASS/WARN, 1 FAIL, 2 cannot run')
-    .option('--manifest <path>', 'manifest to reconcile against [default <SEED_DIR>/manifest.json when it exists]')
+    .description(
+      'check RAW ⇄ PROD ⇄ manifest, duplicates, data quality, freshness, task status and dead letters; write reports/validate_report_<UTC>.json; exit 0 PASS/WARN, 1 FAIL, 2 cannot run',
+    )
+    .option(
+      '--manifest <path>',
+      'manifest to reconcile against [default <SEED_DIR>/manifest.json when it exists]',
+    )
     .option('--output-dir <dir>', 'folder of the JSON reports [env REPORTS_DIR, default reports]')
     .action(
       command(async (ctx, flags: { manifest?: string; outputDir?: string }) => {
@@ -33,14 +43,21 @@ export function registerValidate(program: Command): void {
         try {
           if (config.warehouse.kind === 'duckdb' && !existsSync(config.warehouse.path)) {
             // Opening would create an empty file; validation only reads.
-            throw new PipelineError('NOT_SET_UP', `there is no warehouse at ${config.warehouse.path}`, {
-              hint: 'run `npx dropship setup` (or `npx dropship run`) first, or point DUCKDB_PATH at the warehouse file',
-            });
+            throw new PipelineError(
+              'NOT_SET_UP',
+              `there is no warehouse at ${config.warehouse.path}`,
+              {
+                hint: 'run `npx dropship setup` (or `npx dropship run`) first, or point DUCKDB_PATH at the warehouse file',
+              },
+            );
           }
           const warehouse = await openWarehouse(config.warehouse);
           let report: ValidationReport;
           try {
-            report = await runValidation(warehouse, { config, ...(flags.manifest ? { manifestPath: resolve(flags.manifest) } : {}) });
+            report = await runValidation(warehouse, {
+              config,
+              ...(flags.manifest ? { manifestPath: resolve(flags.manifest) } : {}),
+            });
           } finally {
             await warehouse.close();
           }
