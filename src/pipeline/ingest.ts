@@ -30,14 +30,16 @@ export function decodeBatch(records: BusRecord[]): { accepted: RawEvent[]; rejec
   const rejected: DeadLetter[] = [];
   for (const record of records) {
     const coordinates = { topic: record.topic, partition: record.partition, offset: record.offset };
-    const decoded = decodeOrderEvent(record.value);
+    // Decode the bytes once: the same text is parsed and stored as the RAW payload.
+    const text = record.value === null ? null : record.value.toString('utf8');
+    const decoded = decodeOrderEvent(text);
     if (decoded.ok) {
       accepted.push({
         coordinates,
         eventId: decoded.event.event_id,
         eventType: decoded.event.event_type,
         orderId: decoded.orderId,
-        payload: record.value!.toString('utf8'),
+        payload: text!,
         createdAt: decoded.createdAt,
       });
     } else {
@@ -45,7 +47,7 @@ export function decodeBatch(records: BusRecord[]): { accepted: RawEvent[]; rejec
         coordinates,
         reason: decoded.reason,
         detail: decoded.detail,
-        rawValue: record.value === null ? null : record.value.toString('utf8').slice(0, 10_000),
+        rawValue: text === null ? null : text.slice(0, 10_000),
         eventId: decoded.eventId,
         orderId: decoded.orderId,
       });

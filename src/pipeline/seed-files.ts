@@ -121,7 +121,13 @@ export async function readManifest(path: string): Promise<Manifest> {
       cause,
     });
   }
-  const parsed = ManifestSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new PipelineError('BAD_INPUT', `${path} is not JSON: ${(cause as Error).message}`, { hint: 'regenerate it with `npx dropship generate`', cause });
+  }
+  const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new PipelineError('BAD_INPUT', `${path} is not a dropship manifest: ${issue?.path.join('.')}: ${issue?.message}`, { hint: 'regenerate it with `npx dropship generate`' });

@@ -47,7 +47,12 @@ export interface ValidationOptions {
 }
 
 /** Errors that mean the validation cannot run at all, rather than a check failing. */
-const CANNOT_RUN = new Set(['NOT_SET_UP', 'WAREHOUSE_LOCKED', 'WAREHOUSE_UNAVAILABLE', 'INTERRUPTED']);
+const CANNOT_RUN = new Set([
+  'NOT_SET_UP',
+  'WAREHOUSE_LOCKED',
+  'WAREHOUSE_UNAVAILABLE',
+  'INTERRUPTED',
+]);
 
 const RANK: Record<CheckStatus, number> = { PASS: 0, WARN: 1, FAIL: 2 };
 
@@ -57,19 +62,27 @@ export function worstStatus(statuses: Iterable<CheckStatus>): CheckStatus {
   return worst;
 }
 
-async function loadManifest(config: Config, manifestPath: string | null | undefined): Promise<{ manifest: Manifest | null; path: string | null; lookedAt: string | null }> {
+async function loadManifest(
+  config: Config,
+  manifestPath: string | null | undefined,
+): Promise<{ manifest: Manifest | null; path: string | null; lookedAt: string | null }> {
   if (manifestPath === null) return { manifest: null, path: null, lookedAt: null };
   const path = manifestPath ?? join(config.seedDir, SeedFiles.manifest);
-  if (manifestPath === undefined && !existsSync(path)) return { manifest: null, path: null, lookedAt: path };
+  if (manifestPath === undefined && !existsSync(path))
+    return { manifest: null, path: null, lookedAt: path };
   try {
     return { manifest: await readManifest(path), path, lookedAt: path };
   } catch (error) {
     if (error instanceof PipelineError) throw error;
     // readManifest lets a JSON syntax error through untyped.
-    throw new PipelineError('BAD_INPUT', `${path} is not a dropship manifest: ${(error as Error).message}`, {
-      hint: 'regenerate it with `npx dropship generate`, or pass another file with --manifest',
-      cause: error,
-    });
+    throw new PipelineError(
+      'BAD_INPUT',
+      `${path} is not a dropship manifest: ${(error as Error).message}`,
+      {
+        hint: 'regenerate it with `npx dropship generate`, or pass another file with --manifest',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -79,16 +92,31 @@ async function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
   } catch (error) {
     if (error instanceof PipelineError && CANNOT_RUN.has(error.code)) throw error;
     // One broken check must not hide the others: it is reported as a failure with its cause.
-    return { name: check.name, status: 'FAIL', explanation: `could not be evaluated: ${(error as Error).message.split('\n')[0]}`, metrics: {} };
+    return {
+      name: check.name,
+      status: 'FAIL',
+      explanation: `could not be evaluated: ${(error as Error).message.split('\n')[0]}`,
+      metrics: {},
+    };
   }
 }
 
-export async function runValidation(warehouse: Warehouse, options: ValidationOptions): Promise<ValidationReport> {
+export async function runValidation(
+  warehouse: Warehouse,
+  options: ValidationOptions,
+): Promise<ValidationReport> {
   const now = options.now ?? new Date();
   const { manifest, path, lookedAt } = await loadManifest(options.config, options.manifestPath);
   // Read once for every check; also proves the warehouse is set up (NOT_SET_UP otherwise).
   const backlog = await warehouse.streamBacklog();
-  const ctx: CheckContext = { warehouse, config: options.config, manifest, manifestPath: path ?? lookedAt, now, backlog };
+  const ctx: CheckContext = {
+    warehouse,
+    config: options.config,
+    manifest,
+    manifestPath: path ?? lookedAt,
+    now,
+    backlog,
+  };
 
   const checks: CheckResult[] = [];
   // One after the other: they share the warehouse's read connection.
@@ -99,7 +127,12 @@ export async function runValidation(warehouse: Warehouse, options: ValidationOpt
     report_version: 1,
     generated_at: now.toISOString(),
     status: worstStatus(checks.map((c) => c.status)),
-    summary: { evaluated: checks.length, passed: tally('PASS'), warned: tally('WARN'), failed: tally('FAIL') },
+    summary: {
+      evaluated: checks.length,
+      passed: tally('PASS'),
+      warned: tally('WARN'),
+      failed: tally('FAIL'),
+    },
     checks,
     configuration: publicConfig(options.config),
     manifest: path,

@@ -9,7 +9,8 @@
 export function count(value: unknown): number {
   if (value === null || value === undefined) return 0;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`expected a number from the warehouse, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n))
+    throw new Error(`expected a number from the warehouse, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -18,9 +19,11 @@ export function cents(value: unknown): bigint {
   if (value === null || value === undefined) return 0n;
   const text = typeof value === 'string' ? value.trim() : String(value);
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!match) throw new Error(`expected a decimal amount from the warehouse, got ${JSON.stringify(value)}`);
+  if (!match)
+    throw new Error(`expected a decimal amount from the warehouse, got ${JSON.stringify(value)}`);
   const fraction = match[3] ?? '';
-  if (/[1-9]/.test(fraction.slice(2))) throw new Error(`amount ${text} has more than 2 decimal places`);
+  if (/[1-9]/.test(fraction.slice(2)))
+    throw new Error(`amount ${text} has more than 2 decimal places`);
   const abs = BigInt(match[2]!) * 100n + BigInt(fraction.slice(0, 2).padEnd(2, '0'));
   return match[1] === '-' ? -abs : abs;
 }
@@ -38,8 +41,10 @@ export function isoTimestamp(value: unknown): string | null {
   if (value instanceof Date) return value.toISOString();
   const text = String(value).trim();
   // `2025-03-14 09:26:53[.123456]` (no zone: the warehouse stores UTC).
-  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text);
-  if (!match) throw new Error(`expected a timestamp from the warehouse, got ${JSON.stringify(value)}`);
+  const match =
+    /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text);
+  if (!match)
+    throw new Error(`expected a timestamp from the warehouse, got ${JSON.stringify(value)}`);
   const ms = (match[3] ?? '').slice(0, 3).padEnd(3, '0');
   const zone = match[4] && match[4] !== 'Z' ? match[4] : 'Z';
   return new Date(`${match[1]}T${match[2]}.${ms}${zone}`).toISOString();

@@ -10,7 +10,15 @@ import { result, type Check } from './types.ts';
 const NAME = 'data_quality';
 
 /** Columns an order cannot be without. */
-export const REQUIRED_ORDER_COLUMNS = ['id', 'product_id', 'customer_id', 'quantity', 'unit_price', 'sold_at', 'ingested_at'] as const;
+export const REQUIRED_ORDER_COLUMNS = [
+  'id',
+  'product_id',
+  'customer_id',
+  'quantity',
+  'unit_price',
+  'sold_at',
+  'ingested_at',
+] as const;
 
 const SQL = `
   SELECT
@@ -28,28 +36,46 @@ const SQL = `
 const LABELS: Record<string, [string, string]> = {
   non_positive_quantity: ['order with quantity ≤ 0', 'orders with quantity ≤ 0'],
   negative_price: ['order with a negative price', 'orders with a negative price'],
-  price_differs_from_catalogue: ['order priced differently from the catalogue', 'orders priced differently from the catalogue'],
+  price_differs_from_catalogue: [
+    'order priced differently from the catalogue',
+    'orders priced differently from the catalogue',
+  ],
   unknown_customer: ['order with an unknown customer', 'orders with an unknown customer'],
   unknown_product: ['order with an unknown product', 'orders with an unknown product'],
 };
 
 export const dataQuality: Check = {
   name: NAME,
-  description: 'PROD orders: no nulls in required fields, quantity > 0, price ≥ 0 and equal to the catalogue, no orphan customer or product',
+  description:
+    'PROD orders: no nulls in required fields, quantity > 0, price ≥ 0 and equal to the catalogue, no orphan customer or product',
   async run({ warehouse }) {
     // The customers and inventory joins are on primary keys, so each order appears once
     // (unless PROD itself holds an id twice, which the duplicates check reports).
     const [row = {}] = await warehouse.query(SQL);
-    const nulls = Object.fromEntries(REQUIRED_ORDER_COLUMNS.map((c) => [c, count(row[`null_${c}`])]));
+    const nulls = Object.fromEntries(
+      REQUIRED_ORDER_COLUMNS.map((c) => [c, count(row[`null_${c}`])]),
+    );
     const problems = Object.fromEntries(Object.keys(LABELS).map((k) => [k, count(row[k])]));
     const m = { orders: count(row.orders), nulls, ...problems };
 
     const found: string[] = [];
-    for (const [column, n] of Object.entries(nulls)) if (n > 0) found.push(`${plural(n, 'null')} in ${column}`);
-    for (const [key, n] of Object.entries(problems)) if (n > 0) found.push(`${formatCount(n)} ${LABELS[key]![n === 1 ? 0 : 1]}`);
+    for (const [column, n] of Object.entries(nulls))
+      if (n > 0) found.push(`${plural(n, 'null')} in ${column}`);
+    for (const [key, n] of Object.entries(problems))
+      if (n > 0) found.push(`${formatCount(n)} ${LABELS[key]![n === 1 ? 0 : 1]}`);
     if (found.length > 0) {
-      return result(NAME, 'FAIL', `${plural(m.orders, 'PROD order')} checked, problems found: ${found.join(', ')}`, m);
+      return result(
+        NAME,
+        'FAIL',
+        `${plural(m.orders, 'PROD order')} checked, problems found: ${found.join(', ')}`,
+        m,
+      );
     }
-    return result(NAME, 'PASS', `${plural(m.orders, 'PROD order')}: no nulls in required fields, quantities > 0, prices ≥ 0 and equal to the catalogue, every customer and product known`, m);
+    return result(
+      NAME,
+      'PASS',
+      `${plural(m.orders, 'PROD order')}: no nulls in required fields, quantities > 0, prices ≥ 0 and equal to the catalogue, every customer and product known`,
+      m,
+    );
   },
 };

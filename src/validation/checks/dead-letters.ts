@@ -18,7 +18,8 @@ const BY_STAGE_SQL = `SELECT stage, count(*) AS n FROM ${T.quarantine} GROUP BY 
 
 export const deadLetters: Check = {
   name: NAME,
-  description: 'events in quarantine, with the top 5 reasons (WARN when any: accounted for, not lost)',
+  description:
+    'events in quarantine, with the top 5 reasons (WARN when any: accounted for, not lost)',
   async run({ warehouse }) {
     const byReason = await warehouse.query(BY_REASON_SQL);
     const byStage = await warehouse.query(BY_STAGE_SQL);

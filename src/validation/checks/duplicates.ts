@@ -22,7 +22,8 @@ const SQL = `
 
 export const duplicates: Check = {
   name: NAME,
-  description: 'PROD order ids are unique (FAIL); redelivered or replayed events in RAW are counted (WARN, the task dedupes them)',
+  description:
+    'PROD order ids are unique (FAIL); redelivered or replayed events in RAW are counted (WARN, the task dedupes them)',
   async run({ warehouse }) {
     const [row = {}] = await warehouse.query(SQL);
     const m = {
@@ -38,11 +39,26 @@ export const duplicates: Check = {
         ? `RAW holds ${plural(m.raw_redundant_rows, 'redelivered or replayed event')} (${plural(m.raw_duplicate_event_ids, 'event id')} seen more than once${m.raw_duplicate_bus_records > 0 ? `, ${plural(m.raw_duplicate_bus_records, 'bus record')} stored twice` : ''})`
         : '';
     if (m.prod_duplicate_ids > 0) {
-      return result(NAME, 'FAIL', `PROD holds ${plural(m.prod_duplicate_ids, 'order id')} more than once (${formatCount(m.prod_extra_rows)} extra rows)${rawNote ? `; ${rawNote}` : ''}`, m);
+      return result(
+        NAME,
+        'FAIL',
+        `PROD holds ${plural(m.prod_duplicate_ids, 'order id')} more than once (${formatCount(m.prod_extra_rows)} extra rows)${rawNote ? `; ${rawNote}` : ''}`,
+        m,
+      );
     }
     if (m.raw_redundant_rows > 0) {
-      return result(NAME, 'WARN', `${rawNote}; the task dedupes them, PROD holds each order once`, m);
+      return result(
+        NAME,
+        'WARN',
+        `${rawNote}; the task dedupes them, PROD holds each order once`,
+        m,
+      );
     }
-    return result(NAME, 'PASS', `PROD holds each order once; RAW holds each event once (${plural(m.raw_rows, 'row')})`, m);
+    return result(
+      NAME,
+      'PASS',
+      `PROD holds each order once; RAW holds each event once (${plural(m.raw_rows, 'row')})`,
+      m,
+    );
   },
 };

@@ -8,6 +8,14 @@ import { reconciliation } from './reconciliation.ts';
 import { taskStatus } from './task-status.ts';
 import type { Check } from './types.ts';
 
-export const CHECKS: readonly Check[] = [rawVsProdCounts, reconciliation, duplicates, dataQuality, recentActivity, taskStatus, deadLetters];
+export const CHECKS: readonly Check[] = [
+  rawVsProdCounts,
+  reconciliation,
+  duplicates,
+  dataQuality,
+  recentActivity,
+  taskStatus,
+  deadLetters,
+];
 
 export type { Check, CheckContext } from './types.ts';

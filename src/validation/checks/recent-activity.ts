@@ -18,7 +18,8 @@ const SQL = `
 
 export const recentActivity: Check = {
   name: NAME,
-  description: 'age of the last event ingested into RAW vs FRESHNESS_THRESHOLD (WARN when stale or empty)',
+  description:
+    'age of the last event ingested into RAW vs FRESHNESS_THRESHOLD (WARN when stale or empty)',
   async run({ warehouse, config, now }) {
     const threshold = config.freshnessThresholdMs;
     const since = new Date(now.getTime() - threshold);
@@ -33,12 +34,27 @@ export const recentActivity: Check = {
       rows_within_threshold: count(row.rows_within_threshold),
     };
     if (m.raw_rows === 0 || last === null || m.age_ms === null) {
-      return result(NAME, 'WARN', 'RAW is empty: nothing has been ingested yet (start `dropship run`, or `produce` and `consume`)', m);
+      return result(
+        NAME,
+        'WARN',
+        'RAW is empty: nothing has been ingested yet (start `dropship run`, or `produce` and `consume`)',
+        m,
+      );
     }
     const age = `last event ingested ${humanDuration(Math.max(0, m.age_ms))} ago (${last})`;
     if (m.rows_within_threshold === 0) {
-      return result(NAME, 'WARN', `stale: ${age}, older than the ${humanDuration(threshold)} threshold (FRESHNESS_THRESHOLD); is the consumer running?`, m);
+      return result(
+        NAME,
+        'WARN',
+        `stale: ${age}, older than the ${humanDuration(threshold)} threshold (FRESHNESS_THRESHOLD); is the consumer running?`,
+        m,
+      );
     }
-    return result(NAME, 'PASS', `${age}, within the ${humanDuration(threshold)} threshold; ${formatCount(m.rows_within_threshold)} events in that window`, m);
+    return result(
+      NAME,
+      'PASS',
+      `${age}, within the ${humanDuration(threshold)} threshold; ${formatCount(m.rows_within_threshold)} events in that window`,
+      m,
+    );
   },
 };

@@ -30,7 +30,8 @@ const SQL = `
 
 export const reconciliation: Check = {
   name: NAME,
-  description: 'manifest ⇄ RAW ⇄ PROD: order count, items sold and revenue to the cent (live ORD-L orders reported apart)',
+  description:
+    'manifest ⇄ RAW ⇄ PROD: order count, items sold and revenue to the cent (live ORD-L orders reported apart)',
   async run({ warehouse, manifest, manifestPath, backlog }) {
     const [row = {}] = await warehouse.query(SQL, { live: LIVE_ORDER_PATTERN });
     const prodRevenue = cents(row.prod_replayed_revenue);
@@ -46,7 +47,10 @@ export const reconciliation: Check = {
       prod_live_revenue: money(liveRevenue),
       backlog_rows: backlog,
     };
-    const live = observed.prod_live_orders > 0 ? `; ${plural(observed.prod_live_orders, 'live order')} (${observed.prod_live_revenue}) reported apart` : '';
+    const live =
+      observed.prod_live_orders > 0
+        ? `; ${plural(observed.prod_live_orders, 'live order')} (${observed.prod_live_revenue}) reported apart`
+        : '';
 
     if (!manifest) {
       return result(
@@ -67,24 +71,52 @@ export const reconciliation: Check = {
       revenue_difference: money(prodRevenue - expectedRevenue),
     };
     const differences: string[] = [];
-    if (m.raw_replayed_orders !== m.manifest_orders) differences.push(`RAW has ${formatCount(m.raw_replayed_orders)} replayed orders`);
+    if (m.raw_replayed_orders !== m.manifest_orders)
+      differences.push(`RAW has ${formatCount(m.raw_replayed_orders)} replayed orders`);
     if (m.prod_replayed_orders !== m.manifest_orders) {
-      const inQuarantine = m.quarantined_replayed_orders > 0 ? ` (${formatCount(m.quarantined_replayed_orders)} of them in quarantine)` : '';
-      differences.push(m.prod_replayed_orders < m.manifest_orders ? `PROD misses ${plural(m.missing_orders, 'order')}${inQuarantine}` : `PROD has ${formatCount(m.prod_replayed_orders)} replayed orders`);
+      const inQuarantine =
+        m.quarantined_replayed_orders > 0
+          ? ` (${formatCount(m.quarantined_replayed_orders)} of them in quarantine)`
+          : '';
+      differences.push(
+        m.prod_replayed_orders < m.manifest_orders
+          ? `PROD misses ${plural(m.missing_orders, 'order')}${inQuarantine}`
+          : `PROD has ${formatCount(m.prod_replayed_orders)} replayed orders`,
+      );
     }
-    if (m.prod_replayed_items !== m.manifest_items) differences.push(`PROD items sold ${formatCount(m.prod_replayed_items)} ≠ ${formatCount(m.manifest_items)}`);
-    if (prodRevenue !== expectedRevenue) differences.push(`PROD revenue ${m.prod_replayed_revenue} ≠ ${m.manifest_revenue} (difference ${m.revenue_difference})`);
+    if (m.prod_replayed_items !== m.manifest_items)
+      differences.push(
+        `PROD items sold ${formatCount(m.prod_replayed_items)} ≠ ${formatCount(m.manifest_items)}`,
+      );
+    if (prodRevenue !== expectedRevenue)
+      differences.push(
+        `PROD revenue ${m.prod_replayed_revenue} ≠ ${m.manifest_revenue} (difference ${m.revenue_difference})`,
+      );
 
     const expected = `manifest: ${plural(m.manifest_orders, 'order')}, ${formatCount(m.manifest_items)} items, revenue ${m.manifest_revenue}`;
     if (differences.length === 0) {
-      return result(NAME, 'PASS', `manifest, RAW and PROD agree: ${plural(m.manifest_orders, 'order')}, ${formatCount(m.manifest_items)} items, revenue ${m.manifest_revenue}${live}`, m);
+      return result(
+        NAME,
+        'PASS',
+        `manifest, RAW and PROD agree: ${plural(m.manifest_orders, 'order')}, ${formatCount(m.manifest_items)} items, revenue ${m.manifest_revenue}${live}`,
+        m,
+      );
     }
     // Orders still on their way (RAW rows the task has not merged) explain a shortfall, not a surplus.
-    const onlyShort = m.raw_replayed_orders <= m.manifest_orders && m.prod_replayed_orders <= m.manifest_orders;
+    const onlyShort =
+      m.raw_replayed_orders <= m.manifest_orders && m.prod_replayed_orders <= m.manifest_orders;
     if (backlog > 0 && onlyShort) {
-      return result(NAME, 'WARN', `${expected}; ${differences.join('; ')}: the task has ${plural(backlog, 'RAW row')} to merge (backlog), validate again after its next run${live}`, m);
+      return result(
+        NAME,
+        'WARN',
+        `${expected}; ${differences.join('; ')}: the task has ${plural(backlog, 'RAW row')} to merge (backlog), validate again after its next run${live}`,
+        m,
+      );
     }
-    const hint = m.raw_replayed_orders < m.manifest_orders ? ' (if a replay is still running, validate again when it ends)' : '';
+    const hint =
+      m.raw_replayed_orders < m.manifest_orders
+        ? ' (if a replay is still running, validate again when it ends)'
+        : '';
     return result(NAME, 'FAIL', `${expected}; ${differences.join('; ')}${hint}${live}`, m);
   },
 };

@@ -28,6 +28,11 @@ export interface Check {
   run(ctx: CheckContext): Promise<CheckResult>;
 }
 
-export function result(name: string, status: CheckResult['status'], explanation: string, metrics: Record<string, unknown>): CheckResult {
+export function result(
+  name: string,
+  status: CheckResult['status'],
+  explanation: string,
+  metrics: Record<string, unknown>,
+): CheckResult {
   return { name, status, explanation, metrics };
 }

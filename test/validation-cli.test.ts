@@ -1,0 +1,219 @@
+/**
+ * `dropship validate` end to end: generate a data set, run the embedded pipeline on it, then
+ * validate, all in child processes with DUCKDB_PATH / SEED_DIR / REPORTS_DIR in a temp dir.
+ * Exit codes: 0 PASS or WARN, 1 FAIL, 2 when the validation cannot run. The runs share one
+ * warehouse file, which DuckDB lets one process open at a time: they run one after another.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
+
+const Status = z.enum(['PASS', 'WARN', 'FAIL']);
+const ReportSchema = z.object({
+  report_version: z.literal(1),
+  generated_at: z.iso.datetime(),
+  status: Status,
+  summary: z.object({
+    evaluated: z.number().int(),
+    passed: z.number().int(),
+    warned: z.number().int(),
+    failed: z.number().int(),
+  }),
+  checks: z.array(
+    z.object({
+      name: z.string(),
+      status: Status,
+      explanation: z.string().min(1),
+      metrics: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  configuration: z.record(z.string(), z.unknown()),
+  manifest: z.string().nullable(),
+});
+type Report = z.infer<typeof ReportSchema>;
+
+const FILE_NAME = /^validate_report_\d{8}T\d{6}Z\.json$/;
+const CHECK_LINE = /^(PASS|WARN|FAIL) {2}(\S+) +(.+)$/;
+
+let root: string;
+let seedDir: string;
+let duckdbPath: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'dropship-validate-cli-'));
+  seedDir = join(root, 'seed');
+  duckdbPath = join(root, 'warehouse.duckdb');
+  env = { SEED_DIR: seedDir, DUCKDB_PATH: duckdbPath, REPORTS_DIR: join(root, 'reports') };
+  const generated = await runCli(
+    [
+      'generate',
+      '--orders',
+      '500',
+      '--customers',
+      '100',
+      '--products',
+      '30',
+      '--output-dir',
+      seedDir,
+    ],
+    { cwd: root, env },
+  );
+  expect(generated.code, generated.stderr).toBe(0);
+  const run = await runCli(['run', '--once', '--no-dashboard'], {
+    cwd: root,
+    env,
+    timeoutMs: 120_000,
+  });
+  expect(run.code, run.stderr).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function validate(
+  args: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult & { reports: string[] }> {
+  const reportsDir = await mkdtemp(join(root, 'reports-'));
+  const result = await runCli(['validate', ...args], {
+    cwd: root,
+    env: { ...env, REPORTS_DIR: reportsDir, ...extraEnv },
+  });
+  return {
+    ...result,
+    reports: existsSync(reportsDir)
+      ? (await readdir(reportsDir)).map((n) => join(reportsDir, n))
+      : [],
+  };
+}
+
+function checkLines(stdout: string): Map<string, { status: string; explanation: string }> {
+  const lines = new Map<string, { status: string; explanation: string }>();
+  for (const line of stdout.split('\n')) {
+    const m = CHECK_LINE.exec(line);
+    if (m) lines.set(m[2]!, { status: m[1]!, explanation: m[3]! });
+  }
+  return lines;
+}
+
+async function readReport(path: string): Promise<Report> {
+  return ReportSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+}
+
+describe('dropship validate (CLI)', () => {
+  it('passes on a freshly generated and replayed data set: exit 0, one line per check, a report file', async () => {
+    const result = await validate();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.reports).toHaveLength(1);
+    const path = result.reports[0]!;
+    expect(path.split('/').at(-1)).toMatch(FILE_NAME);
+    const report = await readReport(path);
+    expect(report.status, JSON.stringify(report.checks, null, 2)).toBe('PASS');
+    expect(report.manifest).toBe(join(seedDir, 'manifest.json'));
+    const lines = checkLines(result.stdout);
+    expect([...lines.keys()]).toEqual(report.checks.map((c) => c.name));
+    for (const c of report.checks)
+      expect(lines.get(c.name)).toEqual({ status: c.status, explanation: c.explanation });
+    expect(result.stdout).toMatch(/^validation PASS: 7 checks, 7 passed, 0 warned, 0 failed$/m);
+    expect(result.stdout).toContain(`report: ${path}`);
+    const reconciliation = report.checks.find((c) => c.name === 'reconciliation')!;
+    const manifest = JSON.parse(await readFile(join(seedDir, 'manifest.json'), 'utf8')) as {
+      totals: { orders: number; revenue: string };
+    };
+    expect(reconciliation.metrics).toMatchObject({
+      manifest_orders: 500,
+      prod_replayed_orders: 500,
+      prod_replayed_revenue: manifest.totals.revenue,
+    });
+  });
+
+  it('exits 1 on FAIL: a manifest whose revenue differs from PROD', async () => {
+    const edited = join(root, 'edited-manifest.json');
+    const manifest = JSON.parse(await readFile(join(seedDir, 'manifest.json'), 'utf8')) as {
+      totals: { revenue: string; revenue_cents: number };
+    };
+    manifest.totals.revenue_cents += 100;
+    manifest.totals.revenue = (manifest.totals.revenue_cents / 100).toFixed(2);
+    await writeFile(edited, JSON.stringify(manifest));
+    const result = await validate(['--manifest', edited]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(checkLines(result.stdout).get('reconciliation')?.status).toBe('FAIL');
+    expect(checkLines(result.stdout).get('reconciliation')?.explanation).toContain(
+      'difference -1.00',
+    );
+    const report = await readReport(result.reports[0]!);
+    expect(report.status).toBe('FAIL');
+    expect(report.manifest).toBe(edited);
+  });
+
+  it('exits 0 on WARN: no manifest in SEED_DIR, and a tiny FRESHNESS_THRESHOLD', async () => {
+    const emptySeed = join(root, 'empty-seed');
+    await mkdir(emptySeed, { recursive: true });
+    const result = await validate([], { SEED_DIR: emptySeed, FRESHNESS_THRESHOLD: '1 ms' });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = checkLines(result.stdout);
+    expect(lines.get('reconciliation')).toMatchObject({ status: 'WARN' });
+    expect(lines.get('reconciliation')!.explanation).toMatch(/^no manifest/);
+    expect(lines.get('recent_activity')).toMatchObject({ status: 'WARN' });
+    expect((await readReport(result.reports[0]!)).status).toBe('WARN');
+  });
+
+  it('writes to --output-dir over REPORTS_DIR', async () => {
+    const out = join(root, 'flag-reports');
+    const result = await validate(['--output-dir', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.reports).toEqual([]);
+    const names = await readdir(out);
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(FILE_NAME);
+  });
+
+  it('exits 2 when --manifest does not exist, naming it', async () => {
+    const missing = join(root, 'no-such-manifest.json');
+    const result = await validate(['--manifest', missing]);
+    expect(result.code, result.stdout).toBe(2);
+    expect(result.stderr).toContain(missing);
+    expect(result.reports).toEqual([]);
+  });
+
+  it('exits 2 when there is no warehouse file, without creating one', async () => {
+    const path = join(root, 'absent', 'warehouse.duckdb');
+    const result = await validate([], { DUCKDB_PATH: path });
+    expect(result.code, result.stdout).toBe(2);
+    expect(result.stderr).toMatch(/no warehouse at .*absent/);
+    expect(result.stderr).toContain('dropship setup');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('exits 2 when the warehouse exists but was never set up', async () => {
+    const path = join(root, 'empty.duckdb');
+    const empty = await DuckDbWarehouse.open(path);
+    await empty.close();
+    const result = await validate([], { DUCKDB_PATH: path });
+    expect(result.code, result.stdout).toBe(2);
+    expect(result.stderr).toMatch(/not set up/);
+    expect(result.stderr).toContain('dropship setup');
+    expect(result.reports).toEqual([]);
+  });
+
+  it('exits 2 when another process holds the warehouse, saying so', async () => {
+    const copy = join(root, 'held.duckdb');
+    await copyFile(duckdbPath, copy);
+    const holder = await DuckDbWarehouse.open(copy);
+    try {
+      const result = await validate([], { DUCKDB_PATH: copy });
+      expect(result.code, result.stdout).toBe(2);
+      expect(result.stderr).toMatch(/in use by another process/);
+      expect(result.stderr).toContain('fix:');
+    } finally {
+      await holder.close();
+    }
+  });
+});
