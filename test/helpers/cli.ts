@@ -1,0 +1,78 @@
+/**
+ * Runs the real `dropship` CLI as a child process (node + bin/dropship.js, tsx loader), the
+ * way a user does, and collects its exit code and output.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI_BIN = fileURLToPath(new URL('../../bin/dropship.js', import.meta.url));
+
+export interface CliResult {
+  /** Exit code; null when the child was killed by a signal (see `signal`). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /**
+   * Extra environment variables. The child gets a small clean environment (PATH, HOME, TMPDIR,
+   * LANG) plus these, so the developer's shell (SEED_DIR, KAFKA_…, CI…) cannot change results.
+   * A value of `undefined` removes the variable.
+   */
+  env?: Record<string, string | undefined>;
+  /** Working directory; defaults to the repository root. Use a temp dir to ignore a local .env. */
+  cwd?: string;
+  /** Kill the child (SIGKILL) after this long; defaults to 60 s. */
+  timeoutMs?: number;
+}
+
+export interface StartedCli {
+  child: ChildProcess;
+  /** Resolves when the child has exited and its output streams are closed. */
+  result: Promise<CliResult>;
+}
+
+function childEnv(extra: CliOptions['env']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  for (const [name, value] of Object.entries(extra ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
+/** Starts the CLI and returns the child (to signal it) and a promise of its result. */
+export function startCli(args: readonly string[], options: CliOptions = {}): StartedCli {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: childEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, result };
+}
+
+/** Runs the CLI to completion: `runCli(['generate', '--orders', '10'], { cwd })`. */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).result;
+}
