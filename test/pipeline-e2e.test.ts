@@ -17,7 +17,11 @@ import { runCli, startCli } from './helpers/cli.ts';
 
 let dir: string;
 let manifest: Manifest;
-const env = (db: string) => ({ SEED_DIR: join(dir, 'seed'), DUCKDB_PATH: join(dir, db), CI: 'true' });
+const env = (db: string) => ({
+  SEED_DIR: join(dir, 'seed'),
+  DUCKDB_PATH: join(dir, db),
+  CI: 'true',
+});
 
 async function prodSnapshot(db: string) {
   const w = await DuckDbWarehouse.open(join(dir, db));
@@ -25,9 +29,17 @@ async function prodSnapshot(db: string) {
     const [totals] = await w.query<{ n: string; cents: string; ids: string }>(
       'SELECT count(*) AS n, CAST(sum(quantity * unit_price) * 100 AS BIGINT) AS cents, count(DISTINCT id) AS ids FROM orders',
     );
-    const rows = await w.query('SELECT id, product_id, customer_id, quantity, unit_price, sold_at, event_id FROM orders ORDER BY id');
+    const rows = await w.query(
+      'SELECT id, product_id, customer_id, quantity, unit_price, sold_at, event_id FROM orders ORDER BY id',
+    );
     const [raw] = await w.query<{ n: string }>('SELECT count(*) AS n FROM orders_events');
-    return { count: Number(totals?.n), cents: Number(totals?.cents), distinct: Number(totals?.ids), rows, raw: Number(raw?.n) };
+    return {
+      count: Number(totals?.n),
+      cents: Number(totals?.cents),
+      distinct: Number(totals?.ids),
+      rows,
+      raw: Number(raw?.n),
+    };
   } finally {
     await w.close();
   }
@@ -35,7 +47,22 @@ async function prodSnapshot(db: string) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dropship-e2e-'));
-  const gen = await runCli(['generate', '--orders', '5000', '--customers', '500', '--products', '120', '--seed', '7', '--output-dir', join(dir, 'seed')], { cwd: dir });
+  const gen = await runCli(
+    [
+      'generate',
+      '--orders',
+      '5000',
+      '--customers',
+      '500',
+      '--products',
+      '120',
+      '--seed',
+      '7',
+      '--output-dir',
+      join(dir, 'seed'),
+    ],
+    { cwd: dir },
+  );
   expect(gen.code, gen.stderr).toBe(0);
   manifest = JSON.parse(await readFile(join(dir, 'seed', 'manifest.json'), 'utf8')) as Manifest;
 });
@@ -45,7 +72,11 @@ afterAll(async () => {
 
 describe('dropship run --once (in-process bus, DuckDB)', () => {
   it('puts exactly the generated orders in PROD with the manifest revenue to the cent; a second replay changes nothing', async () => {
-    const first = await runCli(['run', '--once'], { cwd: dir, env: env('once.duckdb'), timeoutMs: 120_000 });
+    const first = await runCli(['run', '--once'], {
+      cwd: dir,
+      env: env('once.duckdb'),
+      timeoutMs: 120_000,
+    });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/PROD orders 5,000/);
     const after1 = await prodSnapshot('once.duckdb');
@@ -53,7 +84,11 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
     expect(after1.distinct).toBe(5000);
     expect(after1.cents).toBe(manifest.totals.revenue_cents);
 
-    const second = await runCli(['run', '--once'], { cwd: dir, env: env('once.duckdb'), timeoutMs: 120_000 });
+    const second = await runCli(['run', '--once'], {
+      cwd: dir,
+      env: env('once.duckdb'),
+      timeoutMs: 120_000,
+    });
     expect(second.code, second.stderr).toBe(0);
     const after2 = await prodSnapshot('once.duckdb');
     // RAW holds the second replay's records (new bus records), PROD is unchanged row for row.
@@ -66,7 +101,11 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
     // Ctrl-C: the run finishes its batch, commits and exits cleanly.
     // A throttled replay (1500 events/s) so the stop lands in the middle of it.
     const slow = { ...env('stopped.duckdb'), RUN_RATE: '1500', RUN_TASK_SCHEDULE: '200ms' };
-    const interrupted = startCli(['run', '--no-dashboard'], { cwd: dir, env: slow, timeoutMs: 120_000 });
+    const interrupted = startCli(['run', '--no-dashboard'], {
+      cwd: dir,
+      env: slow,
+      timeoutMs: 120_000,
+    });
     await waitForOutput(interrupted, /warehouse .* ready/);
     await new Promise((r) => setTimeout(r, 1200));
     interrupted.child.kill('SIGINT');
@@ -84,7 +123,11 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
     await new Promise((r) => setTimeout(r, 1200));
     killed.child.kill('SIGKILL');
     await killed.result;
-    const final = await runCli(['run', '--once'], { cwd: dir, env: env('stopped.duckdb'), timeoutMs: 120_000 });
+    const final = await runCli(['run', '--once'], {
+      cwd: dir,
+      env: env('stopped.duckdb'),
+      timeoutMs: 120_000,
+    });
     expect(final.code, final.stderr).toBe(0);
     const after = await prodSnapshot('stopped.duckdb');
     expect(after.count).toBe(5000);
@@ -96,7 +139,10 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
 async function waitForOutput(started: ReturnType<typeof startCli>, pattern: RegExp): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)),
+      60_000,
+    );
     started.child.stderr!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       if (pattern.test(seen)) {
@@ -108,7 +154,11 @@ async function waitForOutput(started: ReturnType<typeof startCli>, pattern: RegE
 }
 
 async function prodSnapshotAfterCleanRun() {
-  const clean = await runCli(['run', '--once'], { cwd: dir, env: env('reference.duckdb'), timeoutMs: 120_000 });
+  const clean = await runCli(['run', '--once'], {
+    cwd: dir,
+    env: env('reference.duckdb'),
+    timeoutMs: 120_000,
+  });
   expect(clean.code, clean.stderr).toBe(0);
   return prodSnapshot('reference.duckdb');
 }
@@ -120,11 +170,18 @@ describe('bad events in the stream', () => {
     try {
       await warehouse.setup();
       await warehouse.loadReferenceData(
-        (async function* () { yield* customers; })(),
-        (async function* () { yield* products; })(),
+        (async function* () {
+          yield* customers;
+        })(),
+        (async function* () {
+          yield* products;
+        })(),
       );
       const producer = await bus.producer('orders_topic');
-      const good = [order(1), order(2), order(3)].map((o) => ({ key: o.id, value: JSON.stringify(orderCreatedEvent(o)) }));
+      const good = [order(1), order(2), order(3)].map((o) => ({
+        key: o.id,
+        value: JSON.stringify(orderCreatedEvent(o)),
+      }));
       const negative = orderCreatedEvent(order(4));
       negative.order.quantity = -2;
       const missingField = orderCreatedEvent(order(5)) as unknown as Record<string, unknown>;
@@ -135,19 +192,36 @@ describe('bad events in the stream', () => {
         good[1]!,
         { key: 'ORD-00000004', value: JSON.stringify(negative) },
         { key: 'ORD-00000005', value: JSON.stringify(missingField) },
-        { key: 'ORD-00000006', value: JSON.stringify(orderCreatedEvent(order(6, { customer_id: 'CUS-424242' }))) },
+        {
+          key: 'ORD-00000006',
+          value: JSON.stringify(orderCreatedEvent(order(6, { customer_id: 'CUS-424242' }))),
+        },
         good[2]!,
       ]);
       const consumer = await bus.consumer('orders_topic', 'g');
       const stop = new AbortController();
-      const ingest = runIngest({ consumer, warehouse, consumerGroup: 'g', batchSize: 100, batchWaitMs: 20, signal: stop.signal });
+      const ingest = runIngest({
+        consumer,
+        warehouse,
+        consumerGroup: 'g',
+        batchSize: 100,
+        batchWaitMs: 20,
+        signal: stop.signal,
+      });
       while (((await consumer.lag()) ?? 0) > 0) await new Promise((r) => setTimeout(r, 20));
       stop.abort();
       await ingest;
       const run = await runTaskOnce(warehouse);
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 3, rowsQuarantined: 1 });
-      const reasons = await warehouse.query<{ reason: string; stage: string; detail: string }>('SELECT reason, stage, detail FROM orders_quarantine ORDER BY reason');
-      expect(reasons.map((r) => `${r.stage}:${r.reason}`)).toEqual(['ingest:invalid_json', 'ingest:invalid_shape', 'ingest:invalid_value', 'task:unknown_customer']);
+      const reasons = await warehouse.query<{ reason: string; stage: string; detail: string }>(
+        'SELECT reason, stage, detail FROM orders_quarantine ORDER BY reason',
+      );
+      expect(reasons.map((r) => `${r.stage}:${r.reason}`)).toEqual([
+        'ingest:invalid_json',
+        'ingest:invalid_shape',
+        'ingest:invalid_value',
+        'task:unknown_customer',
+      ]);
       expect(reasons.find((r) => r.reason === 'invalid_value')?.detail).toMatch(/order\.quantity/);
       const [prod] = await warehouse.query<{ n: string }>('SELECT count(*) AS n FROM orders');
       expect(Number(prod?.n)).toBe(3);

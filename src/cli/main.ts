@@ -7,17 +7,28 @@ import { Command, CommanderError } from 'commander';
 import { registerGenerate } from './commands/generate.ts';
 import { ExitCode } from './run-command.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('dropship')
   .description('Real-time data pipeline for a dropshipping clothing shop')
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')
-  .option('--bootstrap-servers <list>', 'Kafka/Redpanda brokers host:port[,…] [env KAFKA_BOOTSTRAP_SERVERS; unset = in-process bus]')
+  .option(
+    '--bootstrap-servers <list>',
+    'Kafka/Redpanda brokers host:port[,…] [env KAFKA_BOOTSTRAP_SERVERS; unset = in-process bus]',
+  )
   .option('--topic <name>', 'topic of order events [env KAFKA_TOPIC, default orders_topic]')
-  .option('--group-id <id>', 'consumer group [env KAFKA_GROUP_ID, default snowflake-consumer-group]')
+  .option(
+    '--group-id <id>',
+    'consumer group [env KAFKA_GROUP_ID, default snowflake-consumer-group]',
+  )
   .option('--warehouse <kind>', 'duckdb or snowflake [env WAREHOUSE, default duckdb]')
-  .option('--duckdb-path <file>', 'DuckDB warehouse file [env DUCKDB_PATH, default data/warehouse.duckdb]')
+  .option(
+    '--duckdb-path <file>',
+    'DuckDB warehouse file [env DUCKDB_PATH, default data/warehouse.duckdb]',
+  )
   .exitOverride();
 
 registerGenerate(program);

@@ -20,9 +20,12 @@ export function printError(error: unknown): number {
   if (error instanceof PipelineError) {
     process.stderr.write(`error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  fix: ${error.hint}\n`);
-    if (process.env.DEBUG && error.cause) process.stderr.write(`  cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
+    if (process.env.DEBUG && error.cause)
+      process.stderr.write(`  cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
     if (error.code === 'INTERRUPTED') return ExitCode.interrupted;
-    return error.code === 'BAD_ARGUMENT' || error.code === 'BAD_CONFIG' ? ExitCode.usage : ExitCode.failed;
+    return error.code === 'BAD_ARGUMENT' || error.code === 'BAD_CONFIG'
+      ? ExitCode.usage
+      : ExitCode.failed;
   }
   process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.failed;
@@ -39,13 +42,19 @@ export const GLOBAL_FLAGS = {
 
 function globalOverrides(args: unknown[]): Overrides {
   const cmd = args[args.length - 1] as Command | undefined;
-  const opts = typeof cmd?.optsWithGlobals === 'function' ? cmd.optsWithGlobals<Record<string, string | undefined>>() : {};
+  const opts =
+    typeof cmd?.optsWithGlobals === 'function'
+      ? cmd.optsWithGlobals<Record<string, string | undefined>>()
+      : {};
   const out: Overrides = {};
-  for (const [flag, setting] of Object.entries(GLOBAL_FLAGS)) if (opts[flag] !== undefined) out[setting] = opts[flag];
+  for (const [flag, setting] of Object.entries(GLOBAL_FLAGS))
+    if (opts[flag] !== undefined) out[setting] = opts[flag];
   return out;
 }
 
-export function command<A extends unknown[]>(body: (ctx: CommandContext, ...args: A) => Promise<number | void>) {
+export function command<A extends unknown[]>(
+  body: (ctx: CommandContext, ...args: A) => Promise<number | void>,
+) {
   return async (...args: A): Promise<void> => {
     const globals = globalOverrides(args);
     const controller = new AbortController();
@@ -53,7 +62,9 @@ export function command<A extends unknown[]>(body: (ctx: CommandContext, ...args
     const onSignal = (signal: NodeJS.Signals) => {
       interrupts += 1;
       if (interrupts === 1) {
-        process.stderr.write(`\n${signal}: finishing the current batch and committing… (press Ctrl-C again to force)\n`);
+        process.stderr.write(
+          `\n${signal}: finishing the current batch and committing… (press Ctrl-C again to force)\n`,
+        );
         controller.abort(new PipelineError('INTERRUPTED', `interrupted by ${signal}`));
       } else {
         process.stderr.write('forced exit\n');

@@ -11,17 +11,19 @@ import { parseDuration } from './duration.ts';
 import { SETTINGS, type SettingName } from './settings.ts';
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port');
-const positiveInt = (min: number) => z.coerce.number().int('must be an integer').min(min, `must be ≥ ${min}`);
-const duration = z
-  .string()
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (!Number.isFinite(ms) || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration like "5 seconds" or "1 minute" (got "${text}")` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const positiveInt = (min: number) =>
+  z.coerce.number().int('must be an integer').min(min, `must be ≥ ${min}`);
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a duration like "5 seconds" or "1 minute" (got "${text}")`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const BusConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('memory'), partitions: z.number().int().min(1) }),
@@ -56,7 +58,11 @@ export const ConfigSchema = z.object({
   warehouse: WarehouseConfig,
   produceRate: z.number().min(0),
   ingest: z.object({ batchSize: z.number().int().min(1), batchWaitMs: z.number().int().min(1) }),
-  task: z.object({ scheduleMs: z.number().positive(), scheduleText: z.string(), runScheduleMs: z.number().positive() }),
+  task: z.object({
+    scheduleMs: z.number().positive(),
+    scheduleText: z.string(),
+    runScheduleMs: z.number().positive(),
+  }),
   runRate: z.number().min(0),
   dashboard: z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }),
   reportsDir: z.string().min(1),
@@ -85,7 +91,10 @@ function readDotenv(cwd: string): Record<string, string> {
   try {
     return parseDotenv(readFileSync(path));
   } catch (cause) {
-    throw new PipelineError('BAD_CONFIG', `cannot read ${path}: ${(cause as Error).message}`, { hint: 'fix or remove the .env file', cause });
+    throw new PipelineError('BAD_CONFIG', `cannot read ${path}: ${(cause as Error).message}`, {
+      hint: 'fix or remove the .env file',
+      cause,
+    });
   }
 }
 
@@ -127,9 +136,13 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
     const result = schema.safeParse(raw[name]);
     if (!result.success) {
       const message = result.error.issues[0]?.message ?? 'invalid';
-      throw new PipelineError('BAD_CONFIG', `${settingLabel(name)}: ${message} (got ${raw[name] === undefined ? 'nothing' : JSON.stringify(isSecret(name) ? '***' : raw[name])})`, {
-        hint: 'fix the flag, the environment variable or the .env entry; .env.example lists every setting',
-      });
+      throw new PipelineError(
+        'BAD_CONFIG',
+        `${settingLabel(name)}: ${message} (got ${raw[name] === undefined ? 'nothing' : JSON.stringify(isSecret(name) ? '***' : raw[name])})`,
+        {
+          hint: 'fix the flag, the environment variable or the .env entry; .env.example lists every setting',
+        },
+      );
     }
     return result.data;
   };
@@ -140,7 +153,13 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
   const bus: BusConfig = bootstrap
     ? {
         kind: 'kafka',
-        brokers: field('KAFKA_BOOTSTRAP_SERVERS', z.string().transform((s) => s.split(',').map((b) => b.trim())).pipe(z.array(hostPort))),
+        brokers: field(
+          'KAFKA_BOOTSTRAP_SERVERS',
+          z
+            .string()
+            .transform((s) => s.split(',').map((b) => b.trim()))
+            .pipe(z.array(hostPort)),
+        ),
         groupId: field('KAFKA_GROUP_ID', text),
         dlqTopic: raw.KAFKA_DLQ_TOPIC ?? `${topic}.dlq`,
         partitions,
@@ -148,15 +167,27 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
       }
     : { kind: 'memory', partitions };
 
-  const warehouseKind = field('WAREHOUSE', z.enum(['duckdb', 'snowflake'], { message: 'must be "duckdb" or "snowflake"' }));
+  const warehouseKind = field(
+    'WAREHOUSE',
+    z.enum(['duckdb', 'snowflake'], { message: 'must be "duckdb" or "snowflake"' }),
+  );
   const warehouse: WarehouseConfig =
     warehouseKind === 'duckdb'
       ? { kind: 'duckdb', path: resolve(cwd, field('DUCKDB_PATH', text)) }
       : {
           kind: 'snowflake',
-          account: field('SNOW_ACCOUNT', z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1)),
-          user: field('SNOW_USER', z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1)),
-          password: field('SNOW_PASSWORD', z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1)),
+          account: field(
+            'SNOW_ACCOUNT',
+            z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1),
+          ),
+          user: field(
+            'SNOW_USER',
+            z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1),
+          ),
+          password: field(
+            'SNOW_PASSWORD',
+            z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1),
+          ),
           role: field('SNOW_ROLE', text),
           warehouse: field('SNOW_WAREHOUSE', text),
           database: field('SNOW_DATABASE', text),
@@ -168,11 +199,24 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
     topic,
     bus,
     warehouse,
-    produceRate: field('PRODUCE_RATE', z.coerce.number().min(0, 'must be ≥ 0 (0 = as fast as possible)')),
-    ingest: { batchSize: field('INGEST_BATCH_SIZE', positiveInt(1)), batchWaitMs: field('INGEST_BATCH_WAIT_MS', positiveInt(1)) },
-    task: { scheduleMs: field('TASK_SCHEDULE', duration), scheduleText: raw.TASK_SCHEDULE ?? '', runScheduleMs: field('RUN_TASK_SCHEDULE', duration) },
+    produceRate: field(
+      'PRODUCE_RATE',
+      z.coerce.number().min(0, 'must be ≥ 0 (0 = as fast as possible)'),
+    ),
+    ingest: {
+      batchSize: field('INGEST_BATCH_SIZE', positiveInt(1)),
+      batchWaitMs: field('INGEST_BATCH_WAIT_MS', positiveInt(1)),
+    },
+    task: {
+      scheduleMs: field('TASK_SCHEDULE', duration),
+      scheduleText: raw.TASK_SCHEDULE ?? '',
+      runScheduleMs: field('RUN_TASK_SCHEDULE', duration),
+    },
     runRate: field('RUN_RATE', z.coerce.number().min(0, 'must be ≥ 0')),
-    dashboard: { host: field('DASHBOARD_HOST', text), port: field('DASHBOARD_PORT', positiveInt(0).max(65535, 'must be ≤ 65535')) },
+    dashboard: {
+      host: field('DASHBOARD_HOST', text),
+      port: field('DASHBOARD_PORT', positiveInt(0).max(65535, 'must be ≤ 65535')),
+    },
     reportsDir: resolve(cwd, field('REPORTS_DIR', text)),
     freshnessThresholdMs: field('FRESHNESS_THRESHOLD', duration),
   };
@@ -186,6 +230,9 @@ export function isSecret(name: string): boolean {
 
 /** The configuration with secrets removed, for reports, logs and the dashboard. */
 export function publicConfig(config: Config): Record<string, unknown> {
-  const warehouse = config.warehouse.kind === 'snowflake' ? { ...config.warehouse, password: '***' } : config.warehouse;
+  const warehouse =
+    config.warehouse.kind === 'snowflake'
+      ? { ...config.warehouse, password: '***' }
+      : config.warehouse;
   return { ...config, warehouse };
 }

@@ -13,35 +13,123 @@ export interface SettingDefinition {
 
 export const SETTINGS = [
   // Data
-  { env: 'SEED_DIR', flag: '--seed-dir (generate: --output-dir)', default: 'data/seed', description: 'Folder of customers.csv, inventory.csv, orders.csv and manifest.json.' },
+  {
+    env: 'SEED_DIR',
+    flag: '--seed-dir (generate: --output-dir)',
+    default: 'data/seed',
+    description: 'Folder of customers.csv, inventory.csv, orders.csv and manifest.json.',
+  },
   // Bus
-  { env: 'KAFKA_BOOTSTRAP_SERVERS', flag: '--bootstrap-servers', description: 'Kafka/Redpanda brokers (host:port,…). Unset = in-process bus (single process).' },
-  { env: 'KAFKA_TOPIC', flag: '--topic', default: 'orders_topic', description: 'Topic of order events.' },
-  { env: 'KAFKA_GROUP_ID', flag: '--group-id', default: 'snowflake-consumer-group', description: 'Consumer group of the ingest (bus → RAW).' },
-  { env: 'KAFKA_DLQ_TOPIC', description: 'Dead-letter topic for events that cannot be read. Default: <KAFKA_TOPIC>.dlq.' },
-  { env: 'KAFKA_PARTITIONS', default: '3', description: 'Partitions of the topic when `dropship setup` creates it.' },
-  { env: 'KAFKA_CLIENT_ID', default: 'dropship-pipeline', description: 'Client id sent to the brokers.' },
+  {
+    env: 'KAFKA_BOOTSTRAP_SERVERS',
+    flag: '--bootstrap-servers',
+    description: 'Kafka/Redpanda brokers (host:port,…). Unset = in-process bus (single process).',
+  },
+  {
+    env: 'KAFKA_TOPIC',
+    flag: '--topic',
+    default: 'orders_topic',
+    description: 'Topic of order events.',
+  },
+  {
+    env: 'KAFKA_GROUP_ID',
+    flag: '--group-id',
+    default: 'snowflake-consumer-group',
+    description: 'Consumer group of the ingest (bus → RAW).',
+  },
+  {
+    env: 'KAFKA_DLQ_TOPIC',
+    description: 'Dead-letter topic for events that cannot be read. Default: <KAFKA_TOPIC>.dlq.',
+  },
+  {
+    env: 'KAFKA_PARTITIONS',
+    default: '3',
+    description: 'Partitions of the topic when `dropship setup` creates it.',
+  },
+  {
+    env: 'KAFKA_CLIENT_ID',
+    default: 'dropship-pipeline',
+    description: 'Client id sent to the brokers.',
+  },
   // Warehouse
-  { env: 'WAREHOUSE', flag: '--warehouse', default: 'duckdb', description: 'duckdb (embedded file) or snowflake.' },
-  { env: 'DUCKDB_PATH', flag: '--duckdb-path', default: 'data/warehouse.duckdb', description: 'DuckDB warehouse file.' },
+  {
+    env: 'WAREHOUSE',
+    flag: '--warehouse',
+    default: 'duckdb',
+    description: 'duckdb (embedded file) or snowflake.',
+  },
+  {
+    env: 'DUCKDB_PATH',
+    flag: '--duckdb-path',
+    default: 'data/warehouse.duckdb',
+    description: 'DuckDB warehouse file.',
+  },
   { env: 'SNOW_ACCOUNT', description: 'Snowflake account identifier (WAREHOUSE=snowflake).' },
   { env: 'SNOW_USER', description: 'Snowflake user.' },
-  { env: 'SNOW_PASSWORD', secret: true, description: 'Snowflake password (never printed or logged).' },
+  {
+    env: 'SNOW_PASSWORD',
+    secret: true,
+    description: 'Snowflake password (never printed or logged).',
+  },
   { env: 'SNOW_ROLE', default: 'ACCOUNTADMIN', description: 'Snowflake role.' },
   { env: 'SNOW_WAREHOUSE', default: 'mon_entrepot', description: 'Snowflake virtual warehouse.' },
   { env: 'SNOW_DATABASE', default: 'ma_base', description: 'Snowflake database.' },
   { env: 'SNOW_SCHEMA', default: 'mon_schema', description: 'Snowflake schema.' },
   // Stages
-  { env: 'PRODUCE_RATE', flag: '--rate (produce)', default: '10', description: 'Events per second published by `produce` (0 = as fast as possible).' },
-  { env: 'INGEST_BATCH_SIZE', flag: '--batch-size (consume)', default: '5000', description: 'Largest batch the ingest writes to RAW in one transaction.' },
-  { env: 'INGEST_BATCH_WAIT_MS', flag: '--batch-wait-ms (consume)', default: '500', description: 'Longest wait before a partial batch is written.' },
-  { env: 'TASK_SCHEDULE', flag: '--every (task run)', default: '1 minute', description: 'Period of the RAW → PROD task in `task run --every` and `consume` (`5 seconds`, `1 minute`). `dropship run` uses RUN_TASK_SCHEDULE.' },
-  { env: 'RUN_TASK_SCHEDULE', default: '2 seconds', description: 'Task period inside `dropship run`, short so the dashboard moves.' },
-  { env: 'RUN_RATE', flag: '--rate (run)', default: '25', description: 'Replay rate of `dropship run` (events per second) so a person sees numbers move.' },
-  { env: 'DASHBOARD_HOST', flag: '--host', default: '127.0.0.1', description: 'Address the dashboard listens on.' },
+  {
+    env: 'PRODUCE_RATE',
+    flag: '--rate (produce)',
+    default: '10',
+    description: 'Events per second published by `produce` (0 = as fast as possible).',
+  },
+  {
+    env: 'INGEST_BATCH_SIZE',
+    flag: '--batch-size (consume)',
+    default: '5000',
+    description: 'Largest batch the ingest writes to RAW in one transaction.',
+  },
+  {
+    env: 'INGEST_BATCH_WAIT_MS',
+    flag: '--batch-wait-ms (consume)',
+    default: '500',
+    description: 'Longest wait before a partial batch is written.',
+  },
+  {
+    env: 'TASK_SCHEDULE',
+    flag: '--every (task run)',
+    default: '1 minute',
+    description:
+      'Period of the RAW → PROD task in `task run --every` and `consume` (`5 seconds`, `1 minute`). `dropship run` uses RUN_TASK_SCHEDULE.',
+  },
+  {
+    env: 'RUN_TASK_SCHEDULE',
+    default: '2 seconds',
+    description: 'Task period inside `dropship run`, short so the dashboard moves.',
+  },
+  {
+    env: 'RUN_RATE',
+    flag: '--rate (run)',
+    default: '25',
+    description: 'Replay rate of `dropship run` (events per second) so a person sees numbers move.',
+  },
+  {
+    env: 'DASHBOARD_HOST',
+    flag: '--host',
+    default: '127.0.0.1',
+    description: 'Address the dashboard listens on.',
+  },
   { env: 'DASHBOARD_PORT', flag: '--port', default: '8501', description: 'Port of the dashboard.' },
-  { env: 'REPORTS_DIR', flag: '--output-dir (validate)', default: 'reports', description: 'Where `validate` writes its JSON reports.' },
-  { env: 'FRESHNESS_THRESHOLD', default: '15 minutes', description: 'Age of the last ingested event above which validation warns.' },
+  {
+    env: 'REPORTS_DIR',
+    flag: '--output-dir (validate)',
+    default: 'reports',
+    description: 'Where `validate` writes its JSON reports.',
+  },
+  {
+    env: 'FRESHNESS_THRESHOLD',
+    default: '15 minutes',
+    description: 'Age of the last ingested event above which validation warns.',
+  },
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];

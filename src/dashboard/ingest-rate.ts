@@ -33,8 +33,12 @@ export class RateRing {
   }
 
   sample(now = Date.now()): void {
-    this.points.push({ t: new Date(now).toISOString(), rate: Math.round(this.stats.ingestRate(now) * 100) / 100 });
-    if (this.points.length > this.capacity) this.points.splice(0, this.points.length - this.capacity);
+    this.points.push({
+      t: new Date(now).toISOString(),
+      rate: Math.round(this.stats.ingestRate(now) * 100) / 100,
+    });
+    if (this.points.length > this.capacity)
+      this.points.splice(0, this.points.length - this.capacity);
   }
 
   snapshot(): RatePoint[] {
@@ -43,14 +47,21 @@ export class RateRing {
 }
 
 /** Per-minute RAW counts → events/s points, one per minute of the window (zeros included). */
-export function ratePerMinute(counts: { minute: string; events: number }[], now: Date, minutes: number): RatePoint[] {
+export function ratePerMinute(
+  counts: { minute: string; events: number }[],
+  now: Date,
+  minutes: number,
+): RatePoint[] {
   const byMinute = new Map(counts.map((c) => [Date.parse(c.minute), c.events]));
   const last = Math.floor(now.getTime() / 60_000) * 60_000;
   const points: RatePoint[] = [];
   for (let m = last - (minutes - 1) * 60_000; m <= last; m += 60_000) {
     // The current minute is not over: divide by the seconds elapsed so far.
     const seconds = m === last ? Math.max(1, (now.getTime() - m) / 1000) : 60;
-    points.push({ t: new Date(m).toISOString(), rate: Math.round(((byMinute.get(m) ?? 0) / seconds) * 100) / 100 });
+    points.push({
+      t: new Date(m).toISOString(),
+      rate: Math.round(((byMinute.get(m) ?? 0) / seconds) * 100) / 100,
+    });
   }
   return points;
 }

@@ -18,7 +18,13 @@ export interface DashboardMetrics {
 }
 
 /** Advances a counter to a cumulative value kept elsewhere (PipelineStats); `seen` remembers the last value per series. */
-function mirror(counter: Counter<string>, series: string, value: number, seen: Map<string, number>, labels: Record<string, string> = {}): void {
+function mirror(
+  counter: Counter<string>,
+  series: string,
+  value: number,
+  seen: Map<string, number>,
+  labels: Record<string, string> = {},
+): void {
   const delta = value - (seen.get(series) ?? 0);
   if (delta > 0) counter.inc(labels, delta);
   seen.set(series, value);
@@ -27,27 +33,73 @@ function mirror(counter: Counter<string>, series: string, value: number, seen: M
 export function createMetrics(stats?: PipelineStats): DashboardMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'dropship_process_' });
-  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
 
-  const up = gauge('dropship_warehouse_up', '1 when the last dashboard query of the warehouse succeeded, else 0');
+  const up = gauge(
+    'dropship_warehouse_up',
+    '1 when the last dashboard query of the warehouse succeeded, else 0',
+  );
   const rawRows = gauge('dropship_raw_rows', 'Rows in RAW (orders_events)');
   const prodOrders = gauge('dropship_prod_orders', 'Orders in PROD (orders)');
   const backlog = gauge('dropship_stream_backlog', 'RAW rows not yet merged into PROD by the task');
   const deadLetters = gauge('dropship_dead_letters', 'Dead letters in orders_quarantine');
-  const deadLettersByReason = gauge('dropship_dead_letters_by_reason', 'Dead letters by reason and stage (top 5 reasons)', ['reason', 'stage']);
-  const taskRunsRecorded = gauge('dropship_task_runs_recorded', 'Task runs recorded in task_history, by state', ['state']);
-  const freshness = gauge('dropship_data_freshness_seconds', 'Age of the newest RAW row (seconds)');
-  const revenue = gauge('dropship_revenue_euros', 'Revenue of PROD orders (sum of quantity × unit_price)');
-  const lag = gauge('dropship_consumer_lag', 'Records on the bus not yet ingested (absent when unknown)');
+  const deadLettersByReason = gauge(
+    'dropship_dead_letters_by_reason',
+    'Dead letters by reason and stage (top 5 reasons)',
+    ['reason', 'stage'],
+  );
+  const taskRunsRecorded = gauge(
+    'dropship_task_runs_recorded',
+    'Task runs recorded in task_history, by state',
+    ['state'],
+  );
+  const freshness = gauge(
+    'dropship_data_freshness_seconds',
+    'Age of the newest RAW row in seconds (NaN before the first event)',
+  );
+  const revenue = gauge(
+    'dropship_revenue_euros',
+    'Revenue of PROD orders (sum of quantity × unit_price)',
+  );
+  // Lag is known only where this process consumes the bus (`dropship run`).
+  const lag = stats
+    ? gauge('dropship_consumer_lag', 'Records on the bus not yet ingested by this process')
+    : undefined;
 
   const counters = stats
     ? {
-        consumed: new Counter({ name: 'dropship_events_consumed_total', help: 'Events read from the bus by this process', registers: [registry] }),
-        inserted: new Counter({ name: 'dropship_events_ingested_total', help: 'Events written to RAW by this process', registers: [registry] }),
-        quarantined: new Counter({ name: 'dropship_events_quarantined_total', help: 'Events sent to quarantine by the ingest of this process', registers: [registry] }),
-        redelivered: new Counter({ name: 'dropship_events_redelivered_total', help: 'Redelivered events recognised and skipped by this process', registers: [registry] }),
-        batches: new Counter({ name: 'dropship_ingest_batches_total', help: 'Batches written to RAW by this process', registers: [registry] }),
-        taskRuns: new Counter({ name: 'dropship_task_runs_total', help: 'Task runs by this process, by state', labelNames: ['state'], registers: [registry] }),
+        consumed: new Counter({
+          name: 'dropship_events_consumed_total',
+          help: 'Events read from the bus by this process',
+          registers: [registry],
+        }),
+        inserted: new Counter({
+          name: 'dropship_events_ingested_total',
+          help: 'Events written to RAW by this process',
+          registers: [registry],
+        }),
+        quarantined: new Counter({
+          name: 'dropship_events_quarantined_total',
+          help: 'Events sent to quarantine by the ingest of this process',
+          registers: [registry],
+        }),
+        redelivered: new Counter({
+          name: 'dropship_events_redelivered_total',
+          help: 'Redelivered events recognised and skipped by this process',
+          registers: [registry],
+        }),
+        batches: new Counter({
+          name: 'dropship_ingest_batches_total',
+          help: 'Batches written to RAW by this process',
+          registers: [registry],
+        }),
+        taskRuns: new Counter({
+          name: 'dropship_task_runs_total',
+          help: 'Task runs by this process, by state',
+          labelNames: ['state'],
+          registers: [registry],
+        }),
         rate: gauge('dropship_ingest_rate', 'Events per second ingested over the last ~10 s'),
       }
     : undefined;
@@ -64,15 +116,15 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
         backlog.set(h.backlog);
         deadLetters.set(h.dead_letters.total);
         deadLettersByReason.reset();
-        for (const r of h.dead_letters.top_reasons) deadLettersByReason.set({ reason: r.reason, stage: r.stage }, r.count);
+        for (const r of h.dead_letters.top_reasons)
+          deadLettersByReason.set({ reason: r.reason, stage: r.stage }, r.count);
         taskRunsRecorded.reset();
-        for (const state of ['SUCCEEDED', 'FAILED', 'SKIPPED']) taskRunsRecorded.set({ state }, h.task_runs[state] ?? 0);
+        for (const state of ['SUCCEEDED', 'FAILED', 'SKIPPED'])
+          taskRunsRecorded.set({ state }, h.task_runs[state] ?? 0);
         for (const [state, n] of Object.entries(h.task_runs)) taskRunsRecorded.set({ state }, n);
-        if (h.freshness.age_seconds === null) freshness.reset();
-        else freshness.set(h.freshness.age_seconds);
+        freshness.set(h.freshness.age_seconds ?? Number.NaN);
         revenue.set(snapshot.kpis.total_revenue);
-        if (h.consumer_lag === null) lag.reset();
-        else lag.set(h.consumer_lag);
+        if (h.consumer_lag !== null) lag?.set(h.consumer_lag);
       }
       if (stats && counters) {
         mirror(counters.consumed, 'consumed', stats.consumed, seen);
@@ -80,9 +132,9 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
         mirror(counters.quarantined, 'quarantined', stats.quarantined, seen);
         mirror(counters.redelivered, 'redelivered', stats.redelivered, seen);
         mirror(counters.batches, 'batches', stats.batches, seen);
-        for (const [state, n] of Object.entries(stats.taskRuns)) mirror(counters.taskRuns, `task:${state}`, n, seen, { state });
+        for (const [state, n] of Object.entries(stats.taskRuns))
+          mirror(counters.taskRuns, `task:${state}`, n, seen, { state });
         counters.rate.set(Math.round(stats.ingestRate() * 100) / 100);
-        if (!snapshot && stats.lag !== null) lag.set(stats.lag);
       }
       return registry.metrics();
     },

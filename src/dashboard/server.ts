@@ -52,8 +52,14 @@ const STATIC_FILES: Record<string, { path: () => string; type: string }> = {
   '/format.js': { path: () => staticFile('format.js'), type: 'text/javascript; charset=utf-8' },
   '/style.css': { path: () => staticFile('style.css'), type: 'text/css; charset=utf-8' },
   '/favicon.svg': { path: () => staticFile('favicon.svg'), type: 'image/svg+xml' },
-  '/vendor/uPlot.esm.js': { path: () => requireFromHere.resolve('uplot/dist/uPlot.esm.js'), type: 'text/javascript; charset=utf-8' },
-  '/vendor/uPlot.min.css': { path: () => requireFromHere.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  '/vendor/uPlot.iife.min.js': {
+    path: () => requireFromHere.resolve('uplot/dist/uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/vendor/uPlot.min.css': {
+    path: () => requireFromHere.resolve('uplot/dist/uPlot.min.css'),
+    type: 'text/css; charset=utf-8',
+  },
 };
 
 /** API path → the part of the snapshot it returns. */
@@ -72,7 +78,10 @@ export interface DashboardOptions {
   cacheMs?: number;
 }
 
-export async function startDashboard(deps: DashboardDeps, options: DashboardOptions = {}): Promise<RunningDashboard> {
+export async function startDashboard(
+  deps: DashboardDeps,
+  options: DashboardOptions = {},
+): Promise<RunningDashboard> {
   const { config, warehouse, stats, consumer } = deps;
   const rates = stats ? new RateRing(stats) : undefined;
   const snapshots = new SnapshotCache(
@@ -83,23 +92,41 @@ export async function startDashboard(deps: DashboardDeps, options: DashboardOpti
         freshnessThresholdMs: config.freshnessThresholdMs,
         ...(stats ? { stats } : {}),
         ...(rates ? { rates } : {}),
-        ...(consumer || stats ? { lag: async () => (consumer ? await consumer.lag() : (stats?.lag ?? null)) } : {}),
+        ...(consumer || stats
+          ? { lag: async () => (consumer ? await consumer.lag() : (stats?.lag ?? null)) }
+          : {}),
       }),
     options.cacheMs ?? 1_000,
   );
   const metrics = createMetrics(stats);
   const files = new Map<string, Buffer>();
 
-  const send = (res: ServerResponse, req: IncomingMessage, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+  const send = (
+    res: ServerResponse,
+    req: IncomingMessage,
+    status: number,
+    type: string,
+    body: string | Buffer,
+    extra: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': type,
+      'Content-Length': Buffer.byteLength(body),
+      ...extra,
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
   const sendJson = (res: ServerResponse, req: IncomingMessage, status: number, value: unknown) =>
-    send(res, req, status, 'application/json; charset=utf-8', JSON.stringify(value), { 'Cache-Control': 'no-store' });
+    send(res, req, status, 'application/json; charset=utf-8', JSON.stringify(value), {
+      'Cache-Control': 'no-store',
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, req, 405, { error: `${req.method} is not allowed: the dashboard is read-only (GET, HEAD)` });
+      sendJson(res, req, 405, {
+        error: `${req.method} is not allowed: the dashboard is read-only (GET, HEAD)`,
+      });
       return;
     }
     const path = new URL(req.url ?? '/', 'http://dashboard.local').pathname;
@@ -112,7 +139,9 @@ export async function startDashboard(deps: DashboardDeps, options: DashboardOpti
         const notSetUp = error instanceof PipelineError && error.code === 'NOT_SET_UP';
         sendJson(res, req, 503, {
           error: errorMessage(error),
-          ...(error instanceof PipelineError ? { code: error.code, ...(error.hint ? { hint: error.hint } : {}) } : {}),
+          ...(error instanceof PipelineError
+            ? { code: error.code, ...(error.hint ? { hint: error.hint } : {}) }
+            : {}),
           ...(notSetUp ? { empty: true } : {}),
         });
       }
@@ -120,7 +149,9 @@ export async function startDashboard(deps: DashboardDeps, options: DashboardOpti
     }
     if (path === '/metrics') {
       const snapshot = await snapshots.get().catch(() => null);
-      send(res, req, 200, metrics.registry.contentType, await metrics.render(snapshot), { 'Cache-Control': 'no-store' });
+      send(res, req, 200, metrics.registry.contentType, await metrics.render(snapshot), {
+        'Cache-Control': 'no-store',
+      });
       return;
     }
     const file = STATIC_FILES[path];
@@ -176,16 +207,32 @@ export async function startDashboard(deps: DashboardDeps, options: DashboardOpti
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): PipelineError {
   if (error.code === 'EADDRINUSE') {
-    return new PipelineError('BAD_CONFIG', `dashboard port ${port} on ${host} is already in use; choose another with --port <n> or DASHBOARD_PORT=<n>`, {
-      hint: `if \`dropship run\` or \`dropship monitor\` is already running, open http://${host}:${port}/ instead`,
-      cause: error,
-    });
+    return new PipelineError(
+      'BAD_CONFIG',
+      `dashboard port ${port} on ${host} is already in use; choose another with --port <n> or DASHBOARD_PORT=<n>`,
+      {
+        hint: `if \`dropship run\` or \`dropship monitor\` is already running, open http://${host}:${port}/ instead`,
+        cause: error,
+      },
+    );
   }
   if (error.code === 'EACCES') {
-    return new PipelineError('BAD_CONFIG', `not allowed to listen on ${host}:${port}; choose a port above 1024 with --port <n> or DASHBOARD_PORT=<n>`, { cause: error });
+    return new PipelineError(
+      'BAD_CONFIG',
+      `not allowed to listen on ${host}:${port}; choose a port above 1024 with --port <n> or DASHBOARD_PORT=<n>`,
+      { cause: error },
+    );
   }
   if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
-    return new PipelineError('BAD_CONFIG', `cannot listen on ${host}: no such address on this machine; set --host or DASHBOARD_HOST (default 127.0.0.1)`, { cause: error });
+    return new PipelineError(
+      'BAD_CONFIG',
+      `cannot listen on ${host}: no such address on this machine; set --host or DASHBOARD_HOST (default 127.0.0.1)`,
+      { cause: error },
+    );
   }
-  return new PipelineError('IO', `the dashboard cannot listen on ${host}:${port}: ${error.message}`, { cause: error });
+  return new PipelineError(
+    'IO',
+    `the dashboard cannot listen on ${host}:${port}: ${error.message}`,
+    { cause: error },
+  );
 }

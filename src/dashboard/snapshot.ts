@@ -88,11 +88,28 @@ export interface Health {
   /** Records on the bus not yet ingested; null when this process runs no consumer (`monitor`). */
   consumer_lag: number | null;
   ingest_rate: number | null;
-  last_task_run: Pick<TaskRun, 'runId' | 'state' | 'trigger' | 'scheduledTime' | 'completedTime' | 'rowsRead' | 'rowsInserted' | 'rowsUpdated' | 'rowsQuarantined' | 'errorMessage'> | null;
+  last_task_run: Pick<
+    TaskRun,
+    | 'runId'
+    | 'state'
+    | 'trigger'
+    | 'scheduledTime'
+    | 'completedTime'
+    | 'rowsRead'
+    | 'rowsInserted'
+    | 'rowsUpdated'
+    | 'rowsQuarantined'
+    | 'errorMessage'
+  > | null;
   /** Runs recorded in task_history, by state. */
   task_runs: Record<string, number>;
   dead_letters: { total: number; top_reasons: { reason: string; stage: string; count: number }[] };
-  freshness: { last_ingested_at: string | null; age_seconds: number | null; threshold_seconds: number; stale: boolean };
+  freshness: {
+    last_ingested_at: string | null;
+    age_seconds: number | null;
+    threshold_seconds: number;
+    stale: boolean;
+  };
   validation: ValidationStatus | null;
 }
 
@@ -116,7 +133,11 @@ export interface SnapshotSources {
   lag?: () => Promise<number | null>;
 }
 
-async function rows(warehouse: Warehouse, sql: string, params?: Record<string, string | number | Date>): Promise<Record<string, unknown>[]> {
+async function rows(
+  warehouse: Warehouse,
+  sql: string,
+  params?: Record<string, string | number | Date>,
+): Promise<Record<string, unknown>[]> {
   return (await warehouse.query<Record<string, unknown>>(sql, params)).map(lowerKeys);
 }
 
@@ -164,8 +185,12 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
             (SELECT count(*) FROM ${T.customers}) AS customers,
             (SELECT count(*) FROM ${T.inventory}) AS products`,
   );
-  const byVolume = (await rows(warehouse, PRODUCT_RANK('units DESC, revenue DESC'))).map(productRank);
-  const byRevenue = (await rows(warehouse, PRODUCT_RANK('revenue DESC, units DESC'))).map(productRank);
+  const byVolume = (await rows(warehouse, PRODUCT_RANK('units DESC, revenue DESC'))).map(
+    productRank,
+  );
+  const byRevenue = (await rows(warehouse, PRODUCT_RANK('revenue DESC, units DESC'))).map(
+    productRank,
+  );
   const recent = await rows(
     warehouse,
     `SELECT o.id AS id, o.product_id AS product_id, i.product_name AS product_name, i.category AS category,
@@ -198,7 +223,10 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     warehouse,
     `SELECT reason, stage, count(*) AS n FROM ${T.quarantine} GROUP BY reason, stage ORDER BY n DESC, reason, stage LIMIT 5`,
   );
-  const runStates = await rows(warehouse, `SELECT state, count(*) AS n FROM ${T.taskHistory} GROUP BY state`);
+  const runStates = await rows(
+    warehouse,
+    `SELECT state, count(*) AS n FROM ${T.taskHistory} GROUP BY state`,
+  );
   const [lastRun] = await warehouse.taskHistory(1);
   const backlog = await warehouse.streamBacklog();
 
@@ -206,7 +234,9 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   if (sources.rates) {
     ratePoints = sources.rates.snapshot();
   } else {
-    const windowStart = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (RATE_WINDOW_MINUTES - 1) * 60_000);
+    const windowStart = new Date(
+      Math.floor(now.getTime() / 60_000) * 60_000 - (RATE_WINDOW_MINUTES - 1) * 60_000,
+    );
     const perMinute = await rows(
       warehouse,
       `SELECT date_trunc('minute', ingested_at) AS minute_start, count(*) AS n
@@ -228,7 +258,10 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const totalOrders = toNumber(k.total_orders);
   const totalRevenue = toMoney(k.total_revenue);
   const lastIngestedAt = toIso(c.last_ingested_at);
-  const ageSeconds = lastIngestedAt === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(lastIngestedAt)) / 1000));
+  const ageSeconds =
+    lastIngestedAt === null
+      ? null
+      : Math.max(0, Math.round((now.getTime() - Date.parse(lastIngestedAt)) / 1000));
   const thresholdSeconds = Math.round(sources.freshnessThresholdMs / 1000);
 
   return {
@@ -264,17 +297,32 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       ingested_at: toIso(r.ingested_at),
     })),
     timeseries: {
-      daily: daily.map((r) => ({ day: toDay(r.sale_day), orders: toNumber(r.order_count), revenue: toMoney(r.revenue) })),
-      ingest_rate: { source: sources.rates ? 'live' : 'warehouse', unit: 'events/s', points: ratePoints },
+      daily: daily.map((r) => ({
+        day: toDay(r.sale_day),
+        orders: toNumber(r.order_count),
+        revenue: toMoney(r.revenue),
+      })),
+      ingest_rate: {
+        source: sources.rates ? 'live' : 'warehouse',
+        unit: 'events/s',
+        points: ratePoints,
+      },
     },
-    categories: categories.map((r) => ({ category: String(r.category), orders: toNumber(r.order_count), units: toNumber(r.units), revenue: toMoney(r.revenue) })),
+    categories: categories.map((r) => ({
+      category: String(r.category),
+      orders: toNumber(r.order_count),
+      units: toNumber(r.units),
+      revenue: toMoney(r.revenue),
+    })),
     health: {
       warehouse: warehouse.describe(),
       raw_rows: toNumber(c.raw_rows),
       prod_orders: totalOrders,
       backlog,
       consumer_lag: lag,
-      ingest_rate: sources.stats ? Math.round(sources.stats.ingestRate(now.getTime()) * 100) / 100 : null,
+      ingest_rate: sources.stats
+        ? Math.round(sources.stats.ingestRate(now.getTime()) * 100) / 100
+        : null,
       last_task_run: lastRun
         ? {
             runId: lastRun.runId,
@@ -292,9 +340,18 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       task_runs: Object.fromEntries(runStates.map((r) => [String(r.state), toNumber(r.n)])),
       dead_letters: {
         total: toNumber(c.dead_letters),
-        top_reasons: reasons.map((r) => ({ reason: String(r.reason), stage: String(r.stage), count: toNumber(r.n) })),
+        top_reasons: reasons.map((r) => ({
+          reason: String(r.reason),
+          stage: String(r.stage),
+          count: toNumber(r.n),
+        })),
       },
-      freshness: { last_ingested_at: lastIngestedAt, age_seconds: ageSeconds, threshold_seconds: thresholdSeconds, stale: ageSeconds !== null && ageSeconds > thresholdSeconds },
+      freshness: {
+        last_ingested_at: lastIngestedAt,
+        age_seconds: ageSeconds,
+        threshold_seconds: thresholdSeconds,
+        stale: ageSeconds !== null && ageSeconds > thresholdSeconds,
+      },
       validation,
     },
   };

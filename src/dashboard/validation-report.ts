@@ -26,9 +26,13 @@ export async function latestValidation(reportsDir: string): Promise<ValidationSt
   const file = names.at(-1);
   if (!file) return null;
   try {
-    const report = JSON.parse(await readFile(join(reportsDir, file), 'utf8')) as Record<string, unknown>;
+    const report = JSON.parse(await readFile(join(reportsDir, file), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const status = report.status;
-    if (status !== 'PASS' && status !== 'WARN' && status !== 'FAIL') throw new Error(`unexpected status ${JSON.stringify(status)}`);
+    if (status !== 'PASS' && status !== 'WARN' && status !== 'FAIL')
+      throw new Error(`unexpected status ${JSON.stringify(status)}`);
     return {
       status,
       generated_at: typeof report.generated_at === 'string' ? report.generated_at : null,
@@ -37,6 +41,12 @@ export async function latestValidation(reportsDir: string): Promise<ValidationSt
     };
   } catch (error) {
     // A report being written right now, or a format we do not know: say so, do not fail the page.
-    return { status: 'UNREADABLE', generated_at: null, summary: null, file, error: (error as Error).message };
+    return {
+      status: 'UNREADABLE',
+      generated_at: null,
+      summary: null,
+      file,
+      error: (error as Error).message,
+    };
   }
 }

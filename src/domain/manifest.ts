@@ -15,7 +15,10 @@ export const ManifestSchema = z.object({
     start: z.string(),
     end: z.string(),
   }),
-  files: z.record(z.string(), z.object({ rows: z.number().int(), bytes: z.number().int(), sha256: z.string() })),
+  files: z.record(
+    z.string(),
+    z.object({ rows: z.number().int(), bytes: z.number().int(), sha256: z.string() }),
+  ),
   totals: z.object({
     customers: z.number().int(),
     products: z.number().int(),

@@ -14,7 +14,10 @@ import { RandomStreams } from './reference-data.ts';
 const HOUR_MS = 3_600_000;
 
 /** Relative activity by UTC hour (the shop's customers are mostly on Central European Time). */
-const HOURLY = [0.25, 0.15, 0.1, 0.08, 0.08, 0.15, 0.35, 0.6, 0.8, 0.9, 1.0, 1.15, 1.3, 1.2, 1.0, 0.95, 1.0, 1.15, 1.4, 1.65, 1.75, 1.5, 1.0, 0.55];
+const HOURLY = [
+  0.25, 0.15, 0.1, 0.08, 0.08, 0.15, 0.35, 0.6, 0.8, 0.9, 1.0, 1.15, 1.3, 1.2, 1.0, 0.95, 1.0, 1.15,
+  1.4, 1.65, 1.75, 1.5, 1.0, 0.55,
+];
 /** Relative activity by UTC weekday, Sunday first: Sunday evening is the online peak, Saturday is spent in shops. */
 const WEEKDAY = [1.3, 1.0, 0.95, 1.0, 1.0, 0.9, 0.75];
 /** Relative activity by month: winter sales in January, a summer dip, Black Friday and Christmas. */
@@ -36,12 +39,22 @@ export interface OrderPeriod {
 
 function hourWeight(hourStart: number, periodStart: number, periodEnd: number): number {
   const d = new Date(hourStart);
-  let w = (HOURLY[d.getUTCHours()] ?? 1) * (WEEKDAY[d.getUTCDay()] ?? 1) * (MONTHLY[d.getUTCMonth()] ?? 1);
+  let w =
+    (HOURLY[d.getUTCHours()] ?? 1) *
+    (WEEKDAY[d.getUTCDay()] ?? 1) *
+    (MONTHLY[d.getUTCMonth()] ?? 1);
   // Black Friday weekend to Cyber Monday: Black Friday is the day after the 4th Thursday of
   // November (the Friday from the 23rd to the 29th); Cyber Monday may fall in December.
-  if ((d.getUTCMonth() === 10 && d.getUTCDate() >= 23) || (d.getUTCMonth() === 11 && d.getUTCDate() <= 2)) {
+  if (
+    (d.getUTCMonth() === 10 && d.getUTCDate() >= 23) ||
+    (d.getUTCMonth() === 11 && d.getUTCDate() <= 2)
+  ) {
     const year = d.getUTCFullYear();
-    const blackFriday = Date.UTC(year, 10, 29 - ((new Date(Date.UTC(year, 10, 29)).getUTCDay() + 2) % 7));
+    const blackFriday = Date.UTC(
+      year,
+      10,
+      29 - ((new Date(Date.UTC(year, 10, 29)).getUTCDay() + 2) % 7),
+    );
     if (hourStart >= blackFriday && hourStart < blackFriday + 4 * 86_400_000) w *= 2.5;
   }
   // Christmas orders stop once delivery before the 24th is no longer likely.
@@ -108,7 +121,13 @@ class IdCache {
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 
-function drawOrder(id: string, soldAt: string, shape: OrderShape, pop: Popularity, random: Random): Order {
+function drawOrder(
+  id: string,
+  soldAt: string,
+  shape: OrderShape,
+  pop: Popularity,
+  random: Random,
+): Order {
   const product = pop.productIndex[pop.products.pick(random)]!;
   const customer = pop.customerIndex[pop.customers.pick(random)]!;
   return {
@@ -121,7 +140,11 @@ function drawOrder(id: string, soldAt: string, shape: OrderShape, pop: Popularit
   };
 }
 
-export function* generateOrders(count: number, shape: OrderShape, period: OrderPeriod): Generator<Order> {
+export function* generateOrders(
+  count: number,
+  shape: OrderShape,
+  period: OrderPeriod,
+): Generator<Order> {
   if (count === 0) return;
   const random = new Random(shape.seed, RandomStreams.orders);
   const pop = new Popularity(shape, random);
@@ -147,7 +170,8 @@ export function* generateOrders(count: number, shape: OrderShape, period: OrderP
     const hourStart = startMs + h * HOUR_MS;
     const hourLength = Math.min(HOUR_MS, endMs - hourStart);
     seconds.length = 0;
-    for (let k = 0; k < inHour; k++) seconds.push(Math.floor((random.next() * hourLength) / 1000) * 1000);
+    for (let k = 0; k < inHour; k++)
+      seconds.push(Math.floor((random.next() * hourLength) / 1000) * 1000);
     seconds.sort((a, b) => a - b);
     // "2025-03-14T09:" once per hour; minutes and seconds from a lookup table (hot loop).
     const hourPrefix = new Date(hourStart).toISOString().slice(0, 14);
@@ -182,6 +206,12 @@ export class LiveOrders {
   next(now: Date = new Date()): Order {
     this.sequence += 1;
     const soldAt = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
-    return drawOrder(this.prefix + String(this.sequence).padStart(6, '0'), soldAt, this.shape, this.pop, this.random);
+    return drawOrder(
+      this.prefix + String(this.sequence).padStart(6, '0'),
+      soldAt,
+      this.shape,
+      this.pop,
+      this.random,
+    );
   }
 }

@@ -32,7 +32,13 @@ export function* generateCustomers(count: number, seed: number): Generator<Custo
     const separator = random.pick(['.', '.', '_', '']);
     // The customer number keeps e-mails unique, the way shops see "camille.martin1987@…".
     const email = `${asciiSlug(first)}${separator}${asciiSlug(last)}${i}@${random.pick(country.mailDomains)}`;
-    yield { id: entityId('customer', i), name: `${first} ${last}`, email, city, country: country.name };
+    yield {
+      id: entityId('customer', i),
+      name: `${first} ${last}`,
+      email,
+      city,
+      country: country.name,
+    };
   }
 }
 
@@ -44,10 +50,18 @@ export function* generateProducts(count: number, seed: number): Generator<Produc
     const noun = random.pick(category.nouns);
     const name = `${random.pick(STYLES)} ${noun} - ${random.pick(COLOURS)}`;
     // Price within the category band, rounded to a shop-like .99 or .90.
-    const euros = Math.floor((category.minCents + random.next() * (category.maxCents - category.minCents)) / 100);
+    const euros = Math.floor(
+      (category.minCents + random.next() * (category.maxCents - category.minCents)) / 100,
+    );
     const price = euros * 100 + (random.next() < 0.8 ? 99 : 90);
     // Dropshipping: the supplier's stock; a few items are sold out.
     const stock = random.next() < 0.05 ? 0 : random.int(5, 500);
-    yield { id: entityId('product', i), product_name: name, category: category.name, price_cents: price, stock_quantity: stock };
+    yield {
+      id: entityId('product', i),
+      product_name: name,
+      category: category.name,
+      price_cents: price,
+      stock_quantity: stock,
+    };
   }
 }

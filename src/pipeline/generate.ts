@@ -118,23 +118,37 @@ async function ensureWritableDir(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (cause) {
-    throw new PipelineError('BAD_ARGUMENT', `cannot write to output directory ${dir}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, {
-      hint: 'choose another --output-dir (or SEED_DIR) or fix its permissions',
-      cause,
-    });
+    throw new PipelineError(
+      'BAD_ARGUMENT',
+      `cannot write to output directory ${dir}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      {
+        hint: 'choose another --output-dir (or SEED_DIR) or fix its permissions',
+        cause,
+      },
+    );
   }
 }
 
 export async function generateSeedFiles(options: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
   await ensureWritableDir(options.outputDir);
-  const customersFile = new CsvFileWriter(join(options.outputDir, SeedFiles.customers), CsvColumns.customers);
-  const inventoryFile = new CsvFileWriter(join(options.outputDir, SeedFiles.inventory), CsvColumns.inventory);
-  const ordersFile = new CsvFileWriter(join(options.outputDir, SeedFiles.orders), CsvColumns.orders);
+  const customersFile = new CsvFileWriter(
+    join(options.outputDir, SeedFiles.customers),
+    CsvColumns.customers,
+  );
+  const inventoryFile = new CsvFileWriter(
+    join(options.outputDir, SeedFiles.inventory),
+    CsvColumns.inventory,
+  );
+  const ordersFile = new CsvFileWriter(
+    join(options.outputDir, SeedFiles.orders),
+    CsvColumns.orders,
+  );
   const files = [customersFile, inventoryFile, ordersFile];
   const progressEvery = 50_000;
   const checkAbort = () => {
-    if (options.signal?.aborted) throw new PipelineError('INTERRUPTED', 'generation interrupted; no seed files were replaced');
+    if (options.signal?.aborted)
+      throw new PipelineError('INTERRUPTED', 'generation interrupted; no seed files were replaced');
   };
 
   try {
@@ -143,7 +157,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       if (pending) await pending;
       if (customersFile.rows % progressEvery === 0) {
         checkAbort();
-        options.onProgress?.({ file: SeedFiles.customers, rows: customersFile.rows, total: options.customers });
+        options.onProgress?.({
+          file: SeedFiles.customers,
+          rows: customersFile.rows,
+          total: options.customers,
+        });
       }
     }
     const prices: number[] = [];
@@ -158,7 +176,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     let first: string | null = null;
     let last: string | null = null;
     const endExclusive = new Date(options.end.getTime() + 86_400_000);
-    const orders = generateOrders(options.orders, { customers: options.customers, productPrices: prices, seed: options.seed }, { start: options.start, end: endExclusive });
+    const orders = generateOrders(
+      options.orders,
+      { customers: options.customers, productPrices: prices, seed: options.seed },
+      { start: options.start, end: endExclusive },
+    );
     for (const order of orders) {
       revenueCents += order.quantity * order.unit_price_cents;
       itemsSold += order.quantity;
@@ -168,12 +190,20 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       if (pending) await pending;
       if (ordersFile.rows % progressEvery === 0) {
         checkAbort();
-        options.onProgress?.({ file: SeedFiles.orders, rows: ordersFile.rows, total: options.orders });
+        options.onProgress?.({
+          file: SeedFiles.orders,
+          rows: ordersFile.rows,
+          total: options.orders,
+        });
       }
     }
     options.onProgress?.({ file: SeedFiles.orders, rows: ordersFile.rows, total: options.orders });
 
-    const [c, p, o] = [await customersFile.close(), await inventoryFile.close(), await ordersFile.close()];
+    const [c, p, o] = [
+      await customersFile.close(),
+      await inventoryFile.close(),
+      await ordersFile.close(),
+    ];
     checkAbort();
     const manifest: Manifest = {
       generator: 'dropship-pipeline',
@@ -212,6 +242,8 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       await rm(file.tmpPath, { force: true }).catch(() => undefined);
     }
     if (error instanceof PipelineError) throw error;
-    throw new PipelineError('IO', `generation failed: ${(error as Error).message}`, { cause: error });
+    throw new PipelineError('IO', `generation failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

@@ -25,7 +25,10 @@ export interface IngestOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-export function decodeBatch(records: BusRecord[]): { accepted: RawEvent[]; rejected: DeadLetter[] } {
+export function decodeBatch(records: BusRecord[]): {
+  accepted: RawEvent[];
+  rejected: DeadLetter[];
+} {
   const accepted: RawEvent[] = [];
   const rejected: DeadLetter[] = [];
   for (const record of records) {
@@ -64,34 +67,62 @@ function deadLetterMessage(d: DeadLetter) {
     headers: {
       'dlq.reason': d.reason,
       'dlq.detail': d.detail,
-      ...(c ? { 'dlq.source.topic': c.topic, 'dlq.source.partition': String(c.partition), 'dlq.source.offset': String(c.offset) } : {}),
+      ...(c
+        ? {
+            'dlq.source.topic': c.topic,
+            'dlq.source.partition': String(c.partition),
+            'dlq.source.offset': String(c.offset),
+          }
+        : {}),
     },
   };
 }
 
 /** Runs until the signal aborts (after committing the batch in hand) or the bus ends. */
 export async function runIngest(options: IngestOptions): Promise<void> {
-  const batches = options.consumer.batches({ maxRecords: options.batchSize, maxWaitMs: options.batchWaitMs, signal: options.signal });
+  const batches = options.consumer.batches({
+    maxRecords: options.batchSize,
+    maxWaitMs: options.batchWaitMs,
+    signal: options.signal,
+  });
   for await (const batch of batches) {
     const { accepted, rejected } = decodeBatch(batch.records);
     // No abort signal here: a batch in hand is finished (written and committed) before stopping.
-    const result = await withRetry(() => options.warehouse.ingest({ consumerGroup: options.consumerGroup, accepted, rejected }), {
-      onRetry: (error, attempt, delay) => {
-        if (options.stats) options.stats.ingestErrors++;
-        options.onRetry?.(error, attempt, delay);
+    const result = await withRetry(
+      () => options.warehouse.ingest({ consumerGroup: options.consumerGroup, accepted, rejected }),
+      {
+        onRetry: (error, attempt, delay) => {
+          if (options.stats) options.stats.ingestErrors++;
+          options.onRetry?.(error, attempt, delay);
+        },
       },
-    });
+    );
     if (options.deadLetterProducer && rejected.length > 0) {
-      await withRetry(() => options.deadLetterProducer!.send(rejected.map(deadLetterMessage)), { onRetry: options.onRetry });
+      await withRetry(() => options.deadLetterProducer!.send(rejected.map(deadLetterMessage)), {
+        onRetry: options.onRetry,
+      });
       if (options.stats) options.stats.deadLettersPublished += rejected.length;
     }
     try {
       await batch.commit();
     } catch (error) {
       // The rows are stored with their offsets; a redelivery will be skipped. Keep going.
-      options.onRetry?.(new PipelineError('BUS_ERROR', `offset commit failed, records will be redelivered and skipped: ${(error as Error).message}`, { cause: error }), 1, 0);
+      options.onRetry?.(
+        new PipelineError(
+          'BUS_ERROR',
+          `offset commit failed, records will be redelivered and skipped: ${(error as Error).message}`,
+          { cause: error },
+        ),
+        1,
+        0,
+      );
     }
-    options.stats?.recordBatch(batch.records.length, result.inserted, result.quarantined, result.redelivered);
+    options.stats?.recordBatch(
+      batch.records.length,
+      result.inserted,
+      result.quarantined,
+      result.redelivered,
+    );
     options.onBatch?.({ ...result, records: batch.records.length });
   }
 }

@@ -41,7 +41,11 @@ function batchSizeFor(rate: number): number {
   return Math.max(1, Math.min(1000, Math.floor(rate / 20)));
 }
 
-async function publish(orders: AsyncIterable<Order> | Iterable<Order>, options: ProduceOptions, badRows: () => number): Promise<ProduceResult> {
+async function publish(
+  orders: AsyncIterable<Order> | Iterable<Order>,
+  options: ProduceOptions,
+  badRows: () => number,
+): Promise<ProduceResult> {
   const started = performance.now();
   const batchSize = batchSizeFor(options.rate);
   let batch: OutgoingMessage[] = [];
@@ -53,6 +57,8 @@ async function publish(orders: AsyncIterable<Order> | Iterable<Order>, options: 
   const flush = async () => {
     if (batch.length === 0) return;
     const sending = options.producer.send(batch);
+    // Awaited below; until then a failure must not be an unhandled rejection (it would kill the process).
+    sending.catch(() => undefined);
     published += batch.length;
     batch = [];
     batchTime = null;
@@ -82,7 +88,10 @@ async function publish(orders: AsyncIterable<Order> | Iterable<Order>, options: 
   return { published, badRows: badRows(), durationMs: performance.now() - started, interrupted };
 }
 
-export async function replayOrders(file: { dir: string; path?: string }, options: ProduceOptions): Promise<ProduceResult> {
+export async function replayOrders(
+  file: { dir: string; path?: string },
+  options: ProduceOptions,
+): Promise<ProduceResult> {
   let bad = 0;
   async function* good(): AsyncGenerator<Order> {
     for await (const r of readOrders(file.dir, file.path)) {
@@ -97,9 +106,14 @@ export async function replayOrders(file: { dir: string; path?: string }, options
 }
 
 /** Endless new orders drawn with the catalogue's popularity (stream mode). */
-export async function streamOrders(seedDir: string, customers: number, options: ProduceOptions): Promise<ProduceResult> {
+export async function streamOrders(
+  seedDir: string,
+  customers: number,
+  options: ProduceOptions,
+): Promise<ProduceResult> {
   const prices: number[] = [];
-  for await (const p of readProducts(seedDir, (bad) => options.onBadRow?.(bad))) prices.push(p.price_cents);
+  for await (const p of readProducts(seedDir, (bad) => options.onBadRow?.(bad)))
+    prices.push(p.price_cents);
   const live = new LiveOrders({ customers, productPrices: prices, seed: Date.now() & 0x7fffffff });
   function* forever(): Generator<Order> {
     for (;;) yield live.next();

@@ -27,7 +27,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export async function withRetry<R>(operation: () => Promise<R>, options: RetryOptions = {}): Promise<R> {
+export async function withRetry<R>(
+  operation: () => Promise<R>,
+  options: RetryOptions = {},
+): Promise<R> {
   const attempts = options.attempts ?? 8;
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 10_000;
@@ -40,7 +43,8 @@ export async function withRetry<R>(operation: () => Promise<R>, options: RetryOp
       const delay = Math.min(max, base * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
       options.onRetry?.(error, attempt, delay);
       await sleep(delay, options.signal);
-      if (options.signal?.aborted) throw new PipelineError('INTERRUPTED', 'stopped while waiting to retry', { cause: error });
+      if (options.signal?.aborted)
+        throw new PipelineError('INTERRUPTED', 'stopped while waiting to retry', { cause: error });
     }
   }
 }

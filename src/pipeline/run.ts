@@ -18,7 +18,13 @@ import { generateSeedFiles } from './generate.ts';
 import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
 import { sleep } from './retry.ts';
-import { hasSeedFiles, readCustomers, readManifest, readProducts, type BadRow } from './seed-files.ts';
+import {
+  hasSeedFiles,
+  readCustomers,
+  readManifest,
+  readProducts,
+  type BadRow,
+} from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
 import { runTaskOnce, runTaskSchedule } from './task.ts';
 import { openWarehouse } from '../warehouse/index.ts';
@@ -41,7 +47,12 @@ export interface RunOptions {
   onProgress?: (p: { published: number; total: number | null; stats: PipelineStats }) => void;
   onBadRow?: (bad: BadRow) => void;
   onTaskRun?: (run: TaskRun) => void;
-  startDashboard?: (ctx: { warehouse: Warehouse; stats: PipelineStats; bus: Bus; consumer: BusConsumer }) => Promise<RunningDashboard>;
+  startDashboard?: (ctx: {
+    warehouse: Warehouse;
+    stats: PipelineStats;
+    bus: Bus;
+    consumer: BusConsumer;
+  }) => Promise<RunningDashboard>;
 }
 
 export interface RunSummary {
@@ -59,7 +70,13 @@ export interface RunSummary {
 }
 
 /** Waits until every published event is in RAW and merged into PROD (or the deadline passes). */
-async function drain(consumer: BusConsumer, warehouse: Warehouse, stats: PipelineStats, deadline: number, onTaskRun?: (run: TaskRun) => void): Promise<boolean> {
+async function drain(
+  consumer: BusConsumer,
+  warehouse: Warehouse,
+  stats: PipelineStats,
+  deadline: number,
+  onTaskRun?: (run: TaskRun) => void,
+): Promise<boolean> {
   while (Date.now() < deadline) {
     const lag = await consumer.lag();
     stats.lag = lag;
@@ -80,8 +97,14 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const stats = new PipelineStats();
 
   if (!hasSeedFiles(config.seedDir)) {
-    log(`no seed data in ${config.seedDir}: generating ${GENERATE_DEFAULTS_FOR_RUN.orders} orders (seed ${GENERATE_DEFAULTS_FOR_RUN.seed})…`);
-    await generateSeedFiles({ ...GENERATE_DEFAULTS_FOR_RUN, outputDir: config.seedDir, signal: options.signal });
+    log(
+      `no seed data in ${config.seedDir}: generating ${GENERATE_DEFAULTS_FOR_RUN.orders} orders (seed ${GENERATE_DEFAULTS_FOR_RUN.seed})…`,
+    );
+    await generateSeedFiles({
+      ...GENERATE_DEFAULTS_FOR_RUN,
+      outputDir: config.seedDir,
+      signal: options.signal,
+    });
   }
   const manifest = await readManifest(join(config.seedDir, SeedFiles.manifest));
 
@@ -95,25 +118,46 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   try {
     await warehouse.setup();
     const bad = (b: BadRow) => options.onBadRow?.(b);
-    const loaded = await warehouse.loadReferenceData(readCustomers(config.seedDir, bad), readProducts(config.seedDir, bad));
-    log(`warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded`);
+    const loaded = await warehouse.loadReferenceData(
+      readCustomers(config.seedDir, bad),
+      readProducts(config.seedDir, bad),
+    );
+    log(
+      `warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded`,
+    );
 
     bus = await openBus(config.bus);
     await bus.ensureTopic(config.topic, config.bus.partitions);
     const groupId = config.bus.kind === 'kafka' ? config.bus.groupId : 'dropship-run';
-    if (bus instanceof MemoryBus) bus.resumeTopic(config.topic, await warehouse.storedOffsets(groupId, config.topic));
+    if (bus instanceof MemoryBus)
+      bus.resumeTopic(config.topic, await warehouse.storedOffsets(groupId, config.topic));
     producer = await bus.producer(config.topic);
     consumer = await bus.consumer(config.topic, groupId);
-    const deadLetterProducer = config.bus.kind === 'kafka' ? await bus.producer(config.bus.dlqTopic) : undefined;
+    const deadLetterProducer =
+      config.bus.kind === 'kafka' ? await bus.producer(config.bus.dlqTopic) : undefined;
 
     const ingestDone = runIngest({
-      consumer, warehouse, consumerGroup: groupId, batchSize: config.ingest.batchSize, batchWaitMs: options.once ? 50 : config.ingest.batchWaitMs,
-      signal: stopIngest.signal, stats, deadLetterProducer,
-      onRetry: (error, attempt) => log(`ingest: retrying after error (attempt ${attempt}): ${(error as Error).message}`),
+      consumer,
+      warehouse,
+      consumerGroup: groupId,
+      batchSize: config.ingest.batchSize,
+      batchWaitMs: options.once ? 50 : config.ingest.batchWaitMs,
+      signal: stopIngest.signal,
+      stats,
+      deadLetterProducer,
+      onRetry: (error, attempt) =>
+        log(`ingest: retrying after error (attempt ${attempt}): ${(error as Error).message}`),
     });
-    const ingestFailed = ingestDone.then(() => undefined, (error: unknown) => error);
+    const ingestFailed = ingestDone.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const taskDone = runTaskSchedule({
-      warehouse, everyMs: config.task.runScheduleMs, signal: stopTask.signal, stats, onRun: options.onTaskRun,
+      warehouse,
+      everyMs: config.task.runScheduleMs,
+      signal: stopTask.signal,
+      stats,
+      onRun: options.onTaskRun,
       onError: (error) => log(`task: ${(error as Error).message}`),
     });
 
@@ -123,16 +167,36 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     }
 
     const rate = options.once ? 0 : options.rate;
-    const progress = (published: number, total: number | null) => options.onProgress?.({ published, total, stats });
-    const replay: ProduceResult = await replayOrders({ dir: config.seedDir }, {
-      producer, rate, signal: options.signal, onBadRow: bad, onProgress: (n) => { stats.produced = n; progress(n, manifest.totals.orders); },
-    });
+    const progress = (published: number, total: number | null) =>
+      options.onProgress?.({ published, total, stats });
+    const replay: ProduceResult = await replayOrders(
+      { dir: config.seedDir },
+      {
+        producer,
+        rate,
+        signal: options.signal,
+        onBadRow: bad,
+        onProgress: (n) => {
+          stats.produced = n;
+          progress(n, manifest.totals.orders);
+        },
+      },
+    );
     let published = replay.published;
     let badRows = replay.badRows;
     if (!options.once && !options.signal.aborted) {
-      log(`replay done (${replay.published} events); now streaming new orders at ${rate}/s until stopped (Ctrl-C)`);
+      log(
+        `replay done (${replay.published} events); now streaming new orders at ${rate}/s until stopped (Ctrl-C)`,
+      );
       const live = await streamOrders(config.seedDir, manifest.totals.customers, {
-        producer, rate, signal: options.signal, onBadRow: bad, onProgress: (n) => { stats.produced = replay.published + n; progress(replay.published + n, null); },
+        producer,
+        rate,
+        signal: options.signal,
+        onBadRow: bad,
+        onProgress: (n) => {
+          stats.produced = replay.published + n;
+          progress(replay.published + n, null);
+        },
       });
       published += live.published;
       badRows += live.badRows;
@@ -140,7 +204,13 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
     // Stop publishing, then let the ingest and the task catch up with what was published.
     const caughtUp = await Promise.race([
-      drain(consumer, warehouse, stats, Date.now() + (options.once ? 24 * 3_600_000 : 30_000), options.onTaskRun),
+      drain(
+        consumer,
+        warehouse,
+        stats,
+        Date.now() + (options.once ? 24 * 3_600_000 : 30_000),
+        options.onTaskRun,
+      ),
       ingestFailed.then((error) => {
         if (error) throw error;
         return false;

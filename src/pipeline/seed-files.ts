@@ -7,7 +7,13 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
-import { decimalToCents, ID_PATTERN, type Customer, type Order, type Product } from '../domain/entities.ts';
+import {
+  decimalToCents,
+  ID_PATTERN,
+  type Customer,
+  type Order,
+  type Product,
+} from '../domain/entities.ts';
 import { ManifestSchema, type Manifest } from '../domain/manifest.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
@@ -25,15 +31,23 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 function seedPath(dir: string, file: string): string {
   const path = join(dir, file);
   if (!existsSync(path)) {
-    throw new PipelineError('BAD_INPUT', `${path} not found`, { hint: 'run `npx dropship generate` (or `make generate-data`) first, or set SEED_DIR' });
+    throw new PipelineError('BAD_INPUT', `${path} not found`, {
+      hint: 'run `npx dropship generate` (or `make generate-data`) first, or set SEED_DIR',
+    });
   }
   return path;
 }
 
-async function* readCsv<T>(path: string, columns: readonly string[], toRow: (record: string[]) => T | string): AsyncGenerator<RowResult<T>> {
+async function* readCsv<T>(
+  path: string,
+  columns: readonly string[],
+  toRow: (record: string[]) => T | string,
+): AsyncGenerator<RowResult<T>> {
   // csv-parse's per-record `info` costs ~30 % of the parse; count lines ourselves instead
   // (exact for our files, which never hold line breaks inside a field).
-  const parser = createReadStream(path, { highWaterMark: 1 << 20 }).pipe(parse({ bom: true, relax_column_count: true }));
+  const parser = createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
+    parse({ bom: true, relax_column_count: true }),
+  );
   let header = true;
   let line = 0;
   for await (const record of parser as AsyncIterable<string[]>) {
@@ -42,14 +56,23 @@ async function* readCsv<T>(path: string, columns: readonly string[], toRow: (rec
       header = false;
       const missing = columns.filter((c, i) => record[i]?.trim() !== c);
       if (missing.length > 0) {
-        throw new PipelineError('BAD_INPUT', `${path} line 1: expected the columns ${columns.join(',')} (got ${record.join(',')})`, {
-          hint: 'regenerate the file with `npx dropship generate` or fix its header',
-        });
+        throw new PipelineError(
+          'BAD_INPUT',
+          `${path} line 1: expected the columns ${columns.join(',')} (got ${record.join(',')})`,
+          {
+            hint: 'regenerate the file with `npx dropship generate` or fix its header',
+          },
+        );
       }
       continue;
     }
     if (record.length < columns.length) {
-      yield { ok: false, file: path, line: line, problem: `expected ${columns.length} columns, got ${record.length}` };
+      yield {
+        ok: false,
+        file: path,
+        line: line,
+        problem: `expected ${columns.length} columns, got ${record.length}`,
+      };
       continue;
     }
     const row = toRow(record);
@@ -61,48 +84,94 @@ async function* readCsv<T>(path: string, columns: readonly string[], toRow: (rec
 /** Orders of `file` (a path given with --file) or of `<dir>/orders.csv`. */
 export function readOrders(dir: string, file?: string): AsyncGenerator<RowResult<Order>> {
   const path = file ?? seedPath(dir, SeedFiles.orders);
-  if (!existsSync(path)) throw new PipelineError('BAD_INPUT', `${path} not found`, { hint: 'check --file (or run `npx dropship generate`)' });
-  return readCsv(path, CsvColumns.orders, ([id, product_id, customer_id, quantity, unit_price, sold_at]) => {
-    if (!ID_PATTERN.order.test(id ?? '')) return `id "${id}" is not an order id like ORD-00000001`;
-    if (!ID_PATTERN.product.test(product_id ?? '')) return `product_id "${product_id}" is not a product id like PRD-00001`;
-    if (!ID_PATTERN.customer.test(customer_id ?? '')) return `customer_id "${customer_id}" is not a customer id like CUS-000001`;
-    const q = Number(quantity);
-    if (!/^-?\d+$/.test(quantity ?? '') || q <= 0) return `quantity "${quantity}" is not a positive integer`;
-    const cents = decimalToCents(unit_price ?? '');
-    if (Number.isNaN(cents) || cents < 0) return `unit_price "${unit_price}" is not a price like 19.99`;
-    if (!ISO_UTC.test(sold_at ?? '') || Number.isNaN(Date.parse(sold_at!))) return `sold_at "${sold_at}" is not an ISO-8601 UTC timestamp`;
-    return { id: id!, product_id: product_id!, customer_id: customer_id!, quantity: q, unit_price_cents: cents, sold_at: sold_at! };
-  });
+  if (!existsSync(path))
+    throw new PipelineError('BAD_INPUT', `${path} not found`, {
+      hint: 'check --file (or run `npx dropship generate`)',
+    });
+  return readCsv(
+    path,
+    CsvColumns.orders,
+    ([id, product_id, customer_id, quantity, unit_price, sold_at]) => {
+      if (!ID_PATTERN.order.test(id ?? ''))
+        return `id "${id}" is not an order id like ORD-00000001`;
+      if (!ID_PATTERN.product.test(product_id ?? ''))
+        return `product_id "${product_id}" is not a product id like PRD-00001`;
+      if (!ID_PATTERN.customer.test(customer_id ?? ''))
+        return `customer_id "${customer_id}" is not a customer id like CUS-000001`;
+      const q = Number(quantity);
+      if (!/^-?\d+$/.test(quantity ?? '') || q <= 0)
+        return `quantity "${quantity}" is not a positive integer`;
+      const cents = decimalToCents(unit_price ?? '');
+      if (Number.isNaN(cents) || cents < 0)
+        return `unit_price "${unit_price}" is not a price like 19.99`;
+      if (!ISO_UTC.test(sold_at ?? '') || Number.isNaN(Date.parse(sold_at!)))
+        return `sold_at "${sold_at}" is not an ISO-8601 UTC timestamp`;
+      return {
+        id: id!,
+        product_id: product_id!,
+        customer_id: customer_id!,
+        quantity: q,
+        unit_price_cents: cents,
+        sold_at: sold_at!,
+      };
+    },
+  );
 }
 
 /** Only the good rows; bad ones are handed to `onBadRow`. */
-async function* goodRows<T>(rows: AsyncIterable<RowResult<T>>, onBadRow: (bad: BadRow) => void): AsyncGenerator<T> {
+async function* goodRows<T>(
+  rows: AsyncIterable<RowResult<T>>,
+  onBadRow: (bad: BadRow) => void,
+): AsyncGenerator<T> {
   for await (const r of rows) {
     if (r.ok) yield r.row;
     else onBadRow(r);
   }
 }
 
-export function readCustomers(dir: string, onBadRow: (bad: BadRow) => void): AsyncGenerator<Customer> {
+export function readCustomers(
+  dir: string,
+  onBadRow: (bad: BadRow) => void,
+): AsyncGenerator<Customer> {
   return goodRows(
-    readCsv(seedPath(dir, SeedFiles.customers), CsvColumns.customers, ([id, name, email, city, country]) => {
-      if (!ID_PATTERN.customer.test(id ?? '')) return `id "${id}" is not a customer id like CUS-000001`;
-      if (!name || !email) return 'name and email are required';
-      return { id: id!, name, email, city: city ?? '', country: country ?? '' };
-    }),
+    readCsv(
+      seedPath(dir, SeedFiles.customers),
+      CsvColumns.customers,
+      ([id, name, email, city, country]) => {
+        if (!ID_PATTERN.customer.test(id ?? ''))
+          return `id "${id}" is not a customer id like CUS-000001`;
+        if (!name || !email) return 'name and email are required';
+        return { id: id!, name, email, city: city ?? '', country: country ?? '' };
+      },
+    ),
     onBadRow,
   );
 }
 
-export function readProducts(dir: string, onBadRow: (bad: BadRow) => void): AsyncGenerator<Product> {
+export function readProducts(
+  dir: string,
+  onBadRow: (bad: BadRow) => void,
+): AsyncGenerator<Product> {
   return goodRows(
-    readCsv(seedPath(dir, SeedFiles.inventory), CsvColumns.inventory, ([id, product_name, category, price, stock]) => {
-      if (!ID_PATTERN.product.test(id ?? '')) return `id "${id}" is not a product id like PRD-00001`;
-      const cents = decimalToCents(price ?? '');
-      if (Number.isNaN(cents) || cents < 0) return `price "${price}" is not a price like 19.99`;
-      if (!/^\d+$/.test(stock ?? '')) return `stock_quantity "${stock}" is not a non-negative integer`;
-      return { id: id!, product_name: product_name ?? '', category: category ?? '', price_cents: cents, stock_quantity: Number(stock) };
-    }),
+    readCsv(
+      seedPath(dir, SeedFiles.inventory),
+      CsvColumns.inventory,
+      ([id, product_name, category, price, stock]) => {
+        if (!ID_PATTERN.product.test(id ?? ''))
+          return `id "${id}" is not a product id like PRD-00001`;
+        const cents = decimalToCents(price ?? '');
+        if (Number.isNaN(cents) || cents < 0) return `price "${price}" is not a price like 19.99`;
+        if (!/^\d+$/.test(stock ?? ''))
+          return `stock_quantity "${stock}" is not a non-negative integer`;
+        return {
+          id: id!,
+          product_name: product_name ?? '',
+          category: category ?? '',
+          price_cents: cents,
+          stock_quantity: Number(stock),
+        };
+      },
+    ),
     onBadRow,
   );
 }
@@ -116,21 +185,32 @@ export async function readManifest(path: string): Promise<Manifest> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new PipelineError('BAD_INPUT', `cannot read the manifest ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, {
-      hint: 'run `npx dropship generate` or pass --manifest',
-      cause,
-    });
+    throw new PipelineError(
+      'BAD_INPUT',
+      `cannot read the manifest ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
+      {
+        hint: 'run `npx dropship generate` or pass --manifest',
+        cause,
+      },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new PipelineError('BAD_INPUT', `${path} is not JSON: ${(cause as Error).message}`, { hint: 'regenerate it with `npx dropship generate`', cause });
+    throw new PipelineError('BAD_INPUT', `${path} is not JSON: ${(cause as Error).message}`, {
+      hint: 'regenerate it with `npx dropship generate`',
+      cause,
+    });
   }
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PipelineError('BAD_INPUT', `${path} is not a dropship manifest: ${issue?.path.join('.')}: ${issue?.message}`, { hint: 'regenerate it with `npx dropship generate`' });
+    throw new PipelineError(
+      'BAD_INPUT',
+      `${path} is not a dropship manifest: ${issue?.path.join('.')}: ${issue?.message}`,
+      { hint: 'regenerate it with `npx dropship generate`' },
+    );
   }
   return parsed.data;
 }

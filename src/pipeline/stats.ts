@@ -13,7 +13,11 @@ export class PipelineStats {
   batches = 0;
   ingestErrors = 0;
   deadLettersPublished = 0;
-  taskRuns: Record<'SUCCEEDED' | 'FAILED' | 'SKIPPED', number> = { SUCCEEDED: 0, FAILED: 0, SKIPPED: 0 };
+  taskRuns: Record<'SUCCEEDED' | 'FAILED' | 'SKIPPED', number> = {
+    SUCCEEDED: 0,
+    FAILED: 0,
+    SKIPPED: 0,
+  };
   lastBatchAt: number | null = null;
   /** Consumer lag as last reported by the bus (null when unknown). */
   lag: number | null = null;
@@ -28,7 +32,8 @@ export class PipelineStats {
     this.batches += 1;
     this.lastBatchAt = Date.now();
     this.samples.push([this.lastBatchAt, this.consumed]);
-    while (this.samples.length > 0 && this.lastBatchAt - this.samples[0]![0] > 30_000) this.samples.shift();
+    while (this.samples.length > 0 && this.lastBatchAt - this.samples[0]![0] > 30_000)
+      this.samples.shift();
   }
 
   /** Events per second ingested over the last ~10 seconds. */

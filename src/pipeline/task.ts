@@ -16,9 +16,15 @@ export interface TaskScheduleOptions {
   onError?: (error: unknown) => void;
 }
 
-export async function runTaskOnce(warehouse: Warehouse, stats?: PipelineStats, trigger: TaskRun['trigger'] = 'manual', scheduledTime = new Date()): Promise<TaskRun> {
+export async function runTaskOnce(
+  warehouse: Warehouse,
+  stats?: PipelineStats,
+  trigger: TaskRun['trigger'] = 'manual',
+  scheduledTime = new Date(),
+): Promise<TaskRun> {
   const run = await warehouse.runTask({ trigger, scheduledTime });
-  if (stats && (run.state === 'SUCCEEDED' || run.state === 'FAILED' || run.state === 'SKIPPED')) stats.taskRuns[run.state]++;
+  if (stats && (run.state === 'SUCCEEDED' || run.state === 'FAILED' || run.state === 'SKIPPED'))
+    stats.taskRuns[run.state]++;
   return run;
 }
 

@@ -5,11 +5,17 @@
 import type { WarehouseConfig } from '../config/config.ts';
 import type { Warehouse } from './types.ts';
 
-type Factories = { [K in WarehouseConfig['kind']]: (config: Extract<WarehouseConfig, { kind: K }>) => Promise<Warehouse> };
+type Factories = {
+  [K in WarehouseConfig['kind']]: (
+    config: Extract<WarehouseConfig, { kind: K }>,
+  ) => Promise<Warehouse>;
+};
 
 const adapters = {
-  duckdb: async (config) => (await import('./duckdb/duckdb-warehouse.ts')).DuckDbWarehouse.open(config.path),
-  snowflake: async (config) => (await import('./snowflake/snowflake-warehouse.ts')).openSnowflakeWarehouse(config),
+  duckdb: async (config) =>
+    (await import('./duckdb/duckdb-warehouse.ts')).DuckDbWarehouse.open(config.path),
+  snowflake: async (config) =>
+    (await import('./snowflake/snowflake-warehouse.ts')).openSnowflakeWarehouse(config),
 } satisfies Factories;
 
 export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {

@@ -84,7 +84,10 @@ export interface Warehouse {
   /** Creates every object (RAW, PROD, stream state, task history); idempotent. */
   setup(): Promise<void>;
   /** Upserts customers and products by id; idempotent. */
-  loadReferenceData(customers: AsyncIterable<Customer>, products: AsyncIterable<Product>): Promise<{ customers: number; products: number }>;
+  loadReferenceData(
+    customers: AsyncIterable<Customer>,
+    products: AsyncIterable<Product>,
+  ): Promise<{ customers: number; products: number }>;
   /** Writes accepted events to RAW, dead letters to quarantine and the bus offsets, in one transaction. */
   ingest(batch: IngestBatch): Promise<IngestResult>;
   /** Next bus offset per partition stored with RAW for this group and topic. */

@@ -15,13 +15,24 @@ export interface BusFactory {
   timeoutMs: number;
 }
 
-async function collect(bus: Bus, topic: string, group: string, expected: number, timeoutMs: number, commit = true): Promise<BusRecord[]> {
+async function collect(
+  bus: Bus,
+  topic: string,
+  group: string,
+  expected: number,
+  timeoutMs: number,
+  commit = true,
+): Promise<BusRecord[]> {
   const consumer = await bus.consumer(topic, group);
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), timeoutMs);
   const records: BusRecord[] = [];
   try {
-    for await (const batch of consumer.batches({ maxRecords: 500, maxWaitMs: 50, signal: stop.signal })) {
+    for await (const batch of consumer.batches({
+      maxRecords: 500,
+      maxWaitMs: 50,
+      signal: stop.signal,
+    })) {
       records.push(...batch.records);
       if (commit) await batch.commit();
       if (records.length >= expected) break;
@@ -34,7 +45,10 @@ async function collect(bus: Bus, topic: string, group: string, expected: number,
 }
 
 const messages = (n: number, prefix = 'ORD-') =>
-  Array.from({ length: n }, (_, i) => ({ key: `${prefix}${String(i).padStart(8, '0')}`, value: JSON.stringify({ n: i }) }));
+  Array.from({ length: n }, (_, i) => ({
+    key: `${prefix}${String(i).padStart(8, '0')}`,
+    value: JSON.stringify({ n: i }),
+  }));
 
 export function busContract(factory: BusFactory): void {
   describe(`bus contract: ${factory.name}`, () => {
@@ -123,7 +137,11 @@ export function busContract(factory: BusFactory): void {
       const seen: string[] = [];
       const stop = new AbortController();
       const run = async (c: typeof c1) => {
-        for await (const batch of c.batches({ maxRecords: 50, maxWaitMs: 20, signal: stop.signal })) {
+        for await (const batch of c.batches({
+          maxRecords: 50,
+          maxWaitMs: 20,
+          signal: stop.signal,
+        })) {
           seen.push(...batch.records.map((r) => r.key!));
           await batch.commit();
         }
@@ -133,7 +151,8 @@ export function busContract(factory: BusFactory): void {
       for (let i = 0; i < 4; i++) await producer.send(messages(100, `ORD-${i}-`));
       await producer.close();
       const deadline = Date.now() + factory.timeoutMs;
-      while (seen.length < 400 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (seen.length < 400 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       // Give a duplicate delivery, if any, time to show up.
       await new Promise((r) => setTimeout(r, 300));
       stop.abort();
@@ -152,7 +171,12 @@ export function busContract(factory: BusFactory): void {
       const stop = new AbortController();
       setTimeout(() => stop.abort(), 200);
       const batches: ConsumedBatch[] = [];
-      for await (const batch of consumer.batches({ maxRecords: 10, maxWaitMs: 10, signal: stop.signal })) batches.push(batch);
+      for await (const batch of consumer.batches({
+        maxRecords: 10,
+        maxWaitMs: 10,
+        signal: stop.signal,
+      }))
+        batches.push(batch);
       await consumer.close();
       expect(batches).toHaveLength(0);
       expect(stop.signal.aborted).toBe(true);

@@ -18,12 +18,36 @@ async function* from<T>(items: T[]): AsyncGenerator<T> {
 }
 
 export const customers: Customer[] = [
-  { id: 'CUS-000001', name: 'Camille Martin', email: 'camille.martin1@orange.fr', city: 'Lyon', country: 'France' },
-  { id: 'CUS-000002', name: 'Lukas Müller', email: 'lukas.muller2@web.de', city: 'Berlin', country: 'Germany' },
+  {
+    id: 'CUS-000001',
+    name: 'Camille Martin',
+    email: 'camille.martin1@orange.fr',
+    city: 'Lyon',
+    country: 'France',
+  },
+  {
+    id: 'CUS-000002',
+    name: 'Lukas Müller',
+    email: 'lukas.muller2@web.de',
+    city: 'Berlin',
+    country: 'Germany',
+  },
 ];
 export const products: Product[] = [
-  { id: 'PRD-00001', product_name: 'Classic T-Shirt - Black', category: 'T-Shirts', price_cents: 1999, stock_quantity: 100 },
-  { id: 'PRD-00002', product_name: 'Slim Jeans - Indigo', category: 'Jeans', price_cents: 5990, stock_quantity: 40 },
+  {
+    id: 'PRD-00001',
+    product_name: 'Classic T-Shirt - Black',
+    category: 'T-Shirts',
+    price_cents: 1999,
+    stock_quantity: 100,
+  },
+  {
+    id: 'PRD-00002',
+    product_name: 'Slim Jeans - Indigo',
+    category: 'Jeans',
+    price_cents: 5990,
+    stock_quantity: 40,
+  },
 ];
 
 export function order(n: number, overrides: Partial<Order> = {}): Order {
@@ -55,7 +79,9 @@ export function rawEvents(orders: Order[], at = new Date(), topic = 'orders_topi
 }
 
 async function prod(w: Warehouse): Promise<{ id: string; quantity: number; unit_price: string }[]> {
-  const rows = await w.query<{ id: string; quantity: number; unit_price: string }>('SELECT id, quantity, CAST(unit_price AS VARCHAR) AS unit_price FROM orders ORDER BY id');
+  const rows = await w.query<{ id: string; quantity: number; unit_price: string }>(
+    'SELECT id, quantity, CAST(unit_price AS VARCHAR) AS unit_price FROM orders ORDER BY id',
+  );
   return rows.map((r) => ({ ...r, quantity: Number(r.quantity) }));
 }
 
@@ -84,14 +110,25 @@ export function warehouseContract(factory: WarehouseFactory): void {
       await w.loadReferenceData(from(customers), from(products));
       expect(await count(w, 'customers')).toBe(2);
       expect(await count(w, 'inventory')).toBe(2);
-      const [p] = await w.query<{ price: string }>("SELECT CAST(price AS VARCHAR) AS price FROM inventory WHERE id = 'PRD-00002'");
+      const [p] = await w.query<{ price: string }>(
+        "SELECT CAST(price AS VARCHAR) AS price FROM inventory WHERE id = 'PRD-00002'",
+      );
       expect(p?.price).toBe('59.90');
     });
 
     it('writes RAW, dead letters and offsets together; a redelivered batch is recognised and skipped', async () => {
       const w = await ready();
       const events = rawEvents([order(1), order(2), order(3)]);
-      const rejected = [{ coordinates: { topic: 'orders_topic', partition: 0, offset: nextOffset++ }, reason: 'invalid_json' as const, detail: 'not JSON', rawValue: '{oops', eventId: null, orderId: null }];
+      const rejected = [
+        {
+          coordinates: { topic: 'orders_topic', partition: 0, offset: nextOffset++ },
+          reason: 'invalid_json' as const,
+          detail: 'not JSON',
+          rawValue: '{oops',
+          eventId: null,
+          orderId: null,
+        },
+      ];
       const first = await w.ingest({ consumerGroup: 'g', accepted: events, rejected });
       expect(first).toEqual({ inserted: 3, quarantined: 1, redelivered: 0 });
       const again = await w.ingest({ consumerGroup: 'g', accepted: events, rejected });
@@ -106,17 +143,35 @@ export function warehouseContract(factory: WarehouseFactory): void {
 
     it('the task merges exactly the new RAW rows, then skips when nothing is new', async () => {
       const w = await ready();
-      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1), order(2)]), rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        accepted: rawEvents([order(1), order(2)]),
+        rejected: [],
+      });
       expect(await w.streamBacklog()).toBe(2);
       const run1 = await w.runTask();
-      expect(run1).toMatchObject({ state: 'SUCCEEDED', rowsRead: 2, rowsInserted: 2, rowsUpdated: 0 });
+      expect(run1).toMatchObject({
+        state: 'SUCCEEDED',
+        rowsRead: 2,
+        rowsInserted: 2,
+        rowsUpdated: 0,
+      });
       expect(await w.streamBacklog()).toBe(0);
       const skipped = await w.runTask();
       expect(skipped.state).toBe('SKIPPED');
       await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(3)]), rejected: [] });
       const run2 = await w.runTask();
-      expect(run2).toMatchObject({ state: 'SUCCEEDED', rowsRead: 1, rowsInserted: 1, offsetFrom: run1.offsetTo });
-      expect((await prod(w)).map((r) => r.id)).toEqual(['ORD-00000001', 'ORD-00000002', 'ORD-00000003']);
+      expect(run2).toMatchObject({
+        state: 'SUCCEEDED',
+        rowsRead: 1,
+        rowsInserted: 1,
+        offsetFrom: run1.offsetTo,
+      });
+      expect((await prod(w)).map((r) => r.id)).toEqual([
+        'ORD-00000001',
+        'ORD-00000002',
+        'ORD-00000003',
+      ]);
       const history = await w.taskHistory(10);
       expect(history.map((r) => r.state)).toEqual(['SUCCEEDED', 'SKIPPED', 'SUCCEEDED']);
       expect(history[0]!.completedTime! >= history[0]!.scheduledTime).toBe(true);
@@ -127,7 +182,15 @@ export function warehouseContract(factory: WarehouseFactory): void {
       const t0 = new Date('2026-01-01T00:00:00Z');
       const t1 = new Date('2026-01-01T00:00:05Z');
       // Two events for order 1 in the same task batch (a MERGE source with duplicate keys).
-      await w.ingest({ consumerGroup: 'g', accepted: [...rawEvents([order(1)], t0), ...rawEvents([order(1, { quantity: 5 })], t1), ...rawEvents([order(2)], t0)], rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        accepted: [
+          ...rawEvents([order(1)], t0),
+          ...rawEvents([order(1, { quantity: 5 })], t1),
+          ...rawEvents([order(2)], t0),
+        ],
+        rejected: [],
+      });
       const run = await w.runTask();
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsRead: 3, rowsInserted: 2 });
       expect(await prod(w)).toEqual([
@@ -136,16 +199,36 @@ export function warehouseContract(factory: WarehouseFactory): void {
       ]);
       const before = await w.query('SELECT * FROM orders ORDER BY id');
       // The same orders replayed later (new events, same content): nothing changes.
-      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1, { quantity: 5 }), order(2)], new Date('2026-02-01T00:00:00Z')), rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        accepted: rawEvents(
+          [order(1, { quantity: 5 }), order(2)],
+          new Date('2026-02-01T00:00:00Z'),
+        ),
+        rejected: [],
+      });
       const replay = await w.runTask();
-      expect(replay).toMatchObject({ state: 'SUCCEEDED', rowsRead: 2, rowsInserted: 0, rowsUpdated: 0 });
+      expect(replay).toMatchObject({
+        state: 'SUCCEEDED',
+        rowsRead: 2,
+        rowsInserted: 0,
+        rowsUpdated: 0,
+      });
       expect(await w.query('SELECT * FROM orders ORDER BY id')).toEqual(before);
       // An older event arriving late does not overwrite a newer one.
-      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1, { quantity: 9 })], new Date('2025-12-31T00:00:00Z')), rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        accepted: rawEvents([order(1, { quantity: 9 })], new Date('2025-12-31T00:00:00Z')),
+        rejected: [],
+      });
       await w.runTask();
       expect((await prod(w))[0]?.quantity).toBe(5);
       // A newer, different event updates the order.
-      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(2, { quantity: 4 })], new Date('2026-03-01T00:00:00Z')), rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        accepted: rawEvents([order(2, { quantity: 4 })], new Date('2026-03-01T00:00:00Z')),
+        rejected: [],
+      });
       const update = await w.runTask();
       expect(update).toMatchObject({ rowsUpdated: 1, rowsInserted: 0 });
       expect((await prod(w))[1]?.quantity).toBe(4);
@@ -153,14 +236,23 @@ export function warehouseContract(factory: WarehouseFactory): void {
 
     it('a failed run leaves PROD and the stream offset as they were; the next run merges those rows', async () => {
       const w = await ready();
-      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(1), order(2)]), rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        accepted: rawEvents([order(1), order(2)]),
+        rejected: [],
+      });
       const failed = await w.runTask({ injectFailure: 'injected failure after MERGE' });
       expect(failed.state).toBe('FAILED');
       expect(failed.errorMessage).toContain('injected failure');
       expect(await count(w, 'orders')).toBe(0);
       expect(await w.streamBacklog()).toBe(2);
       const retry = await w.runTask();
-      expect(retry).toMatchObject({ state: 'SUCCEEDED', rowsRead: 2, rowsInserted: 2, offsetFrom: failed.offsetFrom });
+      expect(retry).toMatchObject({
+        state: 'SUCCEEDED',
+        rowsRead: 2,
+        rowsInserted: 2,
+        offsetFrom: failed.offsetFrom,
+      });
       expect((await w.taskHistory(5)).map((r) => r.state)).toEqual(['SUCCEEDED', 'FAILED']);
     });
 
@@ -168,12 +260,18 @@ export function warehouseContract(factory: WarehouseFactory): void {
       const w = await ready();
       await w.ingest({
         consumerGroup: 'g',
-        accepted: rawEvents([order(1), order(2, { customer_id: 'CUS-999999' }), order(3, { product_id: 'PRD-99999' })]),
+        accepted: rawEvents([
+          order(1),
+          order(2, { customer_id: 'CUS-999999' }),
+          order(3, { product_id: 'PRD-99999' }),
+        ]),
         rejected: [],
       });
       const run = await w.runTask();
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 1, rowsQuarantined: 2 });
-      const reasons = await w.query<{ order_id: string; reason: string; stage: string }>('SELECT order_id, reason, stage FROM orders_quarantine ORDER BY order_id');
+      const reasons = await w.query<{ order_id: string; reason: string; stage: string }>(
+        'SELECT order_id, reason, stage FROM orders_quarantine ORDER BY order_id',
+      );
       expect(reasons).toEqual([
         { order_id: 'ORD-00000002', reason: 'unknown_customer', stage: 'task' },
         { order_id: 'ORD-00000003', reason: 'unknown_product', stage: 'task' },
@@ -186,7 +284,9 @@ export function warehouseContract(factory: WarehouseFactory): void {
       await w.ingest({ consumerGroup: 'g', accepted: rawEvents(orders), rejected: [] });
       await w.runTask();
       const expected = orders.reduce((sum, o) => sum + o.quantity * o.unit_price_cents, 0);
-      const [row] = await w.query<{ cents: string }>('SELECT CAST(sum(quantity * unit_price) * 100 AS BIGINT) AS cents FROM orders');
+      const [row] = await w.query<{ cents: string }>(
+        'SELECT CAST(sum(quantity * unit_price) * 100 AS BIGINT) AS cents FROM orders',
+      );
       expect(Number(row?.cents)).toBe(expected);
     });
   });

@@ -22,7 +22,11 @@ describe('in-process bus specifics', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(sent).toBe(false);
     const stop = new AbortController();
-    for await (const batch of consumer.batches({ maxRecords: 10, maxWaitMs: 10, signal: stop.signal })) {
+    for await (const batch of consumer.batches({
+      maxRecords: 10,
+      maxWaitMs: 10,
+      signal: stop.signal,
+    })) {
       await batch.commit();
       break;
     }
@@ -33,13 +37,23 @@ describe('in-process bus specifics', () => {
 
   it('continues offsets stored by an earlier process (resumeTopic) instead of reusing them', async () => {
     const bus = new MemoryBus({ partitions: 2 });
-    bus.resumeTopic('t', new Map([[0, 100n], [1, 7n]]));
+    bus.resumeTopic(
+      't',
+      new Map([
+        [0, 100n],
+        [1, 7n],
+      ]),
+    );
     const producer = await bus.producer('t');
     await producer.send(Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })));
     const consumer = await bus.consumer('t', 'g');
     const stop = new AbortController();
     const offsets: Record<number, bigint[]> = { 0: [], 1: [] };
-    for await (const batch of consumer.batches({ maxRecords: 100, maxWaitMs: 10, signal: stop.signal })) {
+    for await (const batch of consumer.batches({
+      maxRecords: 100,
+      maxWaitMs: 10,
+      signal: stop.signal,
+    })) {
       for (const r of batch.records) offsets[r.partition]!.push(r.offset);
       await batch.commit();
       break;

@@ -45,7 +45,10 @@ class Topic {
     let group = this.groups.get(id);
     if (!group) {
       // A new group starts from the earliest record still held.
-      group = { committed: this.partitions.map((p) => p.base), leasedBy: this.partitions.map(() => null) };
+      group = {
+        committed: this.partitions.map((p) => p.base),
+        leasedBy: this.partitions.map(() => null),
+      };
       this.groups.set(id, group);
     }
     return group;
@@ -131,7 +134,8 @@ export class MemoryBus implements Bus {
       const next = Number(nextOffsets.get(i) ?? 0n);
       if (p.records.length === 0 && next > p.base) p.base = next;
     });
-    for (const group of topic.groups.values()) group.committed = topic.partitions.map((p) => p.base);
+    for (const group of topic.groups.values())
+      group.committed = topic.partitions.map((p) => p.base);
   }
 
   async producer(name: string): Promise<BusProducer> {
@@ -221,7 +225,11 @@ class MemoryConsumer implements BusConsumer {
         continue;
       }
       const deadline = Date.now() + options.maxWaitMs;
-      while (records.length < options.maxRecords && Date.now() < deadline && !options.signal?.aborted) {
+      while (
+        records.length < options.maxRecords &&
+        Date.now() < deadline &&
+        !options.signal?.aborted
+      ) {
         await this.topic.wait(deadline - Date.now(), options.signal);
         records = records.concat(this.take(options.maxRecords - records.length, positions));
       }

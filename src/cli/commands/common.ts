@@ -5,11 +5,18 @@ import type { TaskRun } from '../../warehouse/types.ts';
 import { formatCount } from '../progress.ts';
 
 /** Separate producer/consumer processes need a real broker: the in-process bus lives inside one process. */
-export function requireKafka(config: Config, command: string): Extract<Config['bus'], { kind: 'kafka' }> {
+export function requireKafka(
+  config: Config,
+  command: string,
+): Extract<Config['bus'], { kind: 'kafka' }> {
   if (config.bus.kind !== 'kafka') {
-    throw new PipelineError('BAD_CONFIG', `\`dropship ${command}\` talks to Kafka/Redpanda, but KAFKA_BOOTSTRAP_SERVERS is not set`, {
-      hint: 'start a broker (`docker compose up -d`, or `npm run kafka:up` without Docker) and set KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092; or run every stage in one process with `npx dropship run`',
-    });
+    throw new PipelineError(
+      'BAD_CONFIG',
+      `\`dropship ${command}\` talks to Kafka/Redpanda, but KAFKA_BOOTSTRAP_SERVERS is not set`,
+      {
+        hint: 'start a broker (`docker compose up -d`, or `npm run kafka:up` without Docker) and set KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092; or run every stage in one process with `npx dropship run`',
+      },
+    );
   }
   return config.bus;
 }
@@ -19,7 +26,8 @@ export function describeRun(run: TaskRun): string {
   if (run.state === 'SUCCEEDED') {
     return `${base}: ${formatCount(run.rowsRead)} RAW rows → ${formatCount(run.rowsInserted)} inserted, ${formatCount(run.rowsUpdated)} updated, ${formatCount(run.rowsQuarantined)} quarantined (stream offset ${run.offsetFrom} → ${run.offsetTo})`;
   }
-  if (run.state === 'FAILED') return `${base}: ${run.errorMessage ?? 'unknown error'} (stream offset stays at ${run.offsetFrom})`;
+  if (run.state === 'FAILED')
+    return `${base}: ${run.errorMessage ?? 'unknown error'} (stream offset stays at ${run.offsetFrom})`;
   if (run.state === 'SKIPPED') return `${base}: no new RAW rows`;
   return base;
 }

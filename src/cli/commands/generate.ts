@@ -5,7 +5,14 @@ import { isoDate, nonNegativeInt, integer } from '../args.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { command } from '../run-command.ts';
 
-export const GENERATE_DEFAULTS = { customers: 1000, products: 200, orders: 5000, seed: 42, start: '2025-01-01', end: '2025-12-31' } as const;
+export const GENERATE_DEFAULTS = {
+  customers: 1000,
+  products: 200,
+  orders: 5000,
+  seed: 42,
+  start: '2025-01-01',
+  end: '2025-12-31',
+} as const;
 
 interface GenerateFlags {
   customers: number;
@@ -24,15 +31,37 @@ export function registerGenerate(program: Command): void {
     .option('--customers <n>', 'number of customers', nonNegativeInt, GENERATE_DEFAULTS.customers)
     .option('--products <n>', 'number of products', nonNegativeInt, GENERATE_DEFAULTS.products)
     .option('--orders <n>', 'number of orders', nonNegativeInt, GENERATE_DEFAULTS.orders)
-    .option('--seed <n>', 'random seed (same seed and arguments = same bytes)', integer, GENERATE_DEFAULTS.seed)
-    .option('--start <date>', 'first day of orders, UTC (YYYY-MM-DD)', isoDate, isoDate(GENERATE_DEFAULTS.start))
-    .option('--end <date>', 'last day of orders, UTC (YYYY-MM-DD)', isoDate, isoDate(GENERATE_DEFAULTS.end))
+    .option(
+      '--seed <n>',
+      'random seed (same seed and arguments = same bytes)',
+      integer,
+      GENERATE_DEFAULTS.seed,
+    )
+    .option(
+      '--start <date>',
+      'first day of orders, UTC (YYYY-MM-DD)',
+      isoDate,
+      isoDate(GENERATE_DEFAULTS.start),
+    )
+    .option(
+      '--end <date>',
+      'last day of orders, UTC (YYYY-MM-DD)',
+      isoDate,
+      isoDate(GENERATE_DEFAULTS.end),
+    )
     .option('--output-dir <dir>', 'output folder [env SEED_DIR, default data/seed]')
     .action(
       command(async (ctx, flags: GenerateFlags) => {
-        if (flags.end < flags.start) throw new PipelineError('BAD_ARGUMENT', `--end (${flags.end.toISOString().slice(0, 10)}) is before --start (${flags.start.toISOString().slice(0, 10)})`);
+        if (flags.end < flags.start)
+          throw new PipelineError(
+            'BAD_ARGUMENT',
+            `--end (${flags.end.toISOString().slice(0, 10)}) is before --start (${flags.start.toISOString().slice(0, 10)})`,
+          );
         if (flags.orders > 0 && (flags.customers === 0 || flags.products === 0)) {
-          throw new PipelineError('BAD_ARGUMENT', '--orders needs at least one customer (--customers) and one product (--products)');
+          throw new PipelineError(
+            'BAD_ARGUMENT',
+            '--orders needs at least one customer (--customers) and one product (--products)',
+          );
         }
         const { config } = ctx.config({ SEED_DIR: flags.outputDir });
         const progress = new Progress({ label: 'generate', unit: 'rows' });

@@ -6,7 +6,9 @@ import { command } from '../run-command.ts';
 export function registerMonitor(program: Command): void {
   program
     .command('monitor')
-    .description('serve the live dashboard (JSON API and /metrics) over the warehouse until stopped (Ctrl-C)')
+    .description(
+      'serve the live dashboard (JSON API and /metrics) over the warehouse until stopped (Ctrl-C)',
+    )
     .option('--port <n>', 'port to listen on [env DASHBOARD_PORT, default 8501]')
     .option('--host <host>', 'address to listen on [env DASHBOARD_HOST, default 127.0.0.1]')
     .action(
@@ -18,7 +20,10 @@ export function registerMonitor(program: Command): void {
         try {
           const dashboard = await startDashboard({ config, warehouse });
           ctx.log(`dashboard: ${dashboard.url} (reading ${warehouse.describe()}; Ctrl-C to stop)`);
-          if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          if (!ctx.signal.aborted)
+            await new Promise<void>((resolve) =>
+              ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+            );
           await dashboard.close();
           ctx.log('dashboard stopped');
         } finally {

@@ -7,60 +7,89 @@ import { describeRun } from './common.ts';
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('everything in one process: generate if missing, setup, replay, ingest, task on schedule, dashboard (what `npm start` runs)')
-    .option('--once', 'replay the whole file unthrottled, wait until PROD has caught up, print a summary and exit')
-    .option('--rate <n>', 'events per second while replaying and streaming [env RUN_RATE, default 25]')
+    .description(
+      'everything in one process: generate if missing, setup, replay, ingest, task on schedule, dashboard (what `npm start` runs)',
+    )
+    .option(
+      '--once',
+      'replay the whole file unthrottled, wait until PROD has caught up, print a summary and exit',
+    )
+    .option(
+      '--rate <n>',
+      'events per second while replaying and streaming [env RUN_RATE, default 25]',
+    )
     .option('--port <n>', 'dashboard port [env DASHBOARD_PORT, default 8501]')
     .option('--host <host>', 'dashboard address [env DASHBOARD_HOST, default 127.0.0.1]')
     .option('--no-dashboard', 'do not serve the dashboard')
     .action(
-      command(async (ctx, flags: { once?: boolean; rate?: string; port?: string; host?: string; dashboard: boolean }) => {
-        const { config } = ctx.config({ RUN_RATE: flags.rate, DASHBOARD_PORT: flags.port, DASHBOARD_HOST: flags.host });
-        const progress = new Progress({ label: 'run', unit: 'events' });
-        const startDashboard = flags.dashboard ? await loadDashboard() : undefined;
-        const summary = await runPipeline({
-          config,
-          once: Boolean(flags.once),
-          rate: config.runRate,
-          signal: ctx.signal,
-          log: (m) => {
-            progress.done();
-            ctx.log(m);
+      command(
+        async (
+          ctx,
+          flags: {
+            once?: boolean;
+            rate?: string;
+            port?: string;
+            host?: string;
+            dashboard: boolean;
           },
-          onProgress: ({ published, total }) => progress.update(published, total ?? undefined),
-          onBadRow: (b) => {
-            progress.done();
-            ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
-          },
-          onTaskRun: (run) => {
-            if (run.state === 'SKIPPED' || flags.once) return;
-            progress.done();
-            ctx.log(describeRun(run));
-          },
-          ...(startDashboard ? { startDashboard: (deps) => startDashboard({ ...deps, config }) } : {}),
-        });
-        progress.done();
-        const line = [
-          `events read ${formatCount(summary.eventsRead)}`,
-          `published ${formatCount(summary.published)}`,
-          `RAW rows ${formatCount(summary.rawRows)}`,
-          `PROD orders ${formatCount(summary.prodOrders)}`,
-          `quarantined ${formatCount(summary.quarantined)}`,
-          `bad CSV rows ${formatCount(summary.badRows)}`,
-          `duration ${formatDuration(summary.durationMs)}`,
-        ].join(', ');
-        ctx.log(`${summary.interrupted ? 'stopped' : 'done'}: ${line}`);
-        if (!summary.caughtUp) ctx.log('warning: stopped before PROD caught up with everything published; run again to finish');
-        if (summary.interrupted) return ExitCode.ok;
-        return summary.caughtUp ? ExitCode.ok : ExitCode.failed;
-      }),
+        ) => {
+          const { config } = ctx.config({
+            RUN_RATE: flags.rate,
+            DASHBOARD_PORT: flags.port,
+            DASHBOARD_HOST: flags.host,
+          });
+          const progress = new Progress({ label: 'run', unit: 'events' });
+          const startDashboard = flags.dashboard ? await loadDashboard() : undefined;
+          const summary = await runPipeline({
+            config,
+            once: Boolean(flags.once),
+            rate: config.runRate,
+            signal: ctx.signal,
+            log: (m) => {
+              progress.done();
+              ctx.log(m);
+            },
+            onProgress: ({ published, total }) => progress.update(published, total ?? undefined),
+            onBadRow: (b) => {
+              progress.done();
+              ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
+            },
+            onTaskRun: (run) => {
+              if (run.state === 'SKIPPED' || flags.once) return;
+              progress.done();
+              ctx.log(describeRun(run));
+            },
+            ...(startDashboard
+              ? { startDashboard: (deps) => startDashboard({ ...deps, config }) }
+              : {}),
+          });
+          progress.done();
+          const line = [
+            `events read ${formatCount(summary.eventsRead)}`,
+            `published ${formatCount(summary.published)}`,
+            `RAW rows ${formatCount(summary.rawRows)}`,
+            `PROD orders ${formatCount(summary.prodOrders)}`,
+            `quarantined ${formatCount(summary.quarantined)}`,
+            `bad CSV rows ${formatCount(summary.badRows)}`,
+            `duration ${formatDuration(summary.durationMs)}`,
+          ].join(', ');
+          ctx.log(`${summary.interrupted ? 'stopped' : 'done'}: ${line}`);
+          if (!summary.caughtUp)
+            ctx.log(
+              'warning: stopped before PROD caught up with everything published; run again to finish',
+            );
+          if (summary.interrupted) return ExitCode.ok;
+          return summary.caughtUp ? ExitCode.ok : ExitCode.failed;
+        },
+      ),
     );
 }
 
 /** The dashboard is optional in `run`; it is loaded only when it exists and is wanted. */
 async function loadDashboard() {
   try {
-    const mod = (await import('../../dashboard/server.ts')) as typeof import('../../dashboard/server.ts');
+    const mod =
+      (await import('../../dashboard/server.ts')) as typeof import('../../dashboard/server.ts');
     return mod.startDashboard;
   } catch {
     return undefined;

@@ -7,7 +7,9 @@ import { command } from '../run-command.ts';
 export function registerSetup(program: Command): void {
   program
     .command('setup')
-    .description('create the warehouse objects (RAW, PROD, stream, task history) and the topic; load customers and inventory; idempotent')
+    .description(
+      'create the warehouse objects (RAW, PROD, stream, task history) and the topic; load customers and inventory; idempotent',
+    )
     .option('--seed-dir <dir>', 'folder of the generated CSVs [env SEED_DIR]')
     .action(
       command(async (ctx, flags: { seedDir?: string }) => {
@@ -22,10 +24,17 @@ export function registerSetup(program: Command): void {
               bad++;
               ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
             };
-            const loaded = await warehouse.loadReferenceData(readCustomers(config.seedDir, onBad), readProducts(config.seedDir, onBad));
-            ctx.log(`loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}`);
+            const loaded = await warehouse.loadReferenceData(
+              readCustomers(config.seedDir, onBad),
+              readProducts(config.seedDir, onBad),
+            );
+            ctx.log(
+              `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}`,
+            );
           } else {
-            ctx.log(`no seed files in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, then setup again)`);
+            ctx.log(
+              `no seed files in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, then setup again)`,
+            );
           }
         } finally {
           await warehouse.close();
@@ -35,7 +44,9 @@ export function registerSetup(program: Command): void {
           try {
             await bus.ensureTopic(config.topic, config.bus.partitions);
             await bus.ensureTopic(config.bus.dlqTopic, 1);
-            ctx.log(`topics ${config.topic} (${config.bus.partitions} partitions) and ${config.bus.dlqTopic} ready on ${config.bus.brokers.join(',')}`);
+            ctx.log(
+              `topics ${config.topic} (${config.bus.partitions} partitions) and ${config.bus.dlqTopic} ready on ${config.bus.brokers.join(',')}`,
+            );
           } finally {
             await bus.close();
           }

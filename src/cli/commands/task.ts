@@ -6,14 +6,23 @@ import { command, ExitCode } from '../run-command.ts';
 import { describeRun } from './common.ts';
 
 export function registerTask(program: Command): void {
-  const task = program.command('task').description('the RAW → PROD task (stream + deduplicating MERGE)');
+  const task = program
+    .command('task')
+    .description('the RAW → PROD task (stream + deduplicating MERGE)');
   task
     .command('run')
-    .description('run the task once now (like EXECUTE TASK; exit 1 if it fails), or on a schedule with --every')
-    .option('--every [duration]', 'keep running it every TASK_SCHEDULE (or the given duration, e.g. "5 seconds") until stopped')
+    .description(
+      'run the task once now (like EXECUTE TASK; exit 1 if it fails), or on a schedule with --every',
+    )
+    .option(
+      '--every [duration]',
+      'keep running it every TASK_SCHEDULE (or the given duration, e.g. "5 seconds") until stopped',
+    )
     .action(
       command(async (ctx, flags: { every?: string | boolean }) => {
-        const { config } = ctx.config(typeof flags.every === 'string' ? { TASK_SCHEDULE: flags.every } : {});
+        const { config } = ctx.config(
+          typeof flags.every === 'string' ? { TASK_SCHEDULE: flags.every } : {},
+        );
         const warehouse = await openWarehouse(config.warehouse);
         try {
           if (flags.every) {
@@ -51,13 +60,43 @@ export function registerTask(program: Command): void {
             return;
           }
           if (runs.length === 0) {
-            process.stdout.write('no task runs yet (run `npx dropship task run` or `npx dropship run`)\n');
+            process.stdout.write(
+              'no task runs yet (run `npx dropship task run` or `npx dropship run`)\n',
+            );
             return;
           }
-          const rows = runs.map((r) => [String(r.runId), r.state, r.trigger, r.scheduledTime, r.completedTime ?? '', String(r.rowsRead), String(r.rowsInserted), String(r.rowsUpdated), String(r.rowsQuarantined), r.errorMessage ?? '']);
-          const header = ['RUN', 'STATE', 'TRIGGER', 'SCHEDULED_TIME', 'COMPLETED_TIME', 'READ', 'INSERTED', 'UPDATED', 'QUARANTINED', 'ERROR'];
+          const rows = runs.map((r) => [
+            String(r.runId),
+            r.state,
+            r.trigger,
+            r.scheduledTime,
+            r.completedTime ?? '',
+            String(r.rowsRead),
+            String(r.rowsInserted),
+            String(r.rowsUpdated),
+            String(r.rowsQuarantined),
+            r.errorMessage ?? '',
+          ]);
+          const header = [
+            'RUN',
+            'STATE',
+            'TRIGGER',
+            'SCHEDULED_TIME',
+            'COMPLETED_TIME',
+            'READ',
+            'INSERTED',
+            'UPDATED',
+            'QUARANTINED',
+            'ERROR',
+          ];
           const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-          for (const line of [header, ...rows]) process.stdout.write(line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+          for (const line of [header, ...rows])
+            process.stdout.write(
+              line
+                .map((c, i) => c.padEnd(widths[i]!))
+                .join('  ')
+                .trimEnd() + '\n',
+            );
         } finally {
           await warehouse.close();
         }

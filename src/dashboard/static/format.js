@@ -1,11 +1,27 @@
 // Number and time formatting for the page, in the reader's locale.
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
-const money = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'EUR', minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const moneyShort = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'EUR', notation: 'compact', maximumFractionDigits: 1 });
+const money = new Intl.NumberFormat(undefined, {
+  style: 'currency',
+  currency: 'EUR',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+const moneyShort = new Intl.NumberFormat(undefined, {
+  style: 'currency',
+  currency: 'EUR',
+  notation: 'compact',
+  maximumFractionDigits: 1,
+});
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const clock = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
 
 export const fmtInt = (n) => integer.format(n);
 export const fmtRate = (n) => decimal.format(n);
@@ -14,6 +30,7 @@ export const fmtMoneyShort = (n) => moneyShort.format(n);
 export const fmtDateTime = (iso) => (iso ? dateTime.format(new Date(iso)) : '–');
 export const fmtDate = (iso) => (iso ? dateOnly.format(new Date(iso)) : '–');
 export const fmtTime = (date) => timeOnly.format(date);
+export const fmtClock = (date) => clock.format(date);
 
 /** "12 s ago", "5 min ago", "3 h ago", "4 days ago". */
 export function fmtAgo(iso, now = Date.now()) {

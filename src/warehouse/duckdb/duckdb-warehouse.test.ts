@@ -22,7 +22,10 @@ describe('DuckDB specifics', () => {
   it('says plainly what to do when the tables do not exist yet', async () => {
     const w = await DuckDbWarehouse.open(await freshPath());
     try {
-      await expect(w.runTask()).rejects.toMatchObject({ code: 'NOT_SET_UP', hint: expect.stringContaining('dropship setup') });
+      await expect(w.runTask()).rejects.toMatchObject({
+        code: 'NOT_SET_UP',
+        hint: expect.stringContaining('dropship setup'),
+      });
     } finally {
       await w.close();
     }
@@ -35,7 +38,15 @@ describe('DuckDB specifics', () => {
     await w.close();
     const { spawn } = await import('node:child_process');
     // Another process holds the file open.
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(path)}); await i.connect(); console.log('ready'); setInterval(() => {}, 1000);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(path)}); await i.connect(); console.log('ready'); setInterval(() => {}, 1000);`,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
       const error = await DuckDbWarehouse.open(path).then(

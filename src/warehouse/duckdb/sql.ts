@@ -56,8 +56,11 @@ export const DDL = [
     price DECIMAL(12, 2) NOT NULL,
     stock_quantity INTEGER NOT NULL
   )`,
+  // No PRIMARY KEY on orders: DuckDB keeps ART indexes in memory, which would make memory grow
+  // with the number of orders. One row per id is the task's job (dedupe + MERGE) and
+  // validation's `duplicates` check proves it.
   `CREATE TABLE IF NOT EXISTS ${T.orders} (
-    id VARCHAR PRIMARY KEY,
+    id VARCHAR NOT NULL,
     product_id VARCHAR NOT NULL,
     customer_id VARCHAR NOT NULL,
     quantity INTEGER NOT NULL,

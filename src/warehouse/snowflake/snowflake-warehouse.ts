@@ -6,8 +6,14 @@ import type { WarehouseConfig } from '../../config/config.ts';
 import { PipelineError } from '../../errors.ts';
 import type { Warehouse } from '../types.ts';
 
-export async function openSnowflakeWarehouse(_config: Extract<WarehouseConfig, { kind: 'snowflake' }>): Promise<Warehouse> {
-  throw new PipelineError('BAD_CONFIG', 'WAREHOUSE=snowflake is not supported by this version yet', {
-    hint: 'use WAREHOUSE=duckdb (the default); the Snowflake objects are described in snowflake/*.sql',
-  });
+export async function openSnowflakeWarehouse(
+  _config: Extract<WarehouseConfig, { kind: 'snowflake' }>,
+): Promise<Warehouse> {
+  throw new PipelineError(
+    'BAD_CONFIG',
+    'WAREHOUSE=snowflake is not supported by this version yet',
+    {
+      hint: 'use WAREHOUSE=duckdb (the default); the Snowflake objects are described in snowflake/*.sql',
+    },
+  );
 }

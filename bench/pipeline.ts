@@ -1,0 +1,232 @@
+/**
+ * Benchmarks of the embedded pipeline (DESIGN.md §8), measured side by side in one run:
+ *
+ *   (1) `run --once` on 1M orders: events/s end to end (CSV → bus → RAW → PROD), real CLI.
+ *   (2) in-process bus → RAW: the ingest stage alone (decode + DuckDB write + offsets), events/s.
+ *   (3) the task's MERGE of 1M RAW rows vs DuckDB's own bulk load of the same rows (ratio).
+ *   (4) end-to-end latency p50/p99, produced → visible in PROD, at a steady 200 events/s with a
+ *       1 s task schedule (real CLI, `run`).
+ *   (5) peak RSS of a 10M-order `run --once` (bounded memory: streaming, batches, backpressure).
+ *
+ * BENCH_SCALE (default 1) scales the order counts down for a quick look (e.g. 0.1).
+ * Run alone: `node --import tsx bench/pipeline.ts`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MemoryBus } from '../src/bus/memory/memory-bus.ts';
+import { runIngest } from '../src/pipeline/ingest.ts';
+import { orderMessage } from '../src/pipeline/produce.ts';
+import { readCustomers, readOrders, readProducts } from '../src/pipeline/seed-files.ts';
+import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
+import type { BenchResult } from './generate.ts';
+
+const CLI_BIN = fileURLToPath(new URL('../bin/dropship.js', import.meta.url));
+const SCALE = Number(process.env.BENCH_SCALE ?? '1');
+const ORDERS = Math.round(1_000_000 * SCALE);
+const BIG_ORDERS = Math.round(10_000_000 * SCALE);
+
+interface ChildRun {
+  code: number | null;
+  wallMs: number;
+  peakRssKb: number | null;
+  stderr: string;
+}
+
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { stopAfterMs?: number; measureRss?: boolean } = {},
+): Promise<ChildRun> {
+  const useTime = options.measureRss && existsSync('/usr/bin/time');
+  const command = useTime ? '/usr/bin/time' : process.execPath;
+  const argv = useTime
+    ? ['-f', 'PEAK_RSS_KB=%M', process.execPath, CLI_BIN, ...args]
+    : [CLI_BIN, ...args];
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, {
+      env: { ...process.env, CI: 'true', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    if (options.stopAfterMs) setTimeout(() => child.kill('SIGINT'), options.stopAfterMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const rss = /PEAK_RSS_KB=(\d+)/.exec(stderr);
+      resolve({
+        code,
+        wallMs: performance.now() - started,
+        peakRssKb: rss ? Number(rss[1]) : null,
+        stderr,
+      });
+    });
+  });
+}
+
+async function generate(dir: string, orders: number): Promise<void> {
+  const r = await runCli(
+    [
+      'generate',
+      '--customers',
+      '100000',
+      '--products',
+      '10000',
+      '--orders',
+      String(orders),
+      '--output-dir',
+      dir,
+    ],
+    {},
+  );
+  if (r.code !== 0) throw new Error(`generate failed: ${r.stderr}`);
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export async function benchPipeline(): Promise<BenchResult> {
+  const work = await mkdtemp(join(tmpdir(), 'dropship-bench-pipeline-'));
+  const rows: BenchResult['rows'] = [];
+  const notes: string[] = [];
+  try {
+    const seed = join(work, 'seed');
+    await generate(seed, ORDERS);
+
+    // (1) run --once end to end.
+    const once = await runCli(['run', '--once', '--no-dashboard'], {
+      SEED_DIR: seed,
+      DUCKDB_PATH: join(work, 'once.duckdb'),
+    });
+    if (once.code !== 0) throw new Error(`run --once failed: ${once.stderr}`);
+    rows.push({
+      measure: `run --once, ${fmt(ORDERS)} orders (CSV → bus → RAW → PROD)`,
+      value: `${fmt(ORDERS / (once.wallMs / 1000))} events/s`,
+      detail: `${fmt(once.wallMs / 1000, 1)} s wall, process start included`,
+    });
+
+    // (2) + (3): in-process bus → RAW, then the task's MERGE vs a bulk load.
+    const warehouse = await DuckDbWarehouse.open(join(work, 'stages.duckdb'));
+    try {
+      await warehouse.setup();
+      await warehouse.loadReferenceData(
+        readCustomers(seed, () => undefined),
+        readProducts(seed, () => undefined),
+      );
+      const now = new Date();
+      const messages = [];
+      for await (const r of readOrders(seed)) if (r.ok) messages.push(orderMessage(r.row, now));
+      const bus = new MemoryBus({ partitions: 3 });
+      const producer = await bus.producer('orders_topic');
+      const consumer = await bus.consumer('orders_topic', 'bench');
+      const stop = new AbortController();
+      const started = performance.now();
+      const ingest = runIngest({
+        consumer,
+        warehouse,
+        consumerGroup: 'bench',
+        batchSize: 10_000,
+        batchWaitMs: 50,
+        signal: stop.signal,
+      });
+      for (let i = 0; i < messages.length; i += 1000)
+        await producer.send(messages.slice(i, i + 1000));
+      while (((await consumer.lag()) ?? 0) > 0) await new Promise((r) => setTimeout(r, 5));
+      const ingestMs = performance.now() - started;
+      stop.abort();
+      await ingest;
+      await bus.close();
+      rows.push({
+        measure: `in-process bus → RAW (decode + DuckDB write + offsets), ${fmt(ORDERS)} events`,
+        value: `${fmt(ORDERS / (ingestMs / 1000))} events/s`,
+        detail: `target ≥ 100,000 events/s; ${fmt(ingestMs / 1000, 2)} s`,
+      });
+
+      const taskStarted = performance.now();
+      const run = await warehouse.runTask();
+      const taskMs = performance.now() - taskStarted;
+      if (run.state !== 'SUCCEEDED' || run.rowsInserted !== ORDERS)
+        throw new Error(`task run: ${JSON.stringify(run)}`);
+      // DuckDB's own bulk load of the same rows into a table of the same shape (PK included).
+      await warehouse.query('CREATE TABLE orders_bulk AS SELECT * FROM orders LIMIT 0');
+      await warehouse.query('ALTER TABLE orders_bulk ADD PRIMARY KEY (id)');
+      const bulkStarted = performance.now();
+      await warehouse.query(
+        `INSERT INTO orders_bulk SELECT id, product_id, customer_id, quantity, unit_price, sold_at, now()::TIMESTAMP, id, now()::TIMESTAMP, now()::TIMESTAMP
+         FROM read_csv($path, header = true, columns = {'id': 'VARCHAR', 'product_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'quantity': 'INTEGER', 'unit_price': 'DECIMAL(12,2)', 'sold_at': 'TIMESTAMP'})`,
+        { path: join(seed, 'orders.csv') },
+      );
+      const bulkMs = performance.now() - bulkStarted;
+      rows.push({
+        measure: `task: stream + dedupe + MERGE of ${fmt(ORDERS)} RAW rows into PROD`,
+        value: `${fmt(taskMs / 1000, 2)} s`,
+        detail: `${fmt(taskMs / bulkMs, 2)}× DuckDB's bulk load of the same rows (${fmt(bulkMs / 1000, 2)} s); target ≤ 3×`,
+      });
+    } finally {
+      await warehouse.close();
+    }
+
+    // (4) latency at a steady rate with a 1 s schedule.
+    const latencyDb = join(work, 'latency.duckdb');
+    const steady = await runCli(
+      ['run', '--no-dashboard'],
+      {
+        SEED_DIR: seed,
+        DUCKDB_PATH: latencyDb,
+        RUN_RATE: '200',
+        RUN_TASK_SCHEDULE: '1s',
+        INGEST_BATCH_WAIT_MS: '100',
+      },
+      { stopAfterMs: 25_000 },
+    );
+    if (steady.code !== 0) throw new Error(`run (latency) failed: ${steady.stderr}`);
+    const w = await DuckDbWarehouse.open(latencyDb);
+    try {
+      // Skip the first seconds (start-up); latency = merged into PROD − event published.
+      const [lat] = await w.query<{ p50: number; p99: number; n: number }>(
+        `SELECT quantile_cont(ms, 0.5) AS p50, quantile_cont(ms, 0.99) AS p99, count(*) AS n FROM (
+           SELECT epoch_ms(merged_at) - epoch_ms(event_created_at) AS ms FROM orders
+           WHERE event_created_at > (SELECT min(event_created_at) + INTERVAL 5 SECOND FROM orders))`,
+      );
+      rows.push({
+        measure: 'latency produced → visible in PROD at 200 events/s, task every 1 s',
+        value: `p50 ${fmt(Number(lat?.p50))} ms, p99 ${fmt(Number(lat?.p99))} ms`,
+        detail: `${fmt(Number(lat?.n))} orders; ingest batches wait ≤ 100 ms`,
+      });
+    } finally {
+      await w.close();
+    }
+
+    // (5) peak memory of a 10M replay.
+    const bigSeed = join(work, 'seed-big');
+    await generate(bigSeed, BIG_ORDERS);
+    await rm(join(work, 'once.duckdb'), { force: true });
+    const big = await runCli(
+      ['run', '--once', '--no-dashboard'],
+      { SEED_DIR: bigSeed, DUCKDB_PATH: join(work, 'big.duckdb') },
+      { measureRss: true },
+    );
+    if (big.code !== 0) throw new Error(`run --once (10M) failed: ${big.stderr}`);
+    rows.push({
+      measure: `peak RSS of run --once on ${fmt(BIG_ORDERS)} orders`,
+      value: big.peakRssKb ? `${fmt(big.peakRssKb / 1024)} MB` : 'n/a',
+      detail: `${fmt(big.wallMs / 1000, 0)} s, ${fmt(BIG_ORDERS / (big.wallMs / 1000))} events/s`,
+    });
+    notes.push(
+      'Events/s figures include JSON encoding, the bus, validation (zod), the DuckDB write and the offset bookkeeping.',
+    );
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return { name: 'Embedded pipeline (in-process bus + DuckDB)', rows, notes };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await benchPipeline();
+  console.log(`## ${result.name}\n`);
+  for (const r of result.rows) console.log(`- ${r.measure}: ${r.value} (${r.detail})`);
+}

@@ -1,0 +1,123 @@
+import type { Command } from 'commander';
+import { openBus } from '../../bus/index.ts';
+import type { BusConsumer, BusProducer } from '../../bus/types.ts';
+import { errorMessage } from '../../errors.ts';
+import { runIngest } from '../../pipeline/ingest.ts';
+import { PipelineStats } from '../../pipeline/stats.ts';
+import { openWarehouse } from '../../warehouse/index.ts';
+import { formatCount, formatDuration } from '../progress.ts';
+import { command, ExitCode } from '../run-command.ts';
+import { requireKafka } from './common.ts';
+import { logBusWarnings } from './produce.ts';
+
+interface ConsumeFlags {
+  groupId?: string;
+  batchSize?: string;
+  batchWaitMs?: string;
+  topic?: string;
+  bootstrapServers?: string;
+  progressSeconds: string;
+}
+
+export function registerConsume(program: Command): void {
+  program
+    .command('consume')
+    .description(
+      'read order events from Kafka/Redpanda into RAW in batches (offsets committed after each warehouse write) until stopped',
+    )
+    .option(
+      '--group-id <id>',
+      'consumer group [env KAFKA_GROUP_ID, default snowflake-consumer-group]',
+    )
+    .option(
+      '--batch-size <n>',
+      'largest batch written in one transaction [env INGEST_BATCH_SIZE, default 5000]',
+    )
+    .option(
+      '--batch-wait-ms <n>',
+      'longest wait before a partial batch is written [env INGEST_BATCH_WAIT_MS, default 500]',
+    )
+    .option('--topic <name>', 'topic [env KAFKA_TOPIC, default orders_topic]')
+    .option('--bootstrap-servers <list>', 'brokers host:port,… [env KAFKA_BOOTSTRAP_SERVERS]')
+    .option('--progress-seconds <n>', 'seconds between progress lines', '5')
+    .action(
+      command(async (ctx, flags: ConsumeFlags) => {
+        const { config } = ctx.config({
+          KAFKA_GROUP_ID: flags.groupId,
+          INGEST_BATCH_SIZE: flags.batchSize,
+          INGEST_BATCH_WAIT_MS: flags.batchWaitMs,
+          KAFKA_TOPIC: flags.topic,
+          KAFKA_BOOTSTRAP_SERVERS: flags.bootstrapServers,
+        });
+        const kafka = requireKafka(config, 'consume');
+        const started = performance.now();
+        const stats = new PipelineStats();
+        const warehouse = await openWarehouse(config.warehouse);
+        const bus = await openBus(config.bus).catch(async (error: unknown) => {
+          await warehouse.close();
+          throw error;
+        });
+        let consumer: BusConsumer | undefined;
+        let deadLetters: BusProducer | undefined;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          logBusWarnings(bus, ctx);
+          await warehouse.setup();
+          await bus.ensureTopic(config.topic, kafka.partitions);
+          consumer = await bus.consumer(config.topic, kafka.groupId);
+          deadLetters = await bus.producer(kafka.dlqTopic);
+          ctx.log(
+            `consuming ${config.topic} (group ${kafka.groupId}) on ${kafka.brokers.join(',')} into ${warehouse.describe()}; dead letters → ${kafka.dlqTopic}; Ctrl-C to stop`,
+          );
+
+          // Periodic progress: what was read, written, rejected, and what is still waiting.
+          let lastConsumed = -1;
+          let lastLine = 0;
+          const seconds = Math.max(1, Number(flags.progressSeconds) || 5);
+          const report = async () => {
+            const lag = await consumer!.lag().then(String, () => '?');
+            stats.lag = lag === '?' ? null : Number(lag);
+            // Quiet while idle, but say so once a minute.
+            if (stats.consumed === lastConsumed && Date.now() - lastLine < 60_000) return;
+            lastConsumed = stats.consumed;
+            lastLine = Date.now();
+            ctx.log(
+              `consume: ${formatCount(stats.consumed)} events (${formatCount(stats.ingestRate())}/s), RAW rows +${formatCount(stats.rawInserted)}, ` +
+                `dead letters ${formatCount(stats.quarantined)}, redelivered ${formatCount(stats.redelivered)}, lag ${lag === '?' ? '?' : formatCount(Number(lag))}`,
+            );
+          };
+          let reporting = false;
+          timer = setInterval(() => {
+            if (reporting) return;
+            reporting = true;
+            void report().finally(() => (reporting = false));
+          }, seconds * 1000);
+
+          await runIngest({
+            consumer,
+            warehouse,
+            consumerGroup: kafka.groupId,
+            batchSize: config.ingest.batchSize,
+            batchWaitMs: config.ingest.batchWaitMs,
+            signal: ctx.signal,
+            stats,
+            deadLetterProducer: deadLetters,
+            onRetry: (error, attempt) =>
+              ctx.log(`consume: retrying after error (attempt ${attempt}): ${errorMessage(error)}`),
+          });
+        } finally {
+          if (timer) clearInterval(timer);
+          await consumer?.close().catch(() => undefined);
+          await deadLetters?.close().catch(() => undefined);
+          await bus.close().catch(() => undefined);
+          await warehouse.close();
+        }
+        ctx.log(
+          `stopped: ${formatCount(stats.consumed)} events in ${formatCount(stats.batches)} batches, RAW rows +${formatCount(stats.rawInserted)}, ` +
+            `dead letters ${formatCount(stats.quarantined)} (published to ${kafka.dlqTopic}: ${formatCount(stats.deadLettersPublished)}), ` +
+            `redelivered ${formatCount(stats.redelivered)}, in ${formatDuration(performance.now() - started)}`,
+        );
+        return ExitCode.ok;
+      }),
+    );
+}

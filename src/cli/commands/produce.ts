@@ -1,0 +1,142 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { join, resolve } from 'node:path';
+import { openBus } from '../../bus/index.ts';
+import type { KafkaBus } from '../../bus/kafka/kafka-bus.ts';
+import type { Bus, BusProducer } from '../../bus/types.ts';
+import { SeedFiles } from '../../domain/tables.ts';
+import { replayOrders, streamOrders, type ProduceResult } from '../../pipeline/produce.ts';
+import { hasSeedFiles, readManifest } from '../../pipeline/seed-files.ts';
+import { nonNegativeInt } from '../args.ts';
+import { formatCount, formatDuration, Progress } from '../progress.ts';
+import { command, ExitCode, type CommandContext } from '../run-command.ts';
+import { requireKafka } from './common.ts';
+
+type Mode = 'replay' | 'stream';
+
+interface ProduceFlags {
+  mode: Mode;
+  file?: string;
+  rate?: string;
+  count?: number;
+  seedDir?: string;
+  topic?: string;
+  bootstrapServers?: string;
+}
+
+function mode(value: string): Mode {
+  if (value !== 'replay' && value !== 'stream')
+    throw new InvalidArgumentError(`must be "replay" or "stream" (got "${value}")`);
+  return value;
+}
+
+/** Routes the client's warnings (broker restarts…) to the command's log. */
+export function logBusWarnings(bus: Bus, ctx: CommandContext, before?: () => void): void {
+  if (bus.kind === 'kafka') {
+    (bus as KafkaBus).setLog((message) => {
+      before?.();
+      ctx.log(message);
+    });
+  }
+}
+
+export function registerProduce(program: Command): void {
+  program
+    .command('produce')
+    .description(
+      'publish order_created events to Kafka/Redpanda: replay orders.csv, or stream new random orders until stopped',
+    )
+    .option(
+      '--mode <mode>',
+      'replay (one event per CSV row) or stream (new orders until stopped or --count)',
+      mode,
+      'replay',
+    )
+    .option('--file <path>', 'orders CSV to replay [default <SEED_DIR>/orders.csv]')
+    .option(
+      '--rate <n>',
+      'events per second, 0 = as fast as the broker acknowledges [env PRODUCE_RATE, default 10]',
+    )
+    .option('--count <n>', 'stop after this many events', nonNegativeInt)
+    .option('--seed-dir <dir>', 'folder of the generated CSVs [env SEED_DIR]')
+    .option('--topic <name>', 'topic [env KAFKA_TOPIC, default orders_topic]')
+    .option('--bootstrap-servers <list>', 'brokers host:port,… [env KAFKA_BOOTSTRAP_SERVERS]')
+    .action(
+      command(async (ctx, flags: ProduceFlags) => {
+        const { config } = ctx.config({
+          PRODUCE_RATE: flags.rate,
+          SEED_DIR: flags.seedDir,
+          KAFKA_TOPIC: flags.topic,
+          KAFKA_BOOTSTRAP_SERVERS: flags.bootstrapServers,
+        });
+        const kafka = requireKafka(config, 'produce');
+        const file = flags.file === undefined ? undefined : resolve(flags.file);
+        // The manifest gives the replay's total (for the ETA) and the customer count for stream mode.
+        const manifest = hasSeedFiles(config.seedDir)
+          ? await readManifest(join(config.seedDir, SeedFiles.manifest))
+          : null;
+        if (flags.mode === 'stream' && !manifest) {
+          await readManifest(join(config.seedDir, SeedFiles.manifest)); // throws the "run generate first" error
+        }
+        const total =
+          flags.count ??
+          (flags.mode === 'replay' && file === undefined ? manifest?.totals.orders : undefined);
+        const progress = new Progress({
+          label: `produce (${flags.mode})`,
+          unit: 'events',
+          ...(total !== undefined ? { total } : {}),
+        });
+        const log = (message: string) => {
+          progress.done();
+          ctx.log(message);
+        };
+
+        const bus = await openBus(config.bus);
+        let producer: BusProducer | undefined;
+        let result: ProduceResult;
+        try {
+          logBusWarnings(bus, ctx, () => progress.done());
+          await bus.ensureTopic(config.topic, kafka.partitions);
+          producer = await bus.producer(config.topic);
+          const rate = config.produceRate;
+          let shown = -1;
+          log(
+            `${flags.mode === 'replay' ? `replaying ${file ?? join(config.seedDir, SeedFiles.orders)}` : 'streaming new orders'} to ${config.topic} on ${kafka.brokers.join(',')} at ${rate === 0 ? 'full speed' : `${rate} events/s`}${flags.mode === 'stream' && flags.count === undefined ? ' until stopped (Ctrl-C)' : ''}`,
+          );
+          const options = {
+            producer,
+            rate,
+            signal: ctx.signal,
+            ...(flags.count !== undefined ? { count: flags.count } : {}),
+            onProgress: (n: number) => {
+              if (n !== shown) progress.update((shown = n));
+            },
+            onBadRow: (bad: { file: string; line: number; problem: string }) =>
+              log(`warning: ${bad.file}:${bad.line}: ${bad.problem} (row skipped)`),
+          };
+          result =
+            flags.mode === 'replay'
+              ? await replayOrders(
+                  { dir: config.seedDir, ...(file ? { path: file } : {}) },
+                  options,
+                )
+              : await streamOrders(config.seedDir, manifest!.totals.customers, options);
+          // Flush: close waits for every send to be acknowledged.
+          await producer.close();
+        } finally {
+          await producer?.close().catch(() => undefined);
+          await bus.close();
+        }
+        progress.done();
+        const seconds = result.durationMs / 1000;
+        const line = [
+          `published ${formatCount(result.published)} events to ${config.topic}`,
+          `${formatCount(seconds > 0 ? result.published / seconds : 0)} events/s`,
+          `bad CSV rows ${formatCount(result.badRows)}`,
+          `in ${formatDuration(result.durationMs)}`,
+        ].join(', ');
+        ctx.log(`${result.interrupted ? 'stopped' : 'done'}: ${line}`);
+        return ExitCode.ok;
+      }),
+    );
+}

@@ -1,0 +1,482 @@
+/* global window, document, ResizeObserver, Node, fetch, setTimeout */
+// The dashboard page: polls /api/snapshot every 2 s and renders it. No framework, no build.
+// Data is only ever put into the page as text (textContent), never as HTML.
+import {
+  fmtAgo,
+  fmtDate,
+  fmtDateTime,
+  fmtInt,
+  fmtMoney,
+  fmtMoneyShort,
+  fmtRate,
+  fmtClock,
+  fmtSeconds,
+  fmtTime,
+} from '/format.js';
+
+// uPlot's minified build is a classic script (loaded before this module) that sets window.uPlot.
+const uPlot = window.uPlot;
+const REFRESH_MS = 2000;
+const $ = (id) => document.getElementById(id);
+
+/** Creates an element: el('div', 'class names', 'text' | [children]). */
+function el(tag, className, content) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (Array.isArray(content)) node.append(...content.filter(Boolean));
+  else if (content !== undefined && content !== null) node.textContent = String(content);
+  return node;
+}
+
+/** Text where `backticked` parts become <code> (still text only, never parsed as HTML). */
+function rich(text) {
+  return String(text)
+    .split('`')
+    .map((part, i) => (i % 2 === 1 ? el('code', '', part) : document.createTextNode(part)));
+}
+
+function setText(id, text, value) {
+  const node = $(id);
+  if (node.textContent !== text) {
+    if (node.textContent !== '–') {
+      node.classList.remove('bump');
+      void node.offsetWidth; // restart the highlight animation
+      node.classList.add('bump');
+    }
+    node.textContent = text;
+  }
+  if (value !== undefined) node.dataset.value = String(value);
+}
+
+function setState(state, statusText) {
+  document.body.dataset.state = state;
+  $('status-text').textContent = statusText;
+}
+
+// ---- charts ---------------------------------------------------------------------------
+
+const AXIS = {
+  stroke: '#64748b',
+  grid: { stroke: '#eef2f7', width: 1 },
+  ticks: { stroke: '#e2e8f0', width: 1, size: 4 },
+  font: '11px system-ui, sans-serif',
+};
+const charts = {};
+
+function makeChart(id, options, data) {
+  const box = $(id);
+  const chart = new uPlot(
+    { ...options, width: Math.max(200, box.clientWidth), height: box.clientHeight || 240 },
+    data,
+    box,
+  );
+  new ResizeObserver(() =>
+    chart.setSize({ width: Math.max(200, box.clientWidth), height: box.clientHeight || 240 }),
+  ).observe(box);
+  return chart;
+}
+
+function dailyChart(data) {
+  const readout = $('daily-readout');
+  return makeChart(
+    'chart-daily',
+    {
+      padding: [10, 6, 0, 6],
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      scales: {
+        x: { time: true },
+        orders: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+        revenue: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+      },
+      axes: [
+        { ...AXIS, grid: { show: false } },
+        { ...AXIS, scale: 'orders', size: 48, values: (_u, vals) => vals.map((v) => fmtInt(v)) },
+        {
+          ...AXIS,
+          scale: 'revenue',
+          side: 1,
+          size: 64,
+          grid: { show: false },
+          values: (_u, vals) => vals.map((v) => fmtMoneyShort(v)),
+        },
+      ],
+      series: [
+        {},
+        {
+          label: 'Orders',
+          scale: 'orders',
+          fill: 'rgba(79, 70, 229, 0.30)',
+          stroke: 'rgba(79, 70, 229, 0.55)',
+          width: 1,
+          paths: uPlot.paths.bars({ size: [0.85, 24] }),
+          points: { show: false },
+        },
+        {
+          label: 'Revenue',
+          scale: 'revenue',
+          stroke: '#0d9488',
+          width: 2,
+          points: { show: false },
+        },
+      ],
+      hooks: {
+        setCursor: [
+          (u) => {
+            const i = u.cursor.idx;
+            readout.textContent =
+              i === null || i === undefined
+                ? ''
+                : ` · ${fmtDate(u.data[0][i] * 1000)}: ${fmtInt(u.data[1][i] ?? 0)} orders, ${fmtMoney(u.data[2][i] ?? 0)}`;
+          },
+        ],
+      },
+    },
+    data,
+  );
+}
+
+function rateChart(data) {
+  return makeChart(
+    'chart-rate',
+    {
+      padding: [10, 10, 0, 6],
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      scales: {
+        // Always show the whole window (5 min live, 1 h from the warehouse), filling from the right.
+        x: {
+          time: true,
+          range: (_u, min, max) => [Math.min(min ?? max, max - rateWindowSeconds), max],
+        },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] },
+      },
+      axes: [
+        {
+          ...AXIS,
+          grid: { show: false },
+          space: 70,
+          values: (_u, vals) => vals.map((v) => fmtClock(new Date(v * 1000))),
+        },
+        { ...AXIS, size: 52, values: (_u, vals) => vals.map((v) => fmtRate(v)) },
+      ],
+      series: [
+        {},
+        {
+          label: 'events/s',
+          stroke: '#0ea5e9',
+          width: 2,
+          fill: 'rgba(14, 165, 233, 0.14)',
+          points: { show: false },
+        },
+      ],
+    },
+    data,
+  );
+}
+
+let rateWindowSeconds = 300;
+
+function renderCharts(timeseries) {
+  rateWindowSeconds = timeseries.ingest_rate.source === 'live' ? 300 : 3600;
+  const daily = [
+    timeseries.daily.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
+    timeseries.daily.map((d) => d.orders),
+    timeseries.daily.map((d) => d.revenue),
+  ];
+  const points = timeseries.ingest_rate.points;
+  const rate = [points.map((p) => Date.parse(p.t) / 1000), points.map((p) => p.rate)];
+  if (!charts.daily) charts.daily = dailyChart(daily);
+  else charts.daily.setData(daily);
+  if (!charts.rate) charts.rate = rateChart(rate);
+  else charts.rate.setData(rate);
+  const last = points.at(-1);
+  $('rate-caption').textContent =
+    (timeseries.ingest_rate.source === 'live'
+      ? 'events/s into RAW, last 5 min'
+      : 'events/s into RAW, per minute, last hour') +
+    (last ? ` · now ${fmtRate(last.rate)}/s` : '');
+}
+
+// ---- lists ----------------------------------------------------------------------------
+
+function placeholder(text) {
+  return el('li', 'placeholder', text);
+}
+
+function renderCategories(categories) {
+  const max = Math.max(1, ...categories.map((c) => c.revenue));
+  const total = categories.reduce((sum, c) => sum + c.revenue, 0) || 1;
+  $('categories').replaceChildren(
+    ...(categories.length === 0
+      ? [placeholder('No sales yet')]
+      : categories.map((c) => {
+          const fill = el('div', 'bar-fill');
+          fill.style.width = `${(100 * c.revenue) / max}%`;
+          return el('li', 'bar-row', [
+            el('span', 'bar-label', [
+              c.category,
+              el(
+                'span',
+                'bar-meta',
+                `${fmtInt(c.orders)} orders · ${Math.round((100 * c.revenue) / total)} %`,
+              ),
+            ]),
+            el('span', 'bar-value', fmtMoney(c.revenue)),
+            el('div', 'bar-track', [fill]),
+          ]);
+        })),
+  );
+}
+
+function renderRanking(id, products, value) {
+  $(id).replaceChildren(
+    ...(products.length === 0
+      ? [placeholder('No sales yet')]
+      : products.map((p, i) =>
+          el('li', 'rank', [
+            el('span', 'rank-n', i + 1),
+            el('span', 'rank-name', p.product_name ?? p.product_id),
+            el('span', 'rank-value', value(p)),
+            el(
+              'span',
+              'rank-meta',
+              `${p.category ?? 'unknown category'} · ${p.product_id} · ${fmtInt(p.orders)} orders`,
+            ),
+          ]),
+        )),
+  );
+}
+
+const seenOrders = new Set();
+function renderRecent(orders) {
+  const firstRender = seenOrders.size === 0;
+  $('recent').replaceChildren(
+    ...orders.map((o) => {
+      const row = el('tr', !firstRender && !seenOrders.has(o.id) ? 'fresh' : '', [
+        el('td', 'id', o.id),
+        el('td', '', [
+          el('span', '', o.product_name ?? o.product_id),
+          el('span', 'cell-sub', o.category ?? ''),
+        ]),
+        el('td', '', [
+          el('span', '', o.customer_name ?? o.customer_id),
+          el('span', 'cell-sub', [o.city, o.country].filter(Boolean).join(', ')),
+        ]),
+        el('td', 'num', fmtInt(o.quantity)),
+        el('td', 'num', fmtMoney(o.amount)),
+        el('td', '', fmtDateTime(o.sold_at)),
+        el('td', '', fmtAgo(o.ingested_at)),
+      ]);
+      return row;
+    }),
+  );
+  for (const o of orders) seenOrders.add(o.id);
+}
+
+// ---- health ---------------------------------------------------------------------------
+
+function tile(title, value, sub, tone, extra) {
+  return el('div', `tile ${tone ?? ''}`, [
+    el('h3', '', title),
+    value instanceof Node ? value : el('div', 'tile-value', value),
+    sub ? el('div', 'tile-sub', rich(sub)) : null,
+    extra ?? null,
+  ]);
+}
+
+function pill(text, tone) {
+  return el('span', `pill ${tone}`, text);
+}
+
+const STATE_TONE = {
+  SUCCEEDED: 'ok',
+  PASS: 'ok',
+  FAILED: 'bad',
+  FAIL: 'bad',
+  WARN: 'warn',
+  UNREADABLE: 'warn',
+};
+
+function renderHealth(h) {
+  const run = h.last_task_run;
+  const runs = h.task_runs;
+  const runCounts = `${fmtInt(runs.SUCCEEDED ?? 0)} succeeded · ${fmtInt(runs.FAILED ?? 0)} failed · ${fmtInt(runs.SKIPPED ?? 0)} skipped`;
+  const runTile = run
+    ? tile(
+        'Last task run',
+        el('div', 'tile-value', [pill(run.state, STATE_TONE[run.state] ?? 'neutral')]),
+        `#${run.runId} · ${run.trigger} · ${fmtAgo(run.completedTime ?? run.scheduledTime)} · ${fmtInt(run.rowsInserted)} inserted, ${fmtInt(run.rowsUpdated)} updated`,
+        run.state === 'FAILED' ? 'bad' : run.state === 'SUCCEEDED' ? 'ok' : '',
+        el('div', 'tile-sub', run.errorMessage ? `error: ${run.errorMessage}` : runCounts),
+      )
+    : tile('Last task run', '–', 'the task has not run yet', '', el('div', 'tile-sub', runCounts));
+
+  const dl = h.dead_letters;
+  const reasons = el(
+    'ul',
+    '',
+    dl.top_reasons.map((r) =>
+      el('li', '', [el('span', '', `${r.reason} (${r.stage})`), el('span', '', fmtInt(r.count))]),
+    ),
+  );
+  const fresh = h.freshness;
+  const v = h.validation;
+
+  $('health').replaceChildren(
+    tile('RAW rows', fmtInt(h.raw_rows), 'events stored in orders_events'),
+    tile('PROD orders', fmtInt(h.prod_orders), 'orders merged into orders'),
+    tile(
+      'Backlog',
+      fmtInt(h.backlog),
+      h.backlog === 0 ? 'RAW is fully merged' : 'RAW rows waiting for the next task run',
+      h.backlog === 0 ? 'ok' : '',
+    ),
+    tile(
+      'Consumer lag',
+      h.consumer_lag === null ? 'n/a' : fmtInt(h.consumer_lag),
+      h.consumer_lag === null
+        ? 'known only inside `dropship run`'
+        : 'records on the bus not yet ingested',
+    ),
+    runTile,
+    tile(
+      'Dead letters',
+      fmtInt(dl.total),
+      dl.total === 0 ? 'no rejected events' : 'rejected events kept in orders_quarantine',
+      dl.total === 0 ? 'ok' : 'warn',
+      dl.total ? reasons : null,
+    ),
+    tile(
+      'Data freshness',
+      fresh.age_seconds === null ? '–' : fmtSeconds(fresh.age_seconds),
+      fresh.last_ingested_at
+        ? `newest RAW row ${fmtDateTime(fresh.last_ingested_at)}${fresh.stale ? ` · older than ${fmtSeconds(fresh.threshold_seconds)}` : ''}`
+        : 'nothing ingested yet',
+      fresh.age_seconds === null ? '' : fresh.stale ? 'warn' : 'ok',
+    ),
+    v
+      ? tile(
+          'Last validation',
+          el('div', 'tile-value', [pill(v.status, STATE_TONE[v.status] ?? 'neutral')]),
+          `${v.generated_at ? fmtAgo(v.generated_at) : ''} · ${v.file}`,
+          STATE_TONE[v.status] ?? '',
+        )
+      : tile(
+          'Last validation',
+          el('div', 'tile-value', [pill('NOT RUN', 'neutral')]),
+          'run `npx dropship validate` to check the pipeline end to end',
+        ),
+  );
+}
+
+// ---- refresh loop ---------------------------------------------------------------------
+
+let lastGood = null;
+
+function render(s) {
+  const k = s.kpis;
+  const h = s.health;
+  $('warehouse-name').textContent = h.warehouse;
+  const empty = k.total_orders === 0 && h.raw_rows === 0;
+  $('empty').hidden = !empty;
+  if (empty) {
+    $('empty-title').textContent = 'Waiting for the first orders';
+    $('empty-text').replaceChildren(
+      ...rich(
+        'Nothing has reached the warehouse yet. Start the pipeline with `npm start` (or `npx dropship run`) and this page fills in by itself within a few seconds.',
+      ),
+    );
+  }
+
+  setText('kpi-total-orders', fmtInt(k.total_orders), k.total_orders);
+  setText('kpi-total-revenue', fmtMoney(k.total_revenue), k.total_revenue);
+  setText('kpi-orders-24h', fmtInt(k.orders_last_24h), k.orders_last_24h);
+  setText(
+    'kpi-orders-24h-sale',
+    fmtInt(k.orders_last_24h_by_sale_time),
+    k.orders_last_24h_by_sale_time,
+  );
+  $('kpi-total-orders-sub').textContent =
+    `${fmtInt(k.customers)} customers · ${fmtInt(k.products)} products`;
+  $('kpi-total-revenue-sub').textContent = k.total_orders
+    ? `average order ${fmtMoney(k.average_order_value)}`
+    : 'quantity × unit price';
+  $('kpi-orders-24h-sub').textContent =
+    `by ingestion time (when the pipeline got them) · ${fmtMoney(k.revenue_last_24h)}`;
+  $('kpi-orders-24h-sale-sub').textContent =
+    `by sale time (when customers ordered) · latest sale ${k.last_sale_at ? fmtDate(k.last_sale_at) : '–'}`;
+
+  renderHealth(h);
+  if (!empty) {
+    renderCharts(s.timeseries);
+    renderCategories(s.categories);
+    renderRanking('top-volume', s.top_products.by_volume, (p) => `${fmtInt(p.units)} units`);
+    renderRanking('top-revenue', s.top_products.by_revenue, (p) => fmtMoney(p.revenue));
+    renderRecent(s.recent_orders);
+  }
+  $('banner').hidden = true;
+  setState(empty ? 'empty' : 'live', `Live · updated ${fmtTime(new Date())}`);
+}
+
+function showNotSetUp(body) {
+  $('banner').hidden = true;
+  $('empty').hidden = false;
+  $('empty-title').textContent = 'The warehouse is not set up yet';
+  $('warehouse-name').textContent = 'warehouse not set up';
+  $('health').replaceChildren(
+    el('p', 'placeholder', 'Health figures appear once the warehouse objects exist.'),
+  );
+  $('empty-text').replaceChildren(
+    ...rich(
+      `${String(body.error).replace(/[.!\s]+$/, '')}. ${body.hint ? `Fix: ${body.hint}.` : ''} This page fills in by itself once data arrives.`,
+    ),
+  );
+  setState('empty', `Waiting · checked ${fmtTime(new Date())}`);
+}
+
+let outageSince = null;
+function showOutage(message, serverDown) {
+  outageSince ??= new Date();
+  $('banner-title').textContent = serverDown
+    ? 'Dashboard server unreachable'
+    : 'Warehouse unavailable';
+  $('banner-text').textContent = message;
+  $('banner-retry').textContent = lastGood
+    ? `Retrying every ${REFRESH_MS / 1000} s; the numbers below are from ${fmtTime(lastGood)}.`
+    : `Retrying every ${REFRESH_MS / 1000} s.`;
+  $('banner').hidden = false;
+  setState('outage', `Unavailable since ${fmtTime(outageSince)}`);
+}
+
+async function refresh() {
+  let response;
+  let body;
+  try {
+    response = await fetch('/api/snapshot', {
+      cache: 'no-store',
+      headers: { Accept: 'application/json' },
+    });
+    body = await response.json().catch(() => ({}));
+  } catch {
+    showOutage(
+      'the page cannot reach the dashboard server (is `dropship run` or `dropship monitor` still running?)',
+      true,
+    );
+    setTimeout(refresh, REFRESH_MS);
+    return;
+  }
+  setTimeout(refresh, REFRESH_MS);
+  if (response.ok) {
+    render(body);
+    lastGood = new Date();
+    outageSince = null;
+  } else if (response.status === 503 && body.empty) {
+    showNotSetUp(body);
+  } else {
+    showOutage(body.error ?? `HTTP ${response.status}`, false);
+  }
+}
+
+refresh();

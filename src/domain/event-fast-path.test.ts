@@ -1,0 +1,102 @@
+/**
+ * decodeOrderEvent accepts valid events through a hand-written fast path and sends everything
+ * else to zod. Both must give the same verdict; this test mutates a valid event field by field
+ * and compares the decoder with the zod schema alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeOrderEvent, orderCreatedEvent, OrderCreatedEventSchema } from './event.ts';
+
+const base = orderCreatedEvent(
+  {
+    id: 'ORD-00000042',
+    product_id: 'PRD-00007',
+    customer_id: 'CUS-000003',
+    quantity: 2,
+    unit_price_cents: 1999,
+    sold_at: '2025-03-14T09:26:53.000Z',
+  },
+  new Date('2026-01-01T00:00:00.000Z'),
+);
+
+const odd: unknown[] = [
+  undefined,
+  null,
+  '',
+  'x',
+  0,
+  -1,
+  1.5,
+  2,
+  '2',
+  '19.999',
+  '19.99',
+  '-1.00',
+  true,
+  {},
+  [],
+  '2025-02-30T00:00:00Z',
+  '2025-03-14 09:26:53',
+  '2025-03-14T09:26:53Z',
+  'ORD-1',
+  'PRD-1',
+  'CUS-1',
+  'order_created',
+  1e21,
+  Number.NaN,
+];
+
+function variants(): unknown[] {
+  const out: unknown[] = [base, null, 42, 'text', [], { ...base, extra: 1 }];
+  for (const key of Object.keys(base)) {
+    for (const v of odd) {
+      const copy = structuredClone(base) as unknown as Record<string, unknown>;
+      if (v === undefined) delete copy[key];
+      else copy[key] = v;
+      out.push(copy);
+    }
+  }
+  for (const key of Object.keys(base.order)) {
+    for (const v of odd) {
+      const copy = structuredClone(base) as unknown as { order: Record<string, unknown> };
+      if (v === undefined) delete copy.order[key];
+      else copy.order[key] = v;
+      out.push(copy);
+    }
+  }
+  return out;
+}
+
+describe('decodeOrderEvent fast path', () => {
+  it('gives the same verdict as the zod schema on valid and broken events', () => {
+    const cases = variants();
+    let accepted = 0;
+    for (const c of cases) {
+      const text = JSON.stringify(c) ?? 'undefined';
+      const zodSays = (() => {
+        try {
+          return OrderCreatedEventSchema.safeParse(JSON.parse(text)).success;
+        } catch {
+          return false;
+        }
+      })();
+      const decoded = decodeOrderEvent(text);
+      expect(decoded.ok, text).toBe(zodSays);
+      if (decoded.ok) accepted++;
+    }
+    // Both verdicts occur, so the comparison means something.
+    expect(accepted).toBeGreaterThan(5);
+    expect(accepted).toBeLessThan(cases.length - 50);
+  });
+
+  it('returns the price in euros and the order id of an accepted event', () => {
+    const decoded = decodeOrderEvent(
+      JSON.stringify({ ...base, order: { ...base.order, unit_price: '19.90' } }),
+    );
+    expect(decoded).toMatchObject({
+      ok: true,
+      orderId: 'ORD-00000042',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(decoded.ok && decoded.event.order.unit_price).toBe(19.9);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core): the page
+ * loads without console errors, shows the same KPIs as the API, moves when new orders are
+ * merged, shows an outage banner while the warehouse fails and recovers by itself.
+ * Screenshots go to test-results/ (git-ignored).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/server.ts';
+import type { Order } from '../../src/domain/entities.ts';
+import { generateOrders, LiveOrders } from '../../src/generator/orders.ts';
+import { generateCustomers, generateProducts } from '../../src/generator/reference-data.ts';
+import type { RunningDashboard } from '../../src/pipeline/run.ts';
+import { PipelineStats } from '../../src/pipeline/stats.ts';
+import { openFixture, switchableWarehouse, type WarehouseFixture } from './fixture.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+
+if (!hasChromium && process.env.CI === 'true') {
+  it('has a browser for the dashboard test', () => {
+    throw new Error(
+      `${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium) so the dashboard is tested in a real browser`,
+    );
+  });
+}
+
+const digits = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));
+
+describe.skipIf(!hasChromium)(
+  hasChromium
+    ? 'dashboard in chromium'
+    : `dashboard in chromium (skipped: ${CHROMIUM} not found; install it with apt-get install -y chromium)`,
+  () => {
+    let fixture: WarehouseFixture;
+    let dashboard: RunningDashboard;
+    let browser: Browser;
+    let page: Page;
+    let outage: ReturnType<typeof switchableWarehouse>;
+    let live: LiveOrders;
+    const stats = new PipelineStats();
+    const consoleErrors: string[] = [];
+
+    async function ingestAndMerge(orders: Order[]): Promise<void> {
+      for (let i = 0; i < orders.length; i += 500) {
+        const batch = orders.slice(i, i + 500);
+        const result = await fixture.ingest(batch);
+        stats.recordBatch(batch.length, result.inserted, result.quarantined, result.redelivered);
+      }
+      const run = await fixture.warehouse.runTask();
+      expect(run.state).toBe('SUCCEEDED');
+    }
+
+    async function apiKpis(): Promise<Record<string, number>> {
+      return (await (await fetch(new URL('/api/kpis', dashboard.url))).json()) as Record<
+        string,
+        number
+      >;
+    }
+
+    beforeAll(async () => {
+      const customers = [...generateCustomers(400, 42)];
+      const products = [...generateProducts(80, 42)];
+      fixture = await openFixture({ customers, products });
+      const shape = {
+        customers: customers.length,
+        productPrices: products.map((p) => p.price_cents),
+        seed: 42,
+      };
+      const end = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+      await ingestAndMerge([
+        ...generateOrders(3000, shape, { start: new Date(end.getTime() - 120 * 86_400_000), end }),
+      ]);
+      live = new LiveOrders(shape);
+      await ingestAndMerge(Array.from({ length: 40 }, () => live.next()));
+
+      outage = switchableWarehouse(fixture.warehouse);
+      dashboard = await startDashboard({
+        config: fixture.config,
+        warehouse: outage.warehouse,
+        stats,
+      });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      const context = await browser.newContext({
+        viewport: { width: 1440, height: 1000 },
+        locale: 'en-US',
+        timezoneId: 'UTC',
+      });
+      page = await context.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(message.text());
+      });
+      page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+      await mkdir(RESULTS, { recursive: true });
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await dashboard?.close();
+      await fixture?.close();
+    });
+
+    it('loads without console errors and shows the KPIs of /api/kpis', async () => {
+      await page.goto(dashboard.url);
+      await page.waitForSelector('body[data-state="live"]', { timeout: 15_000 });
+      const kpis = await apiKpis();
+      expect(kpis.total_orders).toBe(3040);
+      await expect
+        .poll(async () => digits(await page.textContent('#kpi-total-orders')))
+        .toBe(kpis.total_orders);
+      expect(digits(await page.textContent('#kpi-total-revenue'))).toBe(
+        Math.round(kpis.total_revenue! * 100),
+      );
+      expect(digits(await page.textContent('#kpi-orders-24h'))).toBe(kpis.orders_last_24h);
+      expect(digits(await page.textContent('#kpi-orders-24h-sale'))).toBe(
+        kpis.orders_last_24h_by_sale_time,
+      );
+      expect(await page.textContent('#kpi-orders-24h-sub')).toMatch(/ingestion time/);
+      expect(await page.textContent('#kpi-orders-24h-sale-sub')).toMatch(/sale time/);
+
+      // Charts drew, lists and tables filled in.
+      expect(await page.locator('#chart-daily canvas').count()).toBe(1);
+      expect(await page.locator('#chart-rate canvas').count()).toBe(1);
+      expect(await page.locator('#recent tr').count()).toBe(20);
+      expect(await page.locator('#top-volume li').count()).toBe(5);
+      expect(await page.locator('#categories li').count()).toBeGreaterThan(3);
+      expect(await page.locator('#banner').isHidden()).toBe(true);
+      expect(consoleErrors).toEqual([]);
+      await page.waitForTimeout(600); // let the bar and highlight transitions settle
+      await page.screenshot({ path: `${RESULTS}dashboard.png`, fullPage: true });
+    });
+
+    it('updates by itself after new orders are ingested and merged', async () => {
+      const before = digits(await page.textContent('#kpi-total-orders'));
+      await ingestAndMerge(Array.from({ length: 25 }, () => live.next()));
+      await expect
+        .poll(async () => digits(await page.textContent('#kpi-total-orders')), { timeout: 10_000 })
+        .toBe(before + 25);
+      expect((await apiKpis()).total_orders).toBe(before + 25);
+      expect(consoleErrors).toEqual([]);
+    });
+
+    it('shows a banner while the warehouse fails, and recovers when it answers again', async () => {
+      outage.fail(true);
+      try {
+        await page.waitForSelector('#banner:not([hidden])', { timeout: 10_000 });
+        expect(await page.textContent('#banner')).toMatch(
+          /Warehouse unavailable.*simulated outage/s,
+        );
+        expect(await page.getAttribute('body', 'data-state')).toBe('outage');
+        await page.screenshot({ path: `${RESULTS}dashboard-outage.png` });
+      } finally {
+        outage.fail(false);
+      }
+      await page.waitForSelector('#banner[hidden]', { state: 'attached', timeout: 10_000 });
+      expect(await page.getAttribute('body', 'data-state')).toBe('live');
+      // The only errors allowed are the browser's own notes about the 503 answers.
+      expect(consoleErrors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+    });
+  },
+);

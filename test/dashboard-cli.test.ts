@@ -1,0 +1,108 @@
+/** `dropship monitor` as a user runs it: serves the dashboard until stopped, clear errors otherwise. */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, type StartedCli } from './helpers/cli.ts';
+import { openFixture, type WarehouseFixture } from './browser/fixture.ts';
+
+let fixture: WarehouseFixture;
+let env: Record<string, string>;
+
+/** Resolves with the dashboard URL once the child prints it. */
+function dashboardUrl(started: StartedCli): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    started.child.stderr!.on('data', (chunk: Buffer | string) => {
+      seen += String(chunk);
+      const match = /dashboard: (http:\/\/\S+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    started.result.then(
+      (r) => reject(new Error(`monitor exited (${r.code}) before serving: ${r.stderr}`)),
+      reject,
+    );
+  });
+}
+
+beforeAll(async () => {
+  fixture = await openFixture({
+    customers: [
+      {
+        id: 'CUS-000001',
+        name: 'Camille Martin',
+        email: 'c@example.fr',
+        city: 'Paris',
+        country: 'France',
+      },
+    ],
+    products: [
+      {
+        id: 'PRD-00001',
+        product_name: 'Classic Tee - Black',
+        category: 'T-Shirts',
+        price_cents: 2000,
+        stock_quantity: 5,
+      },
+    ],
+  });
+  await fixture.ingest([
+    {
+      id: 'ORD-00000001',
+      product_id: 'PRD-00001',
+      customer_id: 'CUS-000001',
+      quantity: 2,
+      unit_price_cents: 2000,
+      sold_at: '2025-01-10T10:00:00.000Z',
+    },
+  ]);
+  await fixture.warehouse.runTask();
+  await fixture.warehouse.close(); // DuckDB: one process per file; the CLI opens it next
+  env = { DUCKDB_PATH: `${fixture.dir}/warehouse.duckdb`, REPORTS_DIR: `${fixture.dir}/reports` };
+});
+
+afterAll(async () => {
+  await fixture?.close();
+});
+
+describe('dropship monitor', () => {
+  it('serves the dashboard on the port given, then stops cleanly on SIGTERM', async () => {
+    const monitor = startCli(['monitor', '--port', '0'], { env, cwd: fixture.dir });
+    try {
+      const url = await dashboardUrl(monitor);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const kpis = await (await fetch(new URL('/api/kpis', url))).json();
+      expect(kpis).toMatchObject({ total_orders: 1, total_revenue: 40 });
+
+      // A second process on the same DuckDB file is told what to use instead.
+      const second = await runCli(['monitor', '--port', '0'], { env, cwd: fixture.dir });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/in use by another process/);
+      expect(second.stderr).toMatch(/dashboard/);
+    } finally {
+      monitor.child.kill('SIGTERM');
+    }
+    const result = await monitor.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/dashboard stopped/);
+  });
+
+  it('says which port is taken and how to choose another', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const result = await runCli(['monitor'], {
+        env: { ...env, DASHBOARD_PORT: String(port) },
+        cwd: fixture.dir,
+      });
+      expect(result.code).toBe(2);
+      const first = result.stderr.split('\n')[0]!;
+      expect(first).toMatch(
+        new RegExp(
+          `^error: dashboard port ${port} on 127\\.0\\.0\\.1 is already in use; choose another with --port <n> or DASHBOARD_PORT=<n>$`,
+        ),
+      );
+    } finally {
+      busy.close();
+    }
+  });
+});
