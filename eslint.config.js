@@ -2,12 +2,25 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'reports/', '.kafka/', 'test-results/', 'dist/', 'src/dashboard/static/vendor/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'reports/',
+      '.kafka/',
+      'test-results/',
+      'dist/',
+      'src/dashboard/static/vendor/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'off',
     },
   },
@@ -16,7 +29,10 @@ export default tseslint.config(
     ignores: ['src/cli/**'],
     rules: {
       // Only the CLI prints or exits (DESIGN.md §6): stages report through callbacks.
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Only src/cli may exit.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Only src/cli may exit.' },
+      ],
     },
   },
 );
