@@ -5,10 +5,13 @@
 import type { BusConfig } from '../config/config.ts';
 import type { Bus } from './types.ts';
 
-type Factories = { [K in BusConfig['kind']]: (config: Extract<BusConfig, { kind: K }>) => Promise<Bus> };
+type Factories = {
+  [K in BusConfig['kind']]: (config: Extract<BusConfig, { kind: K }>) => Promise<Bus>;
+};
 
 const adapters = {
-  memory: async (config) => new (await import('./memory/memory-bus.ts')).MemoryBus({ partitions: config.partitions }),
+  memory: async (config) =>
+    new (await import('./memory/memory-bus.ts')).MemoryBus({ partitions: config.partitions }),
   kafka: async (config) => (await import('./kafka/kafka-bus.ts')).createKafkaBus(config),
 } satisfies Factories;
 

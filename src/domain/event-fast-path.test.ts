@@ -100,3 +100,33 @@ describe('decodeOrderEvent fast path', () => {
     expect(decoded.ok && decoded.event.order.unit_price).toBe(19.9);
   });
 });
+
+describe('isUtcTimestamp', () => {
+  it('accepts real UTC instants and refuses impossible or non-UTC ones', async () => {
+    const { isUtcTimestamp } = await import('./event.ts');
+    for (const ok of [
+      '2025-03-14T09:26:53.000Z',
+      '2024-02-29T23:59:59Z',
+      '2000-02-29T00:00:00.5Z',
+      '2025-12-31T00:00:00.123456Z',
+    ]) {
+      expect(isUtcTimestamp(ok), ok).toBe(true);
+    }
+    for (const bad of [
+      '2025-02-29T00:00:00Z',
+      '1900-02-29T00:00:00Z',
+      '2025-04-31T00:00:00Z',
+      '2025-13-01T00:00:00Z',
+      '2025-00-10T00:00:00Z',
+      '2025-01-00T00:00:00Z',
+      '2025-01-01T24:00:00Z',
+      '2025-01-01T00:60:00Z',
+      '2025-01-01T00:00:60Z',
+      '2025-01-01 00:00:00Z',
+      '2025-01-01T00:00:00+01:00',
+      '',
+    ]) {
+      expect(isUtcTimestamp(bad), bad).toBe(false);
+    }
+  });
+});

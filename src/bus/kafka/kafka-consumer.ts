@@ -1,0 +1,451 @@
+/**
+ * Consumer: kafkajs pushes batches (`eachBatch`), the pipeline pulls them (`batches()`). The
+ * bridge between the two keeps Kafka's guarantees:
+ *
+ *   kafkajs fetch ─▶ eachBatch(partition p) ─▶ delivery queued ─▶ batches() hands out ≤ maxRecords
+ *                        │ waits, heartbeating                     │
+ *                        ◀── settled: commit() (offsets resolved + committed) or dropped ◀─┘
+ *
+ * - An `eachBatch` call does not return until every record it brought was committed or
+ *   dropped, so kafkajs fetches the partition again only from a settled position and the
+ *   pipeline's pace is the consumer's pace (backpressure).
+ * - `commit()` commits offset+1 of the last record of each partition in the batch, and only
+ *   when called, i.e. after the warehouse write committed. Nothing else ever commits.
+ * - A batch that is not committed (the write failed, the loop stopped) is dropped: its
+ *   partitions' remaining records are withdrawn and left unresolved, so kafkajs fetches them
+ *   again (or, after a rebalance, the new owner starts at the committed offset). RAW skips
+ *   records it already stored, so a redelivery never doubles anything.
+ * - On a rebalance (heartbeat fails) records not yet handed out are withdrawn at once; the
+ *   batch in hand is finished first (written and committed by the current owner, which the
+ *   group waits for), then kafkajs rejoins.
+ */
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { PipelineError } from '../../errors.ts';
+import type { BatchOptions, BusConsumer, BusRecord, ConsumedBatch } from '../types.ts';
+import { isConnectionError, isRebalanceError, toPipelineError } from './errors.ts';
+import type { KafkaLog } from './logging.ts';
+
+/** How often a waiting `eachBatch` heartbeats (and notices a rebalance). */
+const HEARTBEAT_EVERY_MS = 1000;
+/** After the first records, how long to wait for the other partitions of the same fetch. */
+const GATHER_MS = 10;
+/** Consumer restarts in a row (each after kafkajs's own retries) before giving up. */
+const MAX_RESTARTS = 8;
+
+/** The records one `eachBatch` call brought, until each is committed or dropped. */
+interface Delivery {
+  topic: string;
+  partition: number;
+  payload: EachBatchPayload;
+  /** Not yet handed out. */
+  waiting: BusRecord[];
+  /** Handed out in a batch that is neither committed nor dropped yet. */
+  handedOut: number;
+  finished: boolean;
+  finish(): void;
+  done: Promise<void>;
+}
+
+interface Slice {
+  delivery: Delivery;
+  records: BusRecord[];
+}
+
+interface Session {
+  consumer: Consumer;
+  stopping: boolean;
+  failure: PipelineError | null;
+  restarts: number;
+}
+
+interface InHand {
+  slices: Slice[];
+  state: 'open' | 'committed' | 'dropped';
+}
+
+export interface KafkaConsumerOptions {
+  brokers: readonly string[];
+  log?: KafkaLog | undefined;
+}
+
+function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const last = Array.isArray(value) ? value.at(-1) : value;
+  return last === undefined ? undefined : last.toString();
+}
+
+function toBusRecord(topic: string, partition: number, message: KafkaMessage): BusRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const text = headerText(value);
+    if (text !== undefined) headers[name] = text;
+  }
+  return {
+    topic,
+    partition,
+    offset: BigInt(message.offset),
+    key: message.key === null ? null : message.key.toString('utf8'),
+    value: message.value,
+    headers,
+    timestamp: Number(message.timestamp),
+  };
+}
+
+export class KafkaBusConsumer implements BusConsumer {
+  private readonly queue: Delivery[] = [];
+  private wakeups: (() => void)[] = [];
+  private session: Session | null = null;
+  private inHand: InHand | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: () => Promise<Admin>,
+    private readonly topic: string,
+    private readonly groupId: string,
+    private readonly options: KafkaConsumerOptions,
+  ) {}
+
+  async *batches(options: BatchOptions): AsyncIterable<ConsumedBatch> {
+    if (this.session)
+      throw new PipelineError(
+        'BUS_ERROR',
+        `the consumer of ${this.topic} (group ${this.groupId}) is already iterating`,
+      );
+    if (this.closed || options.signal?.aborted) return;
+    const session = await this.start(options);
+    try {
+      while (!this.closed && !options.signal?.aborted) {
+        if (session.failure) throw session.failure;
+        const slices = await this.take(options, session);
+        if (slices.length === 0) continue;
+        const inHand: InHand = { slices, state: 'open' };
+        this.inHand = inHand;
+        yield {
+          records: slices.flatMap((s) => s.records),
+          commit: async () => {
+            if (inHand.state === 'committed') return;
+            if (inHand.state === 'dropped') {
+              throw new PipelineError(
+                'BUS_ERROR',
+                'this batch was given up (the consumer moved on or closed); its records will be delivered again',
+              );
+            }
+            inHand.state = 'committed';
+            await this.commit(inHand.slices);
+            session.restarts = 0;
+          },
+        };
+        this.settleInHand();
+      }
+    } finally {
+      this.settleInHand();
+      await this.stop(session);
+    }
+  }
+
+  /** Joins the group and starts kafkajs's fetch loop; records arrive through `deliver`. */
+  private async start(options: BatchOptions): Promise<Session> {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      // The broker holds a fetch until about one batch of data is there or the wait is over.
+      maxWaitTimeInMs: Math.max(10, Math.min(options.maxWaitMs, 1000)),
+      minBytes: Math.max(1, Math.min(options.maxRecords * 100, 1 << 20)),
+      heartbeatInterval: HEARTBEAT_EVERY_MS,
+      // A crashed member (kill -9) is noticed after 10 s instead of 30: its partitions move on
+      // sooner. Live members heartbeat every second, even while a batch is being written.
+      sessionTimeout: 10_000,
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: 5,
+        restartOnFailure: async (error) => {
+          session.restarts += 1;
+          const restart = session.restarts <= MAX_RESTARTS && !session.stopping;
+          // A fresh broker's group coordinator loads for a moment: expected, not worth a line.
+          const expected =
+            /coordinator is loading|coordinator is not available|rebalanc/i.test(
+              (error as Error).message,
+            ) && session.restarts <= 2;
+          if (restart && !expected)
+            this.options.log?.(
+              `kafka: consumer of ${this.topic} failed (${(error as Error).message}); restarting (${session.restarts}/${MAX_RESTARTS})`,
+            );
+          return restart;
+        },
+      },
+    });
+    const session: Session = { consumer, stopping: false, failure: null, restarts: 0 };
+    this.session = session;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      session.failure = toPipelineError(
+        payload.error,
+        `consuming ${this.topic} (group ${this.groupId})`,
+        this.options.brokers,
+      );
+      this.wake();
+    });
+    try {
+      await consumer.connect();
+      // From the group's committed offsets; a new group starts at the earliest record.
+      await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        // Every partition of a fetch is handed over at once, so one batch can span them.
+        partitionsConsumedConcurrently: 64,
+        eachBatch: (payload) => this.deliver(payload, session),
+      });
+    } catch (error) {
+      session.stopping = true;
+      this.session = null;
+      await consumer.disconnect().catch(() => undefined);
+      throw this.startError(error);
+    }
+    return session;
+  }
+
+  private startError(error: unknown): PipelineError {
+    const type = (error as { type?: string }).type;
+    if (
+      type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+      /does not host this topic|not present in metadata/i.test((error as Error).message ?? '')
+    ) {
+      return new PipelineError(
+        'BUS_ERROR',
+        `the topic ${this.topic} does not exist on ${this.options.brokers.join(',')}`,
+        {
+          hint: 'create it with `npx dropship setup` (or start `npx dropship produce`, which creates it)',
+          cause: error,
+        },
+      );
+    }
+    return toPipelineError(
+      error,
+      `joining consumer group ${this.groupId} on ${this.topic}`,
+      this.options.brokers,
+    );
+  }
+
+  /** kafkajs's eachBatch: queue the records, then wait (heartbeating) until all are settled. */
+  private async deliver(payload: EachBatchPayload, session: Session): Promise<void> {
+    const { batch, isRunning, isStale, heartbeat } = payload;
+    if (session.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const delivery: Delivery = {
+      topic: batch.topic,
+      partition: batch.partition,
+      payload,
+      waiting: batch.messages.map((m) => toBusRecord(batch.topic, batch.partition, m)),
+      handedOut: 0,
+      finished: false,
+      finish: () => {
+        delivery.finished = true;
+        finish();
+      },
+      done,
+    };
+    session.restarts = 0;
+    this.queue.push(delivery);
+    this.wake();
+    while (!delivery.finished) {
+      await settledOrTimeout(done, HEARTBEAT_EVERY_MS);
+      if (delivery.finished) return;
+      if (session.stopping || !isRunning() || isStale()) {
+        this.withdraw(delivery);
+        await done;
+        return;
+      }
+      try {
+        await heartbeat();
+      } catch (error) {
+        // Rebalance (or lost coordinator): give back what was not handed out, finish the batch
+        // in hand, then let kafkajs rejoin with the error.
+        this.withdraw(delivery);
+        await done;
+        if (!isRebalanceError(error) && !isConnectionError(error))
+          this.options.log?.(`kafka heartbeat failed: ${(error as Error).message}`);
+        throw error;
+      }
+    }
+  }
+
+  /** Takes the delivery's records that are not handed out: they will be fetched again. */
+  private withdraw(delivery: Delivery): void {
+    delivery.waiting = [];
+    const i = this.queue.indexOf(delivery);
+    if (i >= 0) this.queue.splice(i, 1);
+    if (delivery.handedOut === 0 && !delivery.finished) delivery.finish();
+  }
+
+  /** Up to maxRecords records, waiting for the first ones and briefly for the rest of the fetch. */
+  private async take(options: BatchOptions, session: Session): Promise<Slice[]> {
+    while (this.queue.length === 0) {
+      if (this.closed || options.signal?.aborted || session.failure) return [];
+      await this.waitForWake(1000, options.signal);
+    }
+    const slices: Slice[] = [];
+    let room = options.maxRecords;
+    const gather = () => {
+      for (const delivery of this.queue) {
+        if (room === 0) break;
+        const records = delivery.waiting.splice(0, room);
+        if (records.length === 0) continue;
+        delivery.handedOut += records.length;
+        room -= records.length;
+        slices.push({ delivery, records });
+      }
+      for (let i = this.queue.length - 1; i >= 0; i--)
+        if (this.queue[i]!.waiting.length === 0) this.queue.splice(i, 1);
+    };
+    gather();
+    if (room > 0 && !options.signal?.aborted) {
+      await this.waitForWake(Math.min(options.maxWaitMs, GATHER_MS), options.signal);
+      gather();
+    }
+    return slices;
+  }
+
+  /** Resolves the batch's offsets in kafkajs and commits offset+1 per partition to the group. */
+  private async commit(slices: Slice[]): Promise<void> {
+    const last = new Map<Delivery, { offset: bigint; count: number }>();
+    for (const s of slices) {
+      const entry = last.get(s.delivery) ?? { offset: -1n, count: 0 };
+      entry.offset = s.records.at(-1)!.offset;
+      entry.count += s.records.length;
+      last.set(s.delivery, entry);
+    }
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const [d, { offset }] of last)
+      byTopic.set(d.topic, [
+        ...(byTopic.get(d.topic) ?? []),
+        { partition: d.partition, offset: String(offset + 1n) },
+      ]);
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    const payload = slices[0]!.delivery.payload;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await payload.commitOffsetsIfNecessary({ topics });
+          return;
+        } catch (error) {
+          // A rebalance moved the partition on: the new owner redelivers, RAW skips. No retry.
+          if (
+            attempt >= 3 ||
+            isRebalanceError(error) ||
+            (error as { retriable?: boolean }).retriable === false
+          )
+            throw error;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    } catch (error) {
+      throw toPipelineError(
+        error,
+        `committing offsets of ${this.topic} (group ${this.groupId})`,
+        this.options.brokers,
+      );
+    } finally {
+      // The records are stored either way: move kafkajs's fetch position past them.
+      for (const [d, { offset, count }] of last) {
+        d.payload.resolveOffset(String(offset));
+        this.release(d, count);
+      }
+    }
+  }
+
+  private release(delivery: Delivery, count: number): void {
+    delivery.handedOut -= count;
+    if (delivery.handedOut === 0 && delivery.waiting.length === 0 && !delivery.finished)
+      delivery.finish();
+  }
+
+  /** A batch that was not committed is dropped: its partitions are fetched again from the last commit. */
+  private settleInHand(): void {
+    const inHand = this.inHand;
+    this.inHand = null;
+    if (!inHand || inHand.state !== 'open') return;
+    inHand.state = 'dropped';
+    const counts = new Map<Delivery, number>();
+    for (const s of inHand.slices)
+      counts.set(s.delivery, (counts.get(s.delivery) ?? 0) + s.records.length);
+    for (const [d, count] of counts) {
+      this.withdraw(d);
+      this.release(d, count);
+    }
+  }
+
+  private async stop(session: Session): Promise<void> {
+    session.stopping = true;
+    for (const d of [...this.queue]) this.withdraw(d);
+    this.wake();
+    // Leaves the group (its partitions go to the other members at once) and disconnects.
+    await session.consumer.disconnect().catch(() => undefined);
+    if (this.session === session) this.session = null;
+  }
+
+  private wake(): void {
+    const wakeups = this.wakeups;
+    this.wakeups = [];
+    for (const w of wakeups) w();
+  }
+
+  private waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.wakeups.push(done);
+    });
+  }
+
+  async lag(): Promise<number> {
+    try {
+      const admin = await this.admin();
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(this.topic),
+        admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }),
+      ]);
+      const done = new Map(
+        (committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]),
+      );
+      let lag = 0n;
+      for (const p of ends) {
+        const high = BigInt(p.high);
+        const low = BigInt(p.low);
+        const at = done.get(p.partition) ?? -1n;
+        lag += high - (at >= low ? at : low);
+      }
+      return Number(lag);
+    } catch (error) {
+      throw toPipelineError(
+        error,
+        `reading the lag of group ${this.groupId} on ${this.topic}`,
+        this.options.brokers,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.settleInHand();
+    this.wake();
+    if (this.session) await this.stop(this.session);
+  }
+}
+
+function settledOrTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Producer: key = order id (Kafka's murmur2 partitioner, so Java clients agree on partitions),
+ * acks=all, idempotent (a retried request is not written twice). `send` resolves once the
+ * brokers have acknowledged every message, which is the pipeline's backpressure; `close`
+ * waits for sends still in flight before disconnecting.
+ */
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { BusProducer, OutgoingMessage } from '../types.ts';
+import { toPipelineError } from './errors.ts';
+import type { KafkaLog } from './logging.ts';
+
+export type KafkaCompression = 'none' | 'gzip';
+
+/** How long a send keeps retrying a broker that does not answer. */
+const RETRY_FOR_MS = 90_000;
+
+const COMPRESSION = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+} as const satisfies Record<KafkaCompression, CompressionTypes>;
+
+export class KafkaBusProducer implements BusProducer {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  private constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+    private readonly compression: KafkaCompression,
+    private readonly brokers: readonly string[],
+    private readonly log: KafkaLog | undefined,
+  ) {}
+
+  static async connect(
+    kafka: Kafka,
+    topic: string,
+    options: {
+      compression: KafkaCompression;
+      brokers: readonly string[];
+      log?: KafkaLog | undefined;
+    },
+  ): Promise<KafkaBusProducer> {
+    const producer = kafka.producer({
+      idempotent: true,
+      // kafkajs serialises idempotent requests per broker; 5 is Kafka's ceiling for idempotence.
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Bounded (kafkajs's default for idempotence is to retry forever); see sendWithRetry.
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 15_000 },
+    });
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw toPipelineError(error, `connecting a producer for ${topic}`, options.brokers);
+    }
+    return new KafkaBusProducer(producer, topic, options.compression, options.brokers, options.log);
+  }
+
+  async send(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    if (this.closed)
+      throw toPipelineError(
+        new Error('the producer is closed'),
+        `publishing to ${this.topic}`,
+        this.brokers,
+      );
+    const sending = this.sendWithRetry(messages);
+    this.inFlight.add(sending);
+    try {
+      await sending;
+    } finally {
+      this.inFlight.delete(sending);
+    }
+  }
+
+  /**
+   * kafkajs retries a request, but gives up when its reconnect fails (a broker restart takes
+   * longer). Sends that failed to reach the broker are retried here, for a bounded time; a
+   * message could then be written twice, which RAW and the MERGE tolerate (same event id).
+   */
+  private async sendWithRetry(messages: OutgoingMessage[]): Promise<void> {
+    const deadline = Date.now() + RETRY_FOR_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.producer.send({
+          topic: this.topic,
+          acks: -1,
+          compression: COMPRESSION[this.compression],
+          messages: messages.map((m) => ({
+            key: m.key,
+            value: m.value,
+            ...(m.headers ? { headers: m.headers } : {}),
+          })),
+        });
+        return;
+      } catch (error) {
+        const translated = toPipelineError(
+          error,
+          `publishing ${messages.length} messages to ${this.topic}`,
+          this.brokers,
+        );
+        if (!translated.transient || this.closed || Date.now() >= deadline) throw translated;
+        const delay = Math.min(5000, 500 * 2 ** (attempt - 1));
+        this.log?.(`${translated.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Flush: every acknowledged-or-failing send settles before the connection goes.
+    await Promise.allSettled([...this.inFlight]);
+    await this.producer.disconnect().catch(() => undefined);
+  }
+}
