@@ -23,8 +23,12 @@ export class KafkaBusProducer implements BusProducer {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
+  /** A replacement of the kafkajs producer in progress (see `renew`). */
+  private renewing: Promise<void> | null = null;
+
   private constructor(
-    private readonly producer: Producer,
+    private producer: Producer,
+    private readonly createProducer: () => Producer,
     private readonly topic: string,
     private readonly compression: KafkaCompression,
     private readonly brokers: readonly string[],
@@ -40,22 +44,31 @@ export class KafkaBusProducer implements BusProducer {
       log?: KafkaLog | undefined;
     },
   ): Promise<KafkaBusProducer> {
-    const producer = kafka.producer({
-      idempotent: true,
-      // kafkajs serialises idempotent requests per broker; 5 is Kafka's ceiling for idempotence.
-      maxInFlightRequests: 5,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // Bounded (kafkajs's default for idempotence is to retry forever); see sendWithRetry.
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 15_000 },
-    });
+    const createProducer = () =>
+      kafka.producer({
+        idempotent: true,
+        // kafkajs serialises idempotent requests per broker; 5 is Kafka's ceiling for idempotence.
+        maxInFlightRequests: 5,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        // Bounded (kafkajs's default for idempotence is to retry forever); see sendWithRetry.
+        retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 15_000 },
+      });
+    const producer = createProducer();
     try {
       await producer.connect();
     } catch (error) {
       await producer.disconnect().catch(() => undefined);
       throw toPipelineError(error, `connecting a producer for ${topic}`, options.brokers);
     }
-    return new KafkaBusProducer(producer, topic, options.compression, options.brokers, options.log);
+    return new KafkaBusProducer(
+      producer,
+      createProducer,
+      topic,
+      options.compression,
+      options.brokers,
+      options.log,
+    );
   }
 
   async send(messages: OutgoingMessage[]): Promise<void> {
@@ -96,6 +109,16 @@ export class KafkaBusProducer implements BusProducer {
         });
         return;
       } catch (error) {
+        if (isSequenceBroken(error) && !this.closed && Date.now() < deadline) {
+          // After a broker restart, kafkajs's idempotent sequence numbers can disagree with
+          // the broker's (OUT_OF_ORDER_SEQUENCE_NUMBER, which it does not retry). A new
+          // producer gets a new producer id and starts its sequences afresh.
+          this.log?.(
+            'the broker refused the producer sequence after a restart; reconnecting the producer',
+          );
+          await this.renew();
+          continue;
+        }
         const translated = toPipelineError(
           error,
           `publishing ${messages.length} messages to ${this.topic}`,
@@ -109,6 +132,20 @@ export class KafkaBusProducer implements BusProducer {
     }
   }
 
+  /** Replaces the kafkajs producer once, however many sends noticed the broken sequence. */
+  private renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      const old = this.producer;
+      const fresh = this.createProducer();
+      await fresh.connect();
+      this.producer = fresh;
+      await old.disconnect().catch(() => undefined);
+    })().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -116,4 +153,16 @@ export class KafkaBusProducer implements BusProducer {
     await Promise.allSettled([...this.inFlight]);
     await this.producer.disconnect().catch(() => undefined);
   }
+}
+
+function isSequenceBroken(error: unknown): boolean {
+  for (
+    let e = error as { type?: string; message?: string; cause?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
+    if (e.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || /out of order sequence/i.test(e.message ?? ''))
+      return true;
+  }
+  return false;
 }
