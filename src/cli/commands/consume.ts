@@ -3,11 +3,13 @@ import { openBus } from '../../bus/index.ts';
 import type { BusConsumer, BusProducer } from '../../bus/types.ts';
 import { errorMessage } from '../../errors.ts';
 import { runIngest } from '../../pipeline/ingest.ts';
+import type { RunningDashboard } from '../../pipeline/run.ts';
+import { runTaskOnce, runTaskSchedule } from '../../pipeline/task.ts';
 import { PipelineStats } from '../../pipeline/stats.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { formatCount, formatDuration } from '../progress.ts';
 import { command, ExitCode } from '../run-command.ts';
-import { requireKafka } from './common.ts';
+import { describeRun, requireKafka } from './common.ts';
 import { logBusWarnings } from './produce.ts';
 
 interface ConsumeFlags {
@@ -17,6 +19,8 @@ interface ConsumeFlags {
   topic?: string;
   bootstrapServers?: string;
   progressSeconds: string;
+  task: boolean;
+  dashboard?: boolean;
 }
 
 export function registerConsume(program: Command): void {
@@ -40,6 +44,14 @@ export function registerConsume(program: Command): void {
     .option('--topic <name>', 'topic [env KAFKA_TOPIC, default orders_topic]')
     .option('--bootstrap-servers <list>', 'brokers host:port,… [env KAFKA_BOOTSTRAP_SERVERS]')
     .option('--progress-seconds <n>', 'seconds between progress lines', '5')
+    .option(
+      '--no-task',
+      'do not run the RAW → PROD task here (by default, with DuckDB, this process runs it every TASK_SCHEDULE: it owns the file)',
+    )
+    .option(
+      '--dashboard',
+      'also serve the dashboard (DASHBOARD_HOST:DASHBOARD_PORT) from this process',
+    )
     .action(
       command(async (ctx, flags: ConsumeFlags) => {
         const { config } = ctx.config({
@@ -60,6 +72,9 @@ export function registerConsume(program: Command): void {
         let consumer: BusConsumer | undefined;
         let deadLetters: BusProducer | undefined;
         let timer: NodeJS.Timeout | undefined;
+        let dashboard: RunningDashboard | undefined;
+        const stopTask = new AbortController();
+        let taskDone: Promise<void> = Promise.resolve();
         try {
           logBusWarnings(bus, ctx);
           await warehouse.setup();
@@ -69,6 +84,28 @@ export function registerConsume(program: Command): void {
           ctx.log(
             `consuming ${config.topic} (group ${kafka.groupId}) on ${kafka.brokers.join(',')} into ${warehouse.describe()}; dead letters → ${kafka.dlqTopic}; Ctrl-C to stop`,
           );
+
+          // DuckDB has one owner process: the task must run here. Snowflake runs its own task.
+          if (flags.task && config.warehouse.kind === 'duckdb') {
+            ctx.log(
+              `running the RAW → PROD task every ${config.task.scheduleText} (TASK_SCHEDULE; --no-task to disable)`,
+            );
+            taskDone = runTaskSchedule({
+              warehouse,
+              everyMs: config.task.scheduleMs,
+              signal: stopTask.signal,
+              stats,
+              onRun: (run) => {
+                if (run.state !== 'SKIPPED') ctx.log(describeRun(run));
+              },
+              onError: (error) => ctx.log(`task: ${errorMessage(error)}`),
+            });
+          }
+          if (flags.dashboard) {
+            const { startDashboard } = await import('../../dashboard/server.ts');
+            dashboard = await startDashboard({ config, warehouse, stats, bus, consumer });
+            ctx.log(`dashboard: ${dashboard.url}`);
+          }
 
           // Periodic progress: what was read, written, rejected, and what is still waiting.
           let lastConsumed = -1;
@@ -105,8 +142,17 @@ export function registerConsume(program: Command): void {
             onRetry: (error, attempt) =>
               ctx.log(`consume: retrying after error (attempt ${attempt}): ${errorMessage(error)}`),
           });
+          if (flags.task && config.warehouse.kind === 'duckdb') {
+            // Merge what this process ingested before it lets go of the file.
+            stopTask.abort();
+            await taskDone;
+            ctx.log(describeRun(await runTaskOnce(warehouse, stats)));
+          }
         } finally {
           if (timer) clearInterval(timer);
+          stopTask.abort();
+          await taskDone;
+          await dashboard?.close().catch(() => undefined);
           await consumer?.close().catch(() => undefined);
           await deadLetters?.close().catch(() => undefined);
           await bus.close().catch(() => undefined);
