@@ -20,7 +20,8 @@ export interface BusCoordinates {
 
 export interface BusRecord extends BusCoordinates {
   key: string | null;
-  value: Buffer | null;
+  /** Bytes from Kafka; the in-process bus hands the producer's string over without copying. */
+  value: Buffer | string | null;
   headers: Record<string, string>;
   /** Broker (or append) time, epoch ms. */
   timestamp: number;

@@ -34,14 +34,27 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
  */
 export function isUtcTimestamp(text: string): boolean {
   if (!ISO_UTC.test(text)) return false;
-  const num = (from: number, to: number) => Number(text.slice(from, to));
-  const year = num(0, 4);
-  const month = num(5, 7);
-  const day = num(8, 10);
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
   if (month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-  return day <= daysInMonth && num(11, 13) <= 23 && num(14, 16) <= 59 && num(17, 19) <= 59;
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!;
+  return (
+    day <= daysInMonth &&
+    digits(text, 11, 13) <= 23 &&
+    digits(text, 14, 16) <= 59 &&
+    digits(text, 17, 19) <= 59
+  );
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written by the ASCII digits text[from, to). */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  return n;
 }
 
 const isoUtc = z
@@ -227,10 +240,12 @@ function acceptsWithoutZod(json: unknown): ValidEvent | null {
   }
   const cents = decimalToCents(o.unit_price);
   if (Number.isNaN(cents) || cents < 0) return null;
+  // The parsed object is ours: set the price in euros in place instead of copying it.
   const event = e as unknown as OrderCreatedEvent;
+  event.order.unit_price = cents / 100;
   return {
     ok: true,
-    event: { ...event, order: { ...event.order, unit_price: cents / 100 } },
+    event,
     orderId: o.id,
     createdAt: e.timestamp,
   };

@@ -34,7 +34,10 @@ export function decodeBatch(records: BusRecord[]): {
   for (const record of records) {
     const coordinates = { topic: record.topic, partition: record.partition, offset: record.offset };
     // Decode the bytes once: the same text is parsed and stored as the RAW payload.
-    const text = record.value === null ? null : record.value.toString('utf8');
+    const text =
+      record.value === null || typeof record.value === 'string'
+        ? record.value
+        : record.value.toString('utf8');
     const decoded = decodeOrderEvent(text);
     if (decoded.ok) {
       accepted.push({

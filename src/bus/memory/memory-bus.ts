@@ -176,7 +176,7 @@ class MemoryProducer implements BusProducer {
         partition: partitionIndex,
         offset: BigInt(partition.base + partition.records.length),
         key: m.key,
-        value: Buffer.from(m.value),
+        value: m.value,
         headers: m.headers ?? {},
         timestamp: now,
       });
