@@ -1,12 +1,20 @@
 /**
- * Produce stage: one `order_created` event per order, key = order id, published in small
- * batches at a steady rate (`rate` events/s; 0 = as fast as the bus acknowledges, which is
- * the backpressure). Replay reads orders.csv; stream invents new orders until stopped.
+ * Produce stage: one `order_created` event per order, key = order id, published in batches at
+ * a steady rate (`rate` events/s; 0 = as fast as the bus acknowledges, which is the
+ * backpressure). Replay reads orders.csv; stream invents new orders until stopped.
+ *
+ * An unthrottled replay reads and encodes in a worker thread (replay-worker.ts) while this
+ * thread publishes: on two cores, parsing CSV and building JSON no longer compete with the bus
+ * client (and, in `run`, with the ingest). A throttled one encodes each batch just before it is
+ * sent, so the event timestamp is the publication time.
  */
+import { Worker } from 'node:worker_threads';
 import type { BusProducer, OutgoingMessage } from '../bus/types.ts';
 import type { Order } from '../domain/entities.ts';
 import { orderCreatedEvent } from '../domain/event.ts';
+import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LiveOrders } from '../generator/orders.ts';
+import type { ReplayWorkerMessage } from './replay-worker.ts';
 import { readOrders, readProducts, type BadRow } from './seed-files.ts';
 import { sleep } from './retry.ts';
 
@@ -32,60 +40,72 @@ export function orderMessage(order: Order, now: Date = new Date()): OutgoingMess
   return { key: order.id, value: JSON.stringify(orderCreatedEvent(order, now)) };
 }
 
-/**
- * Paces batches so that after n events, n/rate seconds have passed. Small batches at low
- * rates (a person watching sees a smooth flow), large ones when unthrottled.
- */
-function batchSizeFor(rate: number): number {
+/** Small batches at low rates (a person watching sees a smooth flow), large ones unthrottled. */
+export function batchSizeFor(rate: number): number {
   if (rate === 0) return 1000;
   return Math.max(1, Math.min(1000, Math.floor(rate / 20)));
 }
 
-async function publish(
-  orders: AsyncIterable<Order> | Iterable<Order>,
+/**
+ * Publishes batches, paced so that after n events n/rate seconds have passed. Up to 2 sends
+ * are in flight: the bus client works on one while the next is prepared.
+ */
+async function publishBatches(
+  batches: AsyncIterable<OutgoingMessage[]>,
   options: ProduceOptions,
-  badRows: () => number,
-): Promise<ProduceResult> {
+): Promise<Omit<ProduceResult, 'badRows'>> {
   const started = performance.now();
-  const batchSize = batchSizeFor(options.rate);
-  let batch: OutgoingMessage[] = [];
-  let batchTime: Date | null = null;
   let published = 0;
   let interrupted = false;
-  // Up to 2 sends in flight: the bus batches while we build the next one.
   const inFlight: Promise<void>[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const sending = options.producer.send(batch);
-    // Awaited below; until then a failure must not be an unhandled rejection (it would kill the process).
-    sending.catch(() => undefined);
-    published += batch.length;
-    batch = [];
-    batchTime = null;
-    inFlight.push(sending);
-    if (inFlight.length >= 2) await inFlight.shift();
-    options.onProgress?.(published);
-    if (options.rate > 0) {
-      const due = started + (published / options.rate) * 1000;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait, options.signal);
-    }
-  };
-  for await (const order of orders) {
+  for await (const batch of batches) {
     if (options.signal?.aborted) {
       interrupted = true;
       break;
     }
-    // One timestamp per batch: the events of a batch are published together.
-    batchTime ??= new Date();
-    batch.push(orderMessage(order, batchTime));
-    if (batch.length >= batchSize) await flush();
-    if (options.count !== undefined && published + batch.length >= options.count) break;
+    const room =
+      options.count === undefined
+        ? batch.length
+        : Math.min(batch.length, options.count - published);
+    const sending = options.producer.send(room === batch.length ? batch : batch.slice(0, room));
+    // Awaited below; until then a failure must not be an unhandled rejection (it would kill the process).
+    sending.catch(() => undefined);
+    published += room;
+    inFlight.push(sending);
+    if (inFlight.length >= 2) await inFlight.shift();
+    options.onProgress?.(published);
+    if (options.count !== undefined && published >= options.count) break;
+    if (options.rate > 0) {
+      const wait = started + (published / options.rate) * 1000 - performance.now();
+      if (wait > 0) await sleep(wait, options.signal);
+    }
   }
-  await flush();
   await Promise.all(inFlight);
   options.onProgress?.(published);
-  return { published, badRows: badRows(), durationMs: performance.now() - started, interrupted };
+  return {
+    published,
+    durationMs: performance.now() - started,
+    interrupted: interrupted || Boolean(options.signal?.aborted),
+  };
+}
+
+/** Groups orders into batches, encoding each batch when it is asked for (its publication time). */
+async function* encodeWhenNeeded(
+  orders: AsyncIterable<Order> | Iterable<Order>,
+  batchSize: number,
+): AsyncGenerator<OutgoingMessage[]> {
+  let pending: Order[] = [];
+  const encode = () => {
+    const now = new Date();
+    const batch = pending.map((o) => orderMessage(o, now));
+    pending = [];
+    return batch;
+  };
+  for await (const order of orders) {
+    pending.push(order);
+    if (pending.length >= batchSize) yield encode();
+  }
+  if (pending.length > 0) yield encode();
 }
 
 export async function replayOrders(
@@ -93,16 +113,28 @@ export async function replayOrders(
   options: ProduceOptions,
 ): Promise<ProduceResult> {
   let bad = 0;
+  const onBad = (row: BadRow) => {
+    bad++;
+    options.onBadRow?.(row);
+  };
+  if (options.rate === 0) {
+    const result = await publishBatches(
+      encodedInWorker(file, batchSizeFor(0), onBad, options.signal),
+      options,
+    );
+    return { ...result, badRows: bad };
+  }
   async function* good(): AsyncGenerator<Order> {
     for await (const r of readOrders(file.dir, file.path)) {
       if (r.ok) yield r.row;
-      else {
-        bad++;
-        options.onBadRow?.(r);
-      }
+      else onBad(r);
     }
   }
-  return publish(good(), options, () => bad);
+  const result = await publishBatches(
+    encodeWhenNeeded(good(), batchSizeFor(options.rate)),
+    options,
+  );
+  return { ...result, badRows: bad };
 }
 
 /** Endless new orders drawn with the catalogue's popularity (stream mode). */
@@ -118,5 +150,74 @@ export async function streamOrders(
   function* forever(): Generator<Order> {
     for (;;) yield live.next();
   }
-  return publish(forever(), options, () => 0);
+  const result = await publishBatches(
+    encodeWhenNeeded(forever(), batchSizeFor(options.rate)),
+    options,
+  );
+  return { ...result, badRows: 0 };
+}
+
+/** How many encoded batches the worker may prepare ahead of the publisher (bounded memory). */
+const WORKER_AHEAD = 4;
+
+/**
+ * Batches read and encoded by a worker thread, with credit-based flow control: the worker
+ * sends a batch only when it holds a credit, and gets one back per batch taken here.
+ */
+async function* encodedInWorker(
+  file: { dir: string; path?: string },
+  batchSize: number,
+  onBadRow: (bad: BadRow) => void,
+  signal?: AbortSignal,
+): AsyncGenerator<OutgoingMessage[]> {
+  const worker = new Worker(new URL('./replay-worker-entry.js', import.meta.url), {
+    workerData: { dir: file.dir, path: file.path, batchSize, ahead: WORKER_AHEAD },
+  });
+  const queue: ReplayWorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  let exited = false;
+  const push = (m: ReplayWorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  };
+  worker.on('message', push);
+  worker.on('error', (error) =>
+    push({
+      type: 'error',
+      code: 'IO',
+      message: `replay worker failed: ${error.message}`,
+      hint: null,
+    }),
+  );
+  worker.on('exit', () => {
+    exited = true;
+    wake?.();
+  });
+  const onAbort = () => worker.postMessage({ type: 'stop' });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      while (queue.length === 0 && !exited) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      const message = queue.shift();
+      if (!message) return; // the worker exited after its last message
+      if (message.type === 'batch') {
+        for (const bad of message.badRows) onBadRow(bad);
+        worker.postMessage({ type: 'credit' });
+        if (message.keys.length > 0)
+          yield message.keys.map((key, i) => ({ key, value: message.values[i]! }));
+      } else if (message.type === 'done') {
+        return;
+      } else {
+        throw new PipelineError(
+          message.code as ErrorCode,
+          message.message,
+          message.hint ? { hint: message.hint } : {},
+        );
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await worker.terminate();
+  }
 }

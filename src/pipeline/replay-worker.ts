@@ -1,0 +1,74 @@
+/**
+ * Worker thread of an unthrottled replay: reads orders.csv and encodes the events, so the
+ * publishing thread only publishes. Flow control: it starts with `ahead` credits, spends one
+ * per batch sent and gets one back each time the publisher takes a batch.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PipelineError } from '../errors.ts';
+import { orderMessage } from './produce.ts';
+import { readOrders, type BadRow } from './seed-files.ts';
+
+export type ReplayWorkerMessage =
+  | { type: 'batch'; keys: string[]; values: string[]; badRows: BadRow[] }
+  | { type: 'done' }
+  | { type: 'error'; code: string; message: string; hint: string | null };
+
+interface ReplayWorkerData {
+  dir: string;
+  path?: string;
+  batchSize: number;
+  ahead: number;
+}
+
+async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerData): Promise<void> {
+  let credits = data.ahead;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  port.on('message', (m: { type: 'credit' | 'stop' }) => {
+    if (m.type === 'credit') credits++;
+    else stopped = true;
+    wake?.();
+  });
+  let keys: string[] = [];
+  let values: string[] = [];
+  let badRows: BadRow[] = [];
+  const send = async () => {
+    while (credits <= 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve));
+    credits--;
+    port.postMessage({ type: 'batch', keys, values, badRows } satisfies ReplayWorkerMessage);
+    keys = [];
+    values = [];
+    badRows = [];
+  };
+  let now = new Date();
+  for await (const r of readOrders(data.dir, data.path)) {
+    if (stopped) break;
+    if (r.ok) {
+      const m = orderMessage(r.row, now);
+      keys.push(m.key);
+      values.push(m.value);
+    } else {
+      badRows.push({ file: r.file, line: r.line, problem: r.problem });
+    }
+    if (keys.length >= data.batchSize) {
+      await send();
+      now = new Date();
+    }
+  }
+  if (!stopped && (keys.length > 0 || badRows.length > 0)) await send();
+  port.postMessage({ type: 'done' } satisfies ReplayWorkerMessage);
+}
+
+if (parentPort) {
+  const port = parentPort;
+  replay(port, workerData as ReplayWorkerData).catch((error: unknown) => {
+    const e =
+      error instanceof PipelineError ? error : new PipelineError('IO', (error as Error).message);
+    port.postMessage({
+      type: 'error',
+      code: e.code,
+      message: e.message,
+      hint: e.hint ?? null,
+    } satisfies ReplayWorkerMessage);
+  });
+}
