@@ -163,6 +163,53 @@ async function prodSnapshotAfterCleanRun() {
   return prodSnapshot('reference.duckdb');
 }
 
+describe('malformed CSV rows', () => {
+  it('are reported with file and line, skipped and counted, while the rest of the replay flows', async () => {
+    const { cp, readFile: read, writeFile } = await import('node:fs/promises');
+    const seed = join(dir, 'seed-broken');
+    await cp(join(dir, 'seed'), seed, { recursive: true });
+    const lines = (await read(join(seed, 'orders.csv'), 'utf8')).split('\n');
+    lines[10] = lines[10]!.replace(/,(\d+),(\d+\.\d\d),/, ',-3,$2,'); // line 11: negative quantity
+    lines[20] = 'ORD-garbage,,,'; // line 21: not an order at all
+    await writeFile(join(seed, 'orders.csv'), lines.join('\n'));
+    for (const rate of ['0', '5000']) {
+      const db = `broken-${rate}.duckdb`;
+      const args = rate === '0' ? ['run', '--once'] : ['run', '--no-dashboard', '--rate', rate];
+      const started = startCli(args, {
+        cwd: dir,
+        env: { ...env(db), SEED_DIR: seed },
+        timeoutMs: 120_000,
+      });
+      if (rate !== '0') {
+        // The throttled run streams live orders after the replay: stop it once the replay is done.
+        await waitForOutput(started, /replay done/);
+        started.child.kill('SIGINT');
+      }
+      const result = await started.result;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/orders\.csv line 11: quantity "-3" is not a positive integer/);
+      expect(result.stderr).toMatch(/orders\.csv line 21: /);
+      expect(result.stderr).toMatch(/bad CSV rows 2/);
+      const [row] = await prodCount(db);
+      expect(row).toBeGreaterThanOrEqual(4998);
+    }
+    const after = await prodSnapshot('broken-0.duckdb');
+    expect(after.count).toBe(4998);
+  }, 240_000);
+});
+
+async function prodCount(db: string): Promise<number[]> {
+  const w = await DuckDbWarehouse.open(join(dir, db));
+  try {
+    const [r] = await w.query<{ n: string }>(
+      "SELECT count(*) AS n FROM orders WHERE id NOT LIKE 'ORD-L%'",
+    );
+    return [Number(r?.n)];
+  } finally {
+    await w.close();
+  }
+}
+
 describe('bad events in the stream', () => {
   it('go to quarantine with their reason while good events flow to PROD', async () => {
     const warehouse = await DuckDbWarehouse.open(join(dir, 'bad-events.duckdb'));
