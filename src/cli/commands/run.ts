@@ -39,6 +39,7 @@ export function registerRun(program: Command): void {
             DASHBOARD_HOST: flags.host,
           });
           const progress = new Progress({ label: 'run', unit: 'events' });
+          const merged = { runs: 0, rows: 0, since: Date.now() };
           const startDashboard = flags.dashboard ? await loadDashboard() : undefined;
           const summary = await runPipeline({
             config,
@@ -55,9 +56,24 @@ export function registerRun(program: Command): void {
               ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
             },
             onTaskRun: (run) => {
-              if (run.state === 'SKIPPED' || flags.once) return;
-              progress.done();
-              ctx.log(describeRun(run));
+              if (flags.once) return;
+              // The task runs every few seconds: say when it fails, otherwise sum up twice a minute.
+              if (run.state === 'FAILED') {
+                progress.done();
+                ctx.log(describeRun(run));
+                return;
+              }
+              merged.runs += run.state === 'SUCCEEDED' ? 1 : 0;
+              merged.rows += run.rowsInserted + run.rowsUpdated;
+              if (Date.now() - merged.since >= 30_000 && merged.runs > 0) {
+                progress.done();
+                ctx.log(
+                  `task: ${merged.runs} runs merged ${formatCount(merged.rows)} orders into PROD in the last ${formatDuration(Date.now() - merged.since)} (latest: ${describeRun(run)})`,
+                );
+                merged.runs = 0;
+                merged.rows = 0;
+                merged.since = Date.now();
+              }
             },
             ...(startDashboard
               ? { startDashboard: (deps) => startDashboard({ ...deps, config }) }
