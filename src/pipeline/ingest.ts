@@ -4,8 +4,8 @@
  * A crash between the two is harmless: the redelivered records are recognised by their
  * stored offsets and skipped, so RAW holds each bus record once.
  */
-import type { BusConsumer, BusProducer, BusRecord } from '../bus/types.ts';
-import { decodeOrderEvent } from '../domain/event.ts';
+import type { BusConsumer, BusCoordinates, BusProducer, BusRecord } from '../bus/types.ts';
+import { decodeOrderEvent, type OrderCreatedEvent } from '../domain/event.ts';
 import { PipelineError } from '../errors.ts';
 import type { DeadLetter, IngestResult, RawEvent, Warehouse } from '../warehouse/types.ts';
 import { withRetry } from './retry.ts';
@@ -25,6 +25,30 @@ export interface IngestOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
+/** The RAW row of a valid event: the payload as received plus its typed order fields. */
+export function rawEventOf(
+  event: OrderCreatedEvent,
+  coordinates: BusCoordinates,
+  payload: string = JSON.stringify(event),
+): RawEvent {
+  const o = event.order;
+  return {
+    coordinates,
+    eventId: event.event_id,
+    eventType: event.event_type,
+    orderId: o.id,
+    payload,
+    createdAt: event.timestamp,
+    order: {
+      productId: o.product_id,
+      customerId: o.customer_id,
+      quantity: o.quantity,
+      unitPrice: o.unit_price,
+      soldAt: o.sold_at,
+    },
+  };
+}
+
 export function decodeBatch(records: BusRecord[]): {
   accepted: RawEvent[];
   rejected: DeadLetter[];
@@ -40,14 +64,7 @@ export function decodeBatch(records: BusRecord[]): {
         : record.value.toString('utf8');
     const decoded = decodeOrderEvent(text);
     if (decoded.ok) {
-      accepted.push({
-        coordinates,
-        eventId: decoded.event.event_id,
-        eventType: decoded.event.event_type,
-        orderId: decoded.orderId,
-        payload: text!,
-        createdAt: decoded.createdAt,
-      });
+      accepted.push(rawEventOf(decoded.event, coordinates, text!));
     } else {
       rejected.push({
         coordinates,

@@ -17,6 +17,17 @@ export interface RawEvent {
   payload: string;
   /** The event's own timestamp (ISO-8601). */
   createdAt: string;
+  /**
+   * The order's fields, already validated by the ingest. RAW stores them in typed columns next
+   * to the payload, so the task does not parse JSON again for every row.
+   */
+  order: {
+    productId: string;
+    customerId: string;
+    quantity: number;
+    unitPrice: number;
+    soldAt: string;
+  };
 }
 
 /** An event that cannot become a PROD row, kept with the reason (never dropped). */

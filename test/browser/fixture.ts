@@ -1,3 +1,4 @@
+import { rawEventOf } from '../../src/pipeline/ingest.ts';
 /**
  * A DuckDB warehouse in a temp folder with known data, for the dashboard tests: reference
  * data, events ingested through the real `ingest` (RAW + dead letters + offsets) and merged by
@@ -57,14 +58,7 @@ export async function openFixture(
     async ingest(orders, broken = []) {
       const accepted: RawEvent[] = orders.map((order) => {
         const event = orderCreatedEvent(order);
-        return {
-          coordinates: { topic: TOPIC, partition: 0, offset: offset++ },
-          eventId: event.event_id,
-          eventType: event.event_type,
-          orderId: order.id,
-          payload: JSON.stringify(event),
-          createdAt: event.timestamp,
-        };
+        return rawEventOf(event, { topic: TOPIC, partition: 0, offset: offset++ });
       });
       const rejected: DeadLetter[] = broken.map((raw) => ({
         coordinates: { topic: TOPIC, partition: 0, offset: offset++ },

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer, Order, Product } from '../../src/domain/entities.ts';
 import { orderCreatedEvent } from '../../src/domain/event.ts';
+import { rawEventOf } from '../../src/pipeline/ingest.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
 
 export interface WarehouseFactory {
@@ -65,17 +66,9 @@ export function order(n: number, overrides: Partial<Order> = {}): Order {
 let nextOffset = 0n;
 /** RAW events as the ingest builds them, each with its own bus offset. */
 export function rawEvents(orders: Order[], at = new Date(), topic = 'orders_topic'): RawEvent[] {
-  return orders.map((o) => {
-    const event = orderCreatedEvent(o, at);
-    return {
-      coordinates: { topic, partition: 0, offset: nextOffset++ },
-      eventId: event.event_id,
-      eventType: event.event_type,
-      orderId: o.id,
-      payload: JSON.stringify(event),
-      createdAt: event.timestamp,
-    };
-  });
+  return orders.map((o) =>
+    rawEventOf(orderCreatedEvent(o, at), { topic, partition: 0, offset: nextOffset++ }),
+  );
 }
 
 async function prod(w: Warehouse): Promise<{ id: string; quantity: number; unit_price: string }[]> {

@@ -1,3 +1,4 @@
+import { rawEventOf } from '../../src/pipeline/ingest.ts';
 /**
  * A real DuckDB warehouse in a fresh temp dir, for tests that need RAW, PROD and the task:
  * setup, the given customers and products loaded, the given orders ingested as bus events
@@ -167,14 +168,7 @@ export async function openWarehouseFixture(data: FixtureData = {}): Promise<Ware
     async ingestOrders(orders, rejected = []) {
       const accepted: RawEvent[] = orders.map((order) => {
         const event = orderCreatedEvent(order);
-        return {
-          coordinates: { topic: TEST_TOPIC, partition: 0, offset: nextOffset++ },
-          eventId: event.event_id,
-          eventType: event.event_type,
-          orderId: order.id,
-          payload: JSON.stringify(event),
-          createdAt: event.timestamp,
-        };
+        return rawEventOf(event, { topic: TEST_TOPIC, partition: 0, offset: nextOffset++ });
       });
       const withOffsets = rejected.map((d) => ({
         ...d,

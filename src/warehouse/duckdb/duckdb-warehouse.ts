@@ -349,6 +349,11 @@ export class DuckDbWarehouse implements Warehouse {
       raw.appendVarchar(e.coordinates.topic);
       raw.appendInteger(e.coordinates.partition);
       raw.appendBigInt(e.coordinates.offset);
+      raw.appendVarchar(e.order.productId);
+      raw.appendVarchar(e.order.customerId);
+      raw.appendInteger(e.order.quantity);
+      raw.appendDouble(e.order.unitPrice);
+      raw.appendTimestamp(timestamp(Date.parse(e.order.soldAt)));
       raw.endRow();
       inserted++;
     }

@@ -19,8 +19,35 @@ export const DDL = [
     ingested_at TIMESTAMP NOT NULL,
     topic VARCHAR,
     "partition" INTEGER,
-    "offset" BIGINT
+    "offset" BIGINT,
+    -- The order's fields, typed at ingest (the payload keeps the event as received), so the
+    -- task reads columns instead of parsing JSON for every row. Last, so that files created
+    -- before they existed get the same column order from the ALTERs below.
+    product_id VARCHAR,
+    customer_id VARCHAR,
+    quantity INTEGER,
+    unit_price DECIMAL(12, 2),
+    sold_at TIMESTAMP
   )`,
+  // Upgrade of a RAW table created before the typed columns: add them and fill them from the payload.
+  ...(
+    [
+      ['product_id', 'VARCHAR'],
+      ['customer_id', 'VARCHAR'],
+      ['quantity', 'INTEGER'],
+      ['unit_price', 'DECIMAL(12, 2)'],
+      ['sold_at', 'TIMESTAMP'],
+    ] as const
+  ).map(
+    ([column, type]) => `ALTER TABLE ${T.ordersEvents} ADD COLUMN IF NOT EXISTS ${column} ${type}`,
+  ),
+  `UPDATE ${T.ordersEvents} SET
+     product_id = json_extract_string(payload, '$.order.product_id'),
+     customer_id = json_extract_string(payload, '$.order.customer_id'),
+     quantity = CAST(json_extract(payload, '$.order.quantity') AS INTEGER),
+     unit_price = CAST(json_extract_string(payload, '$.order.unit_price') AS DECIMAL(12, 2)),
+     sold_at = CAST(json_extract_string(payload, '$.order.sold_at') AS TIMESTAMP)
+   WHERE product_id IS NULL AND event_type = 'order_created'`,
   `CREATE TABLE IF NOT EXISTS ${T.quarantine} (
     quarantined_at TIMESTAMP NOT NULL,
     stage VARCHAR NOT NULL,            -- ingest (unreadable event) or task (unknown reference)
@@ -98,20 +125,14 @@ export const DDL = [
 ];
 
 /**
- * The task's source: RAW rows of the stream range, typed out of the JSON payload, and
+ * The task's source: RAW rows of the stream range (typed columns written at ingest), and
  * deduplicated by order id (latest event wins; ties → latest ingested). Deduplicating here
  * matters: a MERGE whose source holds two rows for one key inserts both in Snowflake.
  */
 export const TASK_SOURCE = `
   CREATE OR REPLACE TEMP TABLE task_source AS
   SELECT
-    order_id AS id,
-    json_extract_string(payload, '$.order.product_id') AS product_id,
-    json_extract_string(payload, '$.order.customer_id') AS customer_id,
-    CAST(json_extract(payload, '$.order.quantity') AS INTEGER) AS quantity,
-    CAST(json_extract_string(payload, '$.order.unit_price') AS DECIMAL(12, 2)) AS unit_price,
-    CAST(json_extract_string(payload, '$.order.sold_at') AS TIMESTAMP) AS sold_at,
-    ingested_at, event_id, created_at AS event_created_at,
+    order_id AS id, product_id, customer_id, quantity, unit_price, sold_at, ingested_at, event_id, created_at AS event_created_at,
     ingest_seq, payload, topic, "partition", "offset"
   FROM ${T.ordersEvents}
   WHERE ingest_seq > $from AND ingest_seq <= $to AND event_type = 'order_created'
