@@ -24,6 +24,7 @@ import { PipelineError } from '../../errors.ts';
 import type { BatchOptions, BusConsumer, BusRecord, ConsumedBatch } from '../types.ts';
 import { isConnectionError, isRebalanceError, toPipelineError } from './errors.ts';
 import type { KafkaLog } from './logging.ts';
+import { Wakeup } from '../wakeup.ts';
 
 /** How often a waiting `eachBatch` heartbeats (and notices a rebalance). */
 const HEARTBEAT_EVERY_MS = 1000;
@@ -93,7 +94,7 @@ function toBusRecord(topic: string, partition: number, message: KafkaMessage): B
 
 export class KafkaBusConsumer implements BusConsumer {
   private readonly queue: Delivery[] = [];
-  private wakeups: (() => void)[] = [];
+  private readonly wakeup = new Wakeup();
   private session: Session | null = null;
   private inHand: InHand | null = null;
   private closed = false;
@@ -386,22 +387,11 @@ export class KafkaBusConsumer implements BusConsumer {
   }
 
   private wake(): void {
-    const wakeups = this.wakeups;
-    this.wakeups = [];
-    for (const w of wakeups) w();
+    this.wakeup.notify();
   }
 
   private waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.wakeups.push(done);
-    });
+    return this.wakeup.wait(ms, signal);
   }
 
   async lag(): Promise<number> {

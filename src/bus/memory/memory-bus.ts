@@ -6,6 +6,7 @@
  * and records every group has committed are dropped.
  */
 import { PipelineError } from '../../errors.ts';
+import { Wakeup } from '../wakeup.ts';
 import {
   partitionForKey,
   type BatchOptions,
@@ -32,7 +33,7 @@ interface Group {
 class Topic {
   readonly partitions: Partition[];
   readonly groups = new Map<string, Group>();
-  private waiters: (() => void)[] = [];
+  private readonly wakeup = new Wakeup();
 
   constructor(
     readonly name: string,
@@ -76,23 +77,12 @@ class Topic {
   }
 
   notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    this.wakeup.notify();
   }
 
   /** Resolves on the next append/commit/close, or after `ms`. */
   wait(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.waiters.push(done);
-    });
+    return this.wakeup.wait(ms, signal);
   }
 }
 
