@@ -29,6 +29,7 @@ const program = new Command('dropship')
     '--duckdb-path <file>',
     'DuckDB warehouse file [env DUCKDB_PATH, default data/warehouse.duckdb]',
   )
+  .configureHelp({ showGlobalOptions: true })
   .exitOverride();
 
 registerGenerate(program);

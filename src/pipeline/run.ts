@@ -13,7 +13,7 @@ import { MemoryBus } from '../bus/memory/memory-bus.ts';
 import { openBus } from '../bus/index.ts';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import type { Config } from '../config/config.ts';
-import { GENERATE_DEFAULTS_FOR_RUN } from './defaults.ts';
+import { SEED_DEFAULTS, utcDay } from './defaults.ts';
 import { generateSeedFiles } from './generate.ts';
 import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
@@ -98,10 +98,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
   if (!hasSeedFiles(config.seedDir)) {
     log(
-      `no seed data in ${config.seedDir}: generating ${GENERATE_DEFAULTS_FOR_RUN.orders} orders (seed ${GENERATE_DEFAULTS_FOR_RUN.seed})…`,
+      `no seed data in ${config.seedDir}: generating ${SEED_DEFAULTS.orders} orders (seed ${SEED_DEFAULTS.seed})…`,
     );
     await generateSeedFiles({
-      ...GENERATE_DEFAULTS_FOR_RUN,
+      ...SEED_DEFAULTS,
+      start: utcDay(SEED_DEFAULTS.start),
+      end: utcDay(SEED_DEFAULTS.end),
       outputDir: config.seedDir,
       signal: options.signal,
     });

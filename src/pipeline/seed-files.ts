@@ -83,11 +83,10 @@ async function* readCsv<T>(
 
 /** Orders of `file` (a path given with --file) or of `<dir>/orders.csv`. */
 export function readOrders(dir: string, file?: string): AsyncGenerator<RowResult<Order>> {
+  if (file !== undefined && !existsSync(file)) {
+    throw new PipelineError('BAD_INPUT', `${file} not found`, { hint: 'check --file' });
+  }
   const path = file ?? seedPath(dir, SeedFiles.orders);
-  if (!existsSync(path))
-    throw new PipelineError('BAD_INPUT', `${path} not found`, {
-      hint: 'check --file (or run `npx dropship generate`)',
-    });
   return readCsv(
     path,
     CsvColumns.orders,

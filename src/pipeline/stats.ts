@@ -5,7 +5,6 @@
 export class PipelineStats {
   readonly startedAt = Date.now();
   produced = 0;
-  produceSkippedRows = 0;
   consumed = 0;
   rawInserted = 0;
   redelivered = 0;

@@ -13,11 +13,8 @@ import { describeRun, requireKafka } from './common.ts';
 import { logBusWarnings } from './produce.ts';
 
 interface ConsumeFlags {
-  groupId?: string;
   batchSize?: string;
   batchWaitMs?: string;
-  topic?: string;
-  bootstrapServers?: string;
   progressSeconds: string;
   task: boolean;
   dashboard?: boolean;
@@ -30,10 +27,6 @@ export function registerConsume(program: Command): void {
       'read order events from Kafka/Redpanda into RAW in batches (offsets committed after each warehouse write) until stopped',
     )
     .option(
-      '--group-id <id>',
-      'consumer group [env KAFKA_GROUP_ID, default snowflake-consumer-group]',
-    )
-    .option(
       '--batch-size <n>',
       'largest batch written in one transaction [env INGEST_BATCH_SIZE, default 5000]',
     )
@@ -41,8 +34,6 @@ export function registerConsume(program: Command): void {
       '--batch-wait-ms <n>',
       'longest wait before a partial batch is written [env INGEST_BATCH_WAIT_MS, default 500]',
     )
-    .option('--topic <name>', 'topic [env KAFKA_TOPIC, default orders_topic]')
-    .option('--bootstrap-servers <list>', 'brokers host:port,… [env KAFKA_BOOTSTRAP_SERVERS]')
     .option('--progress-seconds <n>', 'seconds between progress lines', '5')
     .option(
       '--no-task',
@@ -55,11 +46,8 @@ export function registerConsume(program: Command): void {
     .action(
       command(async (ctx, flags: ConsumeFlags) => {
         const { config } = ctx.config({
-          KAFKA_GROUP_ID: flags.groupId,
           INGEST_BATCH_SIZE: flags.batchSize,
           INGEST_BATCH_WAIT_MS: flags.batchWaitMs,
-          KAFKA_TOPIC: flags.topic,
-          KAFKA_BOOTSTRAP_SERVERS: flags.bootstrapServers,
         });
         const kafka = requireKafka(config, 'consume');
         const started = performance.now();

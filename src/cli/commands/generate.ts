@@ -1,18 +1,10 @@
 import type { Command } from 'commander';
+import { SEED_DEFAULTS } from '../../pipeline/defaults.ts';
 import { generateSeedFiles } from '../../pipeline/generate.ts';
 import { PipelineError } from '../../errors.ts';
 import { isoDate, nonNegativeInt, integer } from '../args.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { command } from '../run-command.ts';
-
-export const GENERATE_DEFAULTS = {
-  customers: 1000,
-  products: 200,
-  orders: 5000,
-  seed: 42,
-  start: '2025-01-01',
-  end: '2025-12-31',
-} as const;
 
 interface GenerateFlags {
   customers: number;
@@ -28,26 +20,26 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description('write customers.csv, inventory.csv, orders.csv and manifest.json (deterministic)')
-    .option('--customers <n>', 'number of customers', nonNegativeInt, GENERATE_DEFAULTS.customers)
-    .option('--products <n>', 'number of products', nonNegativeInt, GENERATE_DEFAULTS.products)
-    .option('--orders <n>', 'number of orders', nonNegativeInt, GENERATE_DEFAULTS.orders)
+    .option('--customers <n>', 'number of customers', nonNegativeInt, SEED_DEFAULTS.customers)
+    .option('--products <n>', 'number of products', nonNegativeInt, SEED_DEFAULTS.products)
+    .option('--orders <n>', 'number of orders', nonNegativeInt, SEED_DEFAULTS.orders)
     .option(
       '--seed <n>',
       'random seed (same seed and arguments = same bytes)',
       integer,
-      GENERATE_DEFAULTS.seed,
+      SEED_DEFAULTS.seed,
     )
     .option(
       '--start <date>',
       'first day of orders, UTC (YYYY-MM-DD)',
       isoDate,
-      isoDate(GENERATE_DEFAULTS.start),
+      isoDate(SEED_DEFAULTS.start),
     )
     .option(
       '--end <date>',
       'last day of orders, UTC (YYYY-MM-DD)',
       isoDate,
-      isoDate(GENERATE_DEFAULTS.end),
+      isoDate(SEED_DEFAULTS.end),
     )
     .option('--output-dir <dir>', 'output folder [env SEED_DIR, default data/seed]')
     .action(

@@ -20,8 +20,6 @@ interface ProduceFlags {
   rate?: string;
   count?: number;
   seedDir?: string;
-  topic?: string;
-  bootstrapServers?: string;
 }
 
 function mode(value: string): Mode {
@@ -59,15 +57,11 @@ export function registerProduce(program: Command): void {
     )
     .option('--count <n>', 'stop after this many events', nonNegativeInt)
     .option('--seed-dir <dir>', 'folder of the generated CSVs [env SEED_DIR]')
-    .option('--topic <name>', 'topic [env KAFKA_TOPIC, default orders_topic]')
-    .option('--bootstrap-servers <list>', 'brokers host:port,… [env KAFKA_BOOTSTRAP_SERVERS]')
     .action(
       command(async (ctx, flags: ProduceFlags) => {
         const { config } = ctx.config({
           PRODUCE_RATE: flags.rate,
           SEED_DIR: flags.seedDir,
-          KAFKA_TOPIC: flags.topic,
-          KAFKA_BOOTSTRAP_SERVERS: flags.bootstrapServers,
         });
         const kafka = requireKafka(config, 'produce');
         const file = flags.file === undefined ? undefined : resolve(flags.file);
