@@ -40,11 +40,20 @@ export interface DeadLetter {
   orderId: string | null;
 }
 
+/** Part of a decoded bus batch, in bus order. */
+export interface DecodedChunk {
+  accepted: RawEvent[];
+  rejected: DeadLetter[];
+}
+
 export interface IngestBatch {
   /** The consumer group whose bus offsets are stored with the rows. */
   consumerGroup: string;
-  accepted: RawEvent[];
-  rejected: DeadLetter[];
+  /**
+   * The batch, in bus order, written in ONE transaction. Chunks may still be decoding while
+   * earlier ones are written (promises), which lets the ingest decode and write in parallel.
+   */
+  chunks: Iterable<DecodedChunk | Promise<DecodedChunk>>;
 }
 
 export interface IngestResult {

@@ -1,4 +1,4 @@
-import { rawEventOf } from '../../src/pipeline/ingest.ts';
+import { rawEventOf } from '../../src/pipeline/decoder.ts';
 /**
  * A DuckDB warehouse in a temp folder with known data, for the dashboard tests: reference
  * data, events ingested through the real `ingest` (RAW + dead letters + offsets) and merged by
@@ -68,7 +68,7 @@ export async function openFixture(
         eventId: null,
         orderId: null,
       }));
-      return warehouse.ingest({ consumerGroup: GROUP, accepted, rejected });
+      return warehouse.ingest({ consumerGroup: GROUP, chunks: [{ accepted, rejected }] });
     },
     async close() {
       await warehouse.close().catch(() => undefined);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer, Order, Product } from '../../src/domain/entities.ts';
 import { orderCreatedEvent } from '../../src/domain/event.ts';
-import { rawEventOf } from '../../src/pipeline/ingest.ts';
+import { rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
 
 export interface WarehouseFactory {
@@ -122,9 +122,15 @@ export function warehouseContract(factory: WarehouseFactory): void {
           orderId: null,
         },
       ];
-      const first = await w.ingest({ consumerGroup: 'g', accepted: events, rejected });
+      const first = await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: events, rejected }],
+      });
       expect(first).toEqual({ inserted: 3, quarantined: 1, redelivered: 0 });
-      const again = await w.ingest({ consumerGroup: 'g', accepted: events, rejected });
+      const again = await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: events, rejected }],
+      });
       expect(again).toEqual({ inserted: 0, quarantined: 0, redelivered: 4 });
       expect(await count(w, 'orders_events')).toBe(3);
       expect(await count(w, 'orders_quarantine')).toBe(1);
@@ -134,12 +140,47 @@ export function warehouseContract(factory: WarehouseFactory): void {
       expect((await w.storedOffsets('other', 'orders_topic')).size).toBe(0);
     });
 
+    it('writes a large batch arriving in chunks; a failure midway keeps what committed, and the retry completes it exactly once', async () => {
+      const w = await ready();
+      const orders = Array.from({ length: 60_000 }, (_, i) => order(i + 1));
+      const events = rawEvents(orders);
+      const chunk = (from: number, to: number) => ({
+        accepted: events.slice(from, to),
+        rejected: [],
+      });
+      // The decoder dies after 40,000 records: whatever was committed before stays, with its offsets.
+      const crash = Promise.reject(new Error('decoder crashed'));
+      crash.catch(() => undefined); // observed by the ingest later, not unhandled meanwhile
+      const failing = [chunk(0, 20_000), Promise.resolve(chunk(20_000, 40_000)), crash];
+      await expect(w.ingest({ consumerGroup: 'g', chunks: failing })).rejects.toThrow(
+        /decoder crashed/,
+      );
+      const kept = await count(w, 'orders_events');
+      const offsets = await w.storedOffsets('g', 'orders_topic');
+      expect(offsets.get(0)).toBe(events[0]!.coordinates.offset + BigInt(kept));
+
+      // The bus delivers the whole batch again: the stored part is skipped, the rest written.
+      const retry = await w.ingest({
+        consumerGroup: 'g',
+        chunks: [chunk(0, 25_000), Promise.resolve(chunk(25_000, 60_000))],
+      });
+      expect(retry).toEqual({ inserted: 60_000 - kept, quarantined: 0, redelivered: kept });
+      const [raw] = await w.query<{ n: number; ids: number; lo: number; hi: number }>(
+        'SELECT count(*) AS n, count(DISTINCT order_id) AS ids, min(ingest_seq) AS lo, max(ingest_seq) AS hi FROM orders_events',
+      );
+      // Every record once, and the ingest sequence has no gap (the stream relies on it).
+      expect([raw!.n, raw!.ids, raw!.hi - raw!.lo + 1].map(Number)).toEqual([
+        60_000, 60_000, 60_000,
+      ]);
+      const run = await w.runTask();
+      expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 60_000 });
+    });
+
     it('the task merges exactly the new RAW rows, then skips when nothing is new', async () => {
       const w = await ready();
       await w.ingest({
         consumerGroup: 'g',
-        accepted: rawEvents([order(1), order(2)]),
-        rejected: [],
+        chunks: [{ accepted: rawEvents([order(1), order(2)]), rejected: [] }],
       });
       expect(await w.streamBacklog()).toBe(2);
       const run1 = await w.runTask();
@@ -152,7 +193,10 @@ export function warehouseContract(factory: WarehouseFactory): void {
       expect(await w.streamBacklog()).toBe(0);
       const skipped = await w.runTask();
       expect(skipped.state).toBe('SKIPPED');
-      await w.ingest({ consumerGroup: 'g', accepted: rawEvents([order(3)]), rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawEvents([order(3)]), rejected: [] }],
+      });
       const run2 = await w.runTask();
       expect(run2).toMatchObject({
         state: 'SUCCEEDED',
@@ -177,12 +221,16 @@ export function warehouseContract(factory: WarehouseFactory): void {
       // Two events for order 1 in the same task batch (a MERGE source with duplicate keys).
       await w.ingest({
         consumerGroup: 'g',
-        accepted: [
-          ...rawEvents([order(1)], t0),
-          ...rawEvents([order(1, { quantity: 5 })], t1),
-          ...rawEvents([order(2)], t0),
+        chunks: [
+          {
+            accepted: [
+              ...rawEvents([order(1)], t0),
+              ...rawEvents([order(1, { quantity: 5 })], t1),
+              ...rawEvents([order(2)], t0),
+            ],
+            rejected: [],
+          },
         ],
-        rejected: [],
       });
       const run = await w.runTask();
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsRead: 3, rowsInserted: 2 });
@@ -194,11 +242,15 @@ export function warehouseContract(factory: WarehouseFactory): void {
       // The same orders replayed later (new events, same content): nothing changes.
       await w.ingest({
         consumerGroup: 'g',
-        accepted: rawEvents(
-          [order(1, { quantity: 5 }), order(2)],
-          new Date('2026-02-01T00:00:00Z'),
-        ),
-        rejected: [],
+        chunks: [
+          {
+            accepted: rawEvents(
+              [order(1, { quantity: 5 }), order(2)],
+              new Date('2026-02-01T00:00:00Z'),
+            ),
+            rejected: [],
+          },
+        ],
       });
       const replay = await w.runTask();
       expect(replay).toMatchObject({
@@ -211,16 +263,24 @@ export function warehouseContract(factory: WarehouseFactory): void {
       // An older event arriving late does not overwrite a newer one.
       await w.ingest({
         consumerGroup: 'g',
-        accepted: rawEvents([order(1, { quantity: 9 })], new Date('2025-12-31T00:00:00Z')),
-        rejected: [],
+        chunks: [
+          {
+            accepted: rawEvents([order(1, { quantity: 9 })], new Date('2025-12-31T00:00:00Z')),
+            rejected: [],
+          },
+        ],
       });
       await w.runTask();
       expect((await prod(w))[0]?.quantity).toBe(5);
       // A newer, different event updates the order.
       await w.ingest({
         consumerGroup: 'g',
-        accepted: rawEvents([order(2, { quantity: 4 })], new Date('2026-03-01T00:00:00Z')),
-        rejected: [],
+        chunks: [
+          {
+            accepted: rawEvents([order(2, { quantity: 4 })], new Date('2026-03-01T00:00:00Z')),
+            rejected: [],
+          },
+        ],
       });
       const update = await w.runTask();
       expect(update).toMatchObject({ rowsUpdated: 1, rowsInserted: 0 });
@@ -231,8 +291,7 @@ export function warehouseContract(factory: WarehouseFactory): void {
       const w = await ready();
       await w.ingest({
         consumerGroup: 'g',
-        accepted: rawEvents([order(1), order(2)]),
-        rejected: [],
+        chunks: [{ accepted: rawEvents([order(1), order(2)]), rejected: [] }],
       });
       const failed = await w.runTask({ injectFailure: 'injected failure after MERGE' });
       expect(failed.state).toBe('FAILED');
@@ -253,12 +312,16 @@ export function warehouseContract(factory: WarehouseFactory): void {
       const w = await ready();
       await w.ingest({
         consumerGroup: 'g',
-        accepted: rawEvents([
-          order(1),
-          order(2, { customer_id: 'CUS-999999' }),
-          order(3, { product_id: 'PRD-99999' }),
-        ]),
-        rejected: [],
+        chunks: [
+          {
+            accepted: rawEvents([
+              order(1),
+              order(2, { customer_id: 'CUS-999999' }),
+              order(3, { product_id: 'PRD-99999' }),
+            ]),
+            rejected: [],
+          },
+        ],
       });
       const run = await w.runTask();
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 1, rowsQuarantined: 2 });
@@ -274,7 +337,10 @@ export function warehouseContract(factory: WarehouseFactory): void {
     it('keeps the revenue to the cent', async () => {
       const w = await ready();
       const orders = Array.from({ length: 50 }, (_, i) => order(i + 1));
-      await w.ingest({ consumerGroup: 'g', accepted: rawEvents(orders), rejected: [] });
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawEvents(orders), rejected: [] }],
+      });
       await w.runTask();
       const expected = orders.reduce((sum, o) => sum + o.quantity * o.unit_price_cents, 0);
       const [row] = await w.query<{ cents: string }>(

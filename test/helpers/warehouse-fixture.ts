@@ -1,4 +1,4 @@
-import { rawEventOf } from '../../src/pipeline/ingest.ts';
+import { rawEventOf } from '../../src/pipeline/decoder.ts';
 /**
  * A real DuckDB warehouse in a fresh temp dir, for tests that need RAW, PROD and the task:
  * setup, the given customers and products loaded, the given orders ingested as bus events
@@ -174,7 +174,10 @@ export async function openWarehouseFixture(data: FixtureData = {}): Promise<Ware
         ...d,
         coordinates: d.coordinates ?? { topic: TEST_TOPIC, partition: 0, offset: nextOffset++ },
       }));
-      return warehouse.ingest({ consumerGroup: TEST_GROUP, accepted, rejected: withOffsets });
+      return warehouse.ingest({
+        consumerGroup: TEST_GROUP,
+        chunks: [{ accepted, rejected: withOffsets }],
+      });
     },
     runTask: (options) => warehouse.runTask(options),
     sql: (statement, params) => warehouse.query(statement, params),

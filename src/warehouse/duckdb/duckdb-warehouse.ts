@@ -28,6 +28,7 @@ import type {
   TaskRunOptions,
   Warehouse,
 } from '../types.ts';
+import { RawWriter } from './raw-writer.ts';
 import { DDL, TASK_COUNT_NEW, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE } from './sql.ts';
 
 /** Serialises async sections (the single writer). */
@@ -150,7 +151,9 @@ export class DuckDbWarehouse implements Warehouse {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
-  ) {}
+  ) {
+    this.rawWriter = new RawWriter(writer);
+  }
 
   static async open(path: string): Promise<DuckDbWarehouse> {
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
@@ -275,11 +278,22 @@ export class DuckDbWarehouse implements Warehouse {
   async ingest(batch: IngestBatch): Promise<IngestResult> {
     return this.writeLock.run(async () => {
       await this.ensureReady();
-      const firstSeq = this.nextSeq;
       try {
-        return await this.transaction(() => this.ingestInTransaction(batch));
+        const { nextSeq, ...result } = await this.rawWriter.write(
+          batch,
+          {
+            raw: await this.appender('raw', T.ordersEvents),
+            quarantine: () => this.appender('quarantine', T.quarantine),
+          },
+          this.nextSeq,
+          timestamp,
+        );
+        this.nextSeq = nextSeq;
+        return result;
       } catch (error) {
-        this.nextSeq = firstSeq;
+        // Transactions committed before the failure keep their rows (and offsets).
+        const uncommitted = (error as { uncommittedSeq?: number }).uncommittedSeq;
+        if (uncommitted !== undefined) this.nextSeq = uncommitted;
         // Rows appended but not flushed must not leak into the next batch.
         for (const appender of this.appenders.values()) appender.clear();
         throw new PipelineError(
@@ -290,6 +304,8 @@ export class DuckDbWarehouse implements Warehouse {
       }
     });
   }
+
+  private readonly rawWriter: RawWriter;
 
   /**
    * One appender per table for the life of the warehouse. A flush lands in the transaction in
@@ -305,99 +321,6 @@ export class DuckDbWarehouse implements Warehouse {
       this.appenders.set(name, appender);
     }
     return appender;
-  }
-
-  private async ingestInTransaction(batch: IngestBatch): Promise<IngestResult> {
-    // Offsets already stored for this group: records below them were written by an earlier
-    // delivery (crash between the warehouse commit and the bus commit) and are skipped.
-    const stored = new Map<string, bigint>();
-    const rows = (
-      await this.writer.runAndReadAll(
-        `SELECT topic, "partition" AS p, next_offset AS o FROM ${T.busOffsets} WHERE consumer_group = $g`,
-        { g: batch.consumerGroup },
-      )
-    ).getRowObjectsJson();
-    for (const r of rows) stored.set(`${r.topic}\u0000${r.p}`, BigInt(r.o as string));
-    const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
-    const isNew = (c: { topic: string; partition: number; offset: bigint } | null): boolean => {
-      if (!c) return true;
-      const key = `${c.topic}\u0000${c.partition}`;
-      const known = stored.get(key);
-      const seen = next.get(key);
-      if (!seen || c.offset + 1n > seen.offset)
-        next.set(key, { topic: c.topic, partition: c.partition, offset: c.offset + 1n });
-      return known === undefined || c.offset >= known;
-    };
-
-    const now = Date.now();
-    const nowTs = timestamp(now);
-    let inserted = 0;
-    let redelivered = 0;
-    const raw = await this.appender('raw', T.ordersEvents);
-    for (const e of batch.accepted) {
-      if (!isNew(e.coordinates)) {
-        redelivered++;
-        continue;
-      }
-      raw.appendBigInt(BigInt(this.nextSeq++));
-      raw.appendVarchar(e.eventId);
-      raw.appendVarchar(e.eventType);
-      raw.appendVarchar(e.orderId);
-      raw.appendVarchar(e.payload);
-      raw.appendTimestamp(timestamp(Date.parse(e.createdAt)));
-      raw.appendTimestamp(nowTs);
-      raw.appendVarchar(e.coordinates.topic);
-      raw.appendInteger(e.coordinates.partition);
-      raw.appendBigInt(e.coordinates.offset);
-      raw.appendVarchar(e.order.productId);
-      raw.appendVarchar(e.order.customerId);
-      raw.appendInteger(e.order.quantity);
-      raw.appendDouble(e.order.unitPrice);
-      raw.appendTimestamp(timestamp(Date.parse(e.order.soldAt)));
-      raw.endRow();
-      inserted++;
-    }
-    raw.flushSync();
-
-    let quarantined = 0;
-    if (batch.rejected.length > 0) {
-      const dlq = await this.appender('quarantine', T.quarantine);
-      for (const d of batch.rejected) {
-        if (!isNew(d.coordinates)) {
-          redelivered++;
-          continue;
-        }
-        dlq.appendTimestamp(nowTs);
-        dlq.appendVarchar('ingest');
-        dlq.appendVarchar(d.reason);
-        dlq.appendVarchar(d.detail);
-        appendNullable(dlq, d.eventId);
-        appendNullable(dlq, d.orderId);
-        appendNullable(dlq, d.rawValue);
-        if (d.coordinates) {
-          dlq.appendVarchar(d.coordinates.topic);
-          dlq.appendInteger(d.coordinates.partition);
-          dlq.appendBigInt(d.coordinates.offset);
-        } else {
-          dlq.appendNull();
-          dlq.appendNull();
-          dlq.appendNull();
-        }
-        dlq.appendNull();
-        dlq.endRow();
-        quarantined++;
-      }
-      dlq.flushSync();
-    }
-
-    for (const { topic, partition, offset } of next.values()) {
-      await this.writer.run(
-        `INSERT INTO ${T.busOffsets} (consumer_group, topic, "partition", next_offset, updated_at) VALUES ($g, $t, $p, $o, $now)
-         ON CONFLICT (consumer_group, topic, "partition") DO UPDATE SET next_offset = greatest(next_offset, excluded.next_offset), updated_at = excluded.updated_at`,
-        { g: batch.consumerGroup, t: topic, p: partition, o: offset, now: nowTs },
-      );
-    }
-    return { inserted, quarantined, redelivered };
   }
 
   async storedOffsets(consumerGroup: string, topic: string): Promise<Map<number, bigint>> {
@@ -574,9 +497,4 @@ export class DuckDbWarehouse implements Warehouse {
       this.instance.closeSync();
     });
   }
-}
-
-function appendNullable(appender: DuckDBAppender, value: string | null): void {
-  if (value === null) appender.appendNull();
-  else appender.appendVarchar(value);
 }

@@ -1,0 +1,41 @@
+/**
+ * Worker thread of the ingest's decoder (see decoder.ts): turns packed bus records back into
+ * records, decodes them with the same `decodeBatch` as the inline path and posts the result.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { BusRecord } from '../bus/types.ts';
+import { decodeBatch } from './decoder.ts';
+import type { DecodeReply, DecodeRequest } from './decoder.ts';
+
+function unpack(request: DecodeRequest): BusRecord[] {
+  const { topics, partitions, offsets, values } = request;
+  const records: BusRecord[] = new Array(partitions.length);
+  const bytes = values.kind === 'bytes' ? Buffer.from(values.bytes) : null;
+  let start = 0;
+  for (let i = 0; i < partitions.length; i++) {
+    let value: Buffer | string | null;
+    if (values.kind === 'strings') {
+      value = values.strings[i] ?? null;
+    } else {
+      const length = values.lengths[i]!;
+      value = length < 0 ? null : bytes!.subarray(start, start + length);
+      if (length > 0) start += length;
+    }
+    records[i] = {
+      topic: topics[i]!,
+      partition: partitions[i]!,
+      offset: offsets[i]!,
+      key: null,
+      value,
+      headers: {},
+      timestamp: 0,
+    };
+  }
+  return records;
+}
+
+const port = parentPort!;
+port.on('message', (request: DecodeRequest) => {
+  const { accepted, rejected } = decodeBatch(unpack(request));
+  port.postMessage({ id: request.id, accepted, rejected } satisfies DecodeReply);
+});

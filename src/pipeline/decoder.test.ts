@@ -1,0 +1,109 @@
+/**
+ * The worker-thread decoder must give exactly what the inline decoder gives, whatever the
+ * records look like: strings (in-process bus), views into one larger buffer (Kafka), null
+ * values, bytes that are not UTF-8 JSON, and events of the wrong shape.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BusRecord } from '../bus/types.ts';
+import { orderCreatedEvent } from '../domain/event.ts';
+import { decodeBatch, EventDecoder } from './decoder.ts';
+
+function event(i: number): string {
+  return JSON.stringify(
+    orderCreatedEvent(
+      {
+        id: `ORD-${String(i).padStart(8, '0')}`,
+        product_id: 'PRD-00007',
+        customer_id: 'CUS-000003',
+        quantity: 1 + (i % 5),
+        unit_price_cents: 1000 + i,
+        sold_at: '2025-03-14T09:26:53.123456Z',
+      },
+      new Date('2026-01-01T00:00:00.000Z'),
+    ),
+  );
+}
+
+const oddValues: (string | null)[] = [
+  null,
+  '',
+  '{not json',
+  '[]',
+  '{"event_type":"order_created"}',
+  event(7).replace('"quantity":3', '"quantity":-3'),
+  'café ☕ — not an event',
+];
+
+/** Records as each bus hands them over: Kafka's values share one fetch buffer. */
+function records(kind: 'string' | 'buffer' | 'mixed', n: number): BusRecord[] {
+  const values: (string | null)[] = [];
+  for (let i = 0; i < n; i++)
+    values.push(i % 10 === 3 ? oddValues[i % oddValues.length]! : event(i));
+  const fetch = Buffer.from(values.map((v) => v ?? '').join(''));
+  let at = 0;
+  return values.map((v, i) => {
+    const bytes = Buffer.byteLength(v ?? '');
+    const view = fetch.subarray(at, at + bytes);
+    at += bytes;
+    const asBuffer = kind === 'buffer' || (kind === 'mixed' && i % 2 === 0);
+    return {
+      topic: i % 7 === 0 ? 'other_topic' : 'orders_topic',
+      partition: i % 3,
+      offset: BigInt(1_000_000_000_000 + i),
+      key: null,
+      value: v === null ? null : asBuffer ? view : v,
+      headers: {},
+      timestamp: 0,
+    };
+  });
+}
+
+describe('EventDecoder', () => {
+  let decoder: EventDecoder | undefined;
+  afterEach(async () => {
+    await decoder?.close();
+    decoder = undefined;
+  });
+
+  for (const kind of ['string', 'buffer', 'mixed'] as const) {
+    it(`decodes ${kind} values in a worker exactly as inline, chunk by chunk in order`, async () => {
+      decoder = new EventDecoder({ chunkSize: 64 });
+      const input = records(kind, 1000);
+      const chunks = decoder.decode(input);
+      expect(chunks.length).toBe(Math.ceil(1000 / 64));
+      const decoded = await Promise.all(chunks);
+      const expected = decodeBatch(input);
+      expect(decoded.flatMap((c) => c.accepted)).toEqual(expected.accepted);
+      expect(decoded.flatMap((c) => c.rejected)).toEqual(expected.rejected);
+      expect(expected.rejected.length).toBeGreaterThan(50);
+      expect(expected.rejected.map((r) => r.reason)).toEqual(
+        expect.arrayContaining(['invalid_json', 'invalid_shape', 'invalid_value']),
+      );
+    });
+  }
+
+  it('decodes small batches inline (no round trip for a slow stream)', async () => {
+    decoder = new EventDecoder({ chunkSize: 64 });
+    const input = records('buffer', 10);
+    const chunks = decoder.decode(input);
+    expect(chunks).toHaveLength(1);
+    expect(await chunks[0]).toEqual(decodeBatch(input));
+  });
+
+  it('still delivers every chunk when closed with work in flight', async () => {
+    decoder = new EventDecoder({ chunkSize: 16 });
+    const input = records('mixed', 500);
+    const chunks = decoder.decode(input);
+    await decoder.close();
+    const decoded = await Promise.all(chunks);
+    expect(decoded.flatMap((c) => c.accepted)).toEqual(decodeBatch(input).accepted);
+  });
+
+  it('keeps decoding inline when told not to use a worker', async () => {
+    decoder = new EventDecoder({ worker: false, chunkSize: 16 });
+    const input = records('string', 500);
+    const chunks = decoder.decode(input);
+    expect(chunks).toHaveLength(1);
+    expect(await chunks[0]).toEqual(decodeBatch(input));
+  });
+});
