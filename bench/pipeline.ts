@@ -18,12 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MemoryBus } from '../src/bus/memory/memory-bus.ts';
+import { settingDefault } from '../src/config/settings.ts';
 import { runIngest } from '../src/pipeline/ingest.ts';
 import { orderMessage } from '../src/pipeline/produce.ts';
 import { readCustomers, readOrders, readProducts } from '../src/pipeline/seed-files.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import type { BenchResult } from './generate.ts';
 
+/** What `run` uses: the product's default INGEST_BATCH_SIZE. */
+const INGEST_BATCH_SIZE = Number(settingDefault('INGEST_BATCH_SIZE'));
 const CLI_BIN = fileURLToPath(new URL('../bin/dropship.js', import.meta.url));
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const ORDERS = Math.round(1_000_000 * SCALE);
@@ -129,7 +132,7 @@ export async function benchPipeline(): Promise<BenchResult> {
         consumer,
         warehouse,
         consumerGroup: 'bench',
-        batchSize: 10_000,
+        batchSize: INGEST_BATCH_SIZE,
         batchWaitMs: 50,
         signal: stop.signal,
       });

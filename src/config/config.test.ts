@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, publicConfig } from './config.ts';
 import { parseDuration } from './duration.ts';
-import { SETTINGS } from './settings.ts';
+import { SETTINGS, settingDefault, type SettingName } from './settings.ts';
 
 const dirs: string[] = [];
 async function cwdWithDotenv(content?: string): Promise<string> {
@@ -22,6 +22,9 @@ describe('configuration', () => {
     const example = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
     const listed = [...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect(new Set(listed)).toEqual(new Set(SETTINGS.map((s) => s.env)));
+    // Each active line shows the default the code uses, so the file never lies.
+    for (const [, env, value] of example.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm))
+      expect({ env, value }).toEqual({ env, value: settingDefault(env as SettingName) });
   });
 
   it('takes flags over the environment over .env over defaults', async () => {

@@ -85,8 +85,9 @@ export const SETTINGS = [
   {
     env: 'INGEST_BATCH_SIZE',
     flag: '--batch-size (consume)',
-    default: '5000',
-    description: 'Largest batch the ingest writes to RAW in one transaction.',
+    default: '100000',
+    description:
+      'Largest batch the ingest takes from the bus (fewer when fewer are waiting). It is written to RAW in transactions of up to 25,000 records.',
   },
   {
     env: 'INGEST_BATCH_WAIT_MS',
@@ -133,3 +134,9 @@ export const SETTINGS = [
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
+
+/** The default of a setting, as documented (undefined when it has none). */
+export function settingDefault(env: SettingName): string | undefined {
+  const setting: SettingDefinition | undefined = SETTINGS.find((s) => s.env === env);
+  return setting?.default;
+}

@@ -129,7 +129,9 @@ export class MemoryBus implements Bus {
   }
 
   async producer(name: string): Promise<BusProducer> {
-    return new MemoryProducer(this.topic(name), this.options.maxBacklog ?? 100_000);
+    // Room for two full ingest batches (INGEST_BATCH_SIZE): producers keep publishing while
+    // a batch is being written.
+    return new MemoryProducer(this.topic(name), this.options.maxBacklog ?? 250_000);
   }
 
   async consumer(name: string, groupId: string): Promise<BusConsumer> {
