@@ -36,6 +36,14 @@ function unpack(request: DecodeRequest): BusRecord[] {
 
 const port = parentPort!;
 port.on('message', (request: DecodeRequest) => {
-  const { accepted, rejected } = decodeBatch(unpack(request));
-  port.postMessage({ id: request.id, accepted, rejected } satisfies DecodeReply);
+  const acceptedFrom: number[] = [];
+  const { accepted, rejected } = decodeBatch(unpack(request), acceptedFrom);
+  let payloadsFrom: Int32Array | null = null;
+  if (request.values.kind === 'strings') {
+    // The sender still holds these strings: say which record each payload is, instead of
+    // copying it back (the payload is most of an event's bytes).
+    payloadsFrom = Int32Array.from(acceptedFrom);
+    for (const e of accepted) e.payload = '';
+  }
+  port.postMessage({ id: request.id, accepted, rejected, payloadsFrom } satisfies DecodeReply);
 });

@@ -40,10 +40,12 @@ export function rawEventOf(
   };
 }
 
-export function decodeBatch(records: BusRecord[]): DecodedChunk {
+/** Decodes records in order; `acceptedFrom`, when given, receives each accepted record's index. */
+export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): DecodedChunk {
   const accepted: RawEvent[] = [];
   const rejected: DeadLetter[] = [];
-  for (const record of records) {
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
     const coordinates = { topic: record.topic, partition: record.partition, offset: record.offset };
     // Decode the bytes once: the same text is parsed and stored as the RAW payload.
     const text =
@@ -53,6 +55,7 @@ export function decodeBatch(records: BusRecord[]): DecodedChunk {
     const decoded = decodeOrderEvent(text);
     if (decoded.ok) {
       accepted.push(rawEventOf(decoded.event, coordinates, text!));
+      acceptedFrom?.push(i);
     } else {
       rejected.push({
         coordinates,
@@ -84,6 +87,11 @@ export interface DecodeRequest {
 
 export interface DecodeReply extends DecodedChunk {
   id: number;
+  /**
+   * For string values: the accepted events come back without their payload, and this gives
+   * the index of each one's record in the request (the payload is that record's value).
+   */
+  payloadsFrom: Int32Array | null;
 }
 
 function pack(id: number, records: BusRecord[]): DecodeRequest {
@@ -191,7 +199,12 @@ export class EventDecoder {
     worker.on('message', (reply: DecodeReply) => {
       const job = this.pending.get(reply.id);
       this.pending.delete(reply.id);
-      job?.resolve({ accepted: reply.accepted, rejected: reply.rejected });
+      if (!job) return;
+      if (reply.payloadsFrom) {
+        const from = reply.payloadsFrom;
+        reply.accepted.forEach((e, k) => (e.payload = job.records[from[k]!]!.value as string));
+      }
+      job.resolve({ accepted: reply.accepted, rejected: reply.rejected });
     });
     const fail = (error: Error) => {
       // Decoding is pure: what the worker had in hand is decoded here instead.

@@ -72,7 +72,7 @@ async function publishBatches(
     sending.catch(() => undefined);
     published += room;
     inFlight.push(sending);
-    if (inFlight.length >= 2) await inFlight.shift();
+    if (inFlight.length >= Number(process.env.PB_INFLIGHT ?? 2)) await inFlight.shift();
     options.onProgress?.(published);
     if (options.count !== undefined && published >= options.count) break;
     if (options.rate > 0) {
@@ -117,9 +117,9 @@ export async function replayOrders(
     bad++;
     options.onBadRow?.(row);
   };
-  if (options.rate === 0) {
+  if (options.rate === 0 && !process.env.PB_NOWORKER) {
     const result = await publishBatches(
-      encodedInWorker(file, batchSizeFor(0), onBad, options.signal),
+      encodedInWorker(file, Number(process.env.PB_BATCH ?? batchSizeFor(0)), onBad, options.signal),
       options,
     );
     return { ...result, badRows: bad };
@@ -131,7 +131,7 @@ export async function replayOrders(
     }
   }
   const result = await publishBatches(
-    encodeWhenNeeded(good(), batchSizeFor(options.rate)),
+    encodeWhenNeeded(good(), Number(process.env.PB_BATCH ?? batchSizeFor(options.rate))),
     options,
   );
   return { ...result, badRows: bad };
@@ -172,6 +172,9 @@ async function* encodedInWorker(
 ): AsyncGenerator<OutgoingMessage[]> {
   const worker = new Worker(new URL('./replay-worker-entry.js', import.meta.url), {
     workerData: { dir: file.dir, path: file.path, batchSize, ahead: WORKER_AHEAD },
+    ...(process.env.PB_YG
+      ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.PB_YG) } }
+      : {}),
   });
   const queue: ReplayWorkerMessage[] = [];
   let wake: (() => void) | null = null;

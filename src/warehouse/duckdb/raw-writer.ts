@@ -20,6 +20,7 @@ import {
   DOUBLE,
   DuckDBDataChunk,
   INTEGER,
+  TIMESTAMP,
   VARCHAR,
   type DuckDBAppender,
   type DuckDBConnection,
@@ -44,7 +45,7 @@ const RAW_CHUNK_TYPES = [
   VARCHAR, // order_id
   VARCHAR, // payload
   VARCHAR, // created_at
-  VARCHAR, // ingested_at
+  TIMESTAMP, // ingested_at (one value per transaction)
   VARCHAR, // topic
   INTEGER, // partition
   BIGINT, // offset
@@ -97,7 +98,7 @@ export class RawWriter {
       const seq = nextSeq;
       nextSeq += tx.rows.length;
       // The JS side of the next transaction, while the previous one commits.
-      const chunks = this.fillChunks(tx.rows, seq);
+      const chunks = this.fillChunks(tx.rows, seq, timestamp(Date.now()));
       if (committing) await committing;
       committing = null;
       await this.connection.run('BEGIN TRANSACTION');
@@ -177,9 +178,12 @@ export class RawWriter {
   }
 
   /** RAW rows as data chunks (column by column), numbered from `firstSeq`. */
-  private fillChunks(rows: RawEvent[], firstSeq: number): DuckDBDataChunk[] {
+  private fillChunks(
+    rows: RawEvent[],
+    firstSeq: number,
+    ingestedAt: DuckDBTimestampValue,
+  ): DuckDBDataChunk[] {
     const used: DuckDBDataChunk[] = [];
-    const ingestedAt = new Date().toISOString();
     for (let start = 0, i = 0; start < rows.length; start += CHUNK_ROWS, i++) {
       const n = Math.min(CHUNK_ROWS, rows.length - start);
       const chunk = (this.chunks[i] ??= DuckDBDataChunk.create(RAW_CHUNK_TYPES));
