@@ -152,6 +152,11 @@ export class KafkaBusConsumer implements BusConsumer {
       // The broker holds a fetch until about one batch of data is there or the wait is over.
       maxWaitTimeInMs: Math.max(10, Math.min(options.maxWaitMs, 1000)),
       minBytes: Math.max(1, Math.min(options.maxRecords * 100, 1 << 20)),
+      // A fetch brings up to about one ingest batch (kafkajs's 1 MB per partition was ~3,500
+      // events, so a catching-up consumer wrote many small transactions, each paying a
+      // commit). Room for ~1 KB per record, capped at 64 MB per fetch.
+      maxBytesPerPartition: Math.min(Math.max(options.maxRecords * 1024, 1 << 20), 64 << 20),
+      maxBytes: 64 << 20,
       heartbeatInterval: HEARTBEAT_EVERY_MS,
       // A crashed member (kill -9) is noticed after 10 s instead of 30: its partitions move on
       // sooner. Live members heartbeat every second, even while a batch is being written.
