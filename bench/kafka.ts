@@ -14,7 +14,8 @@
  * topics and groups. Our producer with gzip is measured too (the default stays uncompressed).
  *
  * Needs a broker (KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092: `npm run kafka:up`) and the jars in
- * .kafka/libs. Run alone: `node --import tsx bench/kafka.ts` prints a markdown table.
+ * .kafka/libs. Run alone: `node --import tsx bench/kafka.ts` prints a markdown table
+ * (`BENCH_KAFKA_ONLY=producer` for part (1) only, `BENCH_KAFKA_ROUNDS=n` for n rounds).
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { KafkaBus } from '../src/bus/kafka/kafka-bus.ts';
+import { settingDefault } from '../src/config/settings.ts';
 import type { KafkaCompression } from '../src/bus/kafka/kafka-producer.ts';
 import { runIngest } from '../src/pipeline/ingest.ts';
 import { orderMessage, replayOrders } from '../src/pipeline/produce.ts';
@@ -37,8 +39,12 @@ const LIBS = join(ROOT, '.kafka', 'libs');
 const TOOLS_LOG = join(ROOT, 'infra', 'kafka', 'log4j2-tools.properties');
 const ORDERS = 200_000;
 const ROUNDS = Number(process.env.BENCH_KAFKA_ROUNDS ?? 3);
+/** `BENCH_KAFKA_ONLY=producer` runs part (1) alone: tuning the producer needs no consumer runs. */
+const PRODUCER_ONLY = process.env.BENCH_KAFKA_ONLY === 'producer';
 const TARGET_PRODUCE = 0.8;
 const TARGET_CONSUME = 0.5;
+/** What `consume` uses: the product's default INGEST_BATCH_SIZE. */
+const INGEST_BATCH_SIZE = Number(settingDefault('INGEST_BATCH_SIZE'));
 const run = promisify(execFile);
 
 export interface BenchResult {
@@ -178,7 +184,7 @@ async function ourConsumer(
       consumer,
       warehouse,
       consumerGroup: group,
-      batchSize: 5000,
+      batchSize: INGEST_BATCH_SIZE,
       batchWaitMs: 100,
       signal: stop.signal,
       stats,
@@ -274,6 +280,7 @@ export async function benchKafka(): Promise<BenchResult> {
           ourProducer(bootstrap, seedDir, `bench-gzip-${stamp}-${round}`, 'gzip'),
         ),
       );
+      if (PRODUCER_ONLY) continue;
       // Both consumers read the same records (our events) with fresh groups.
       figures.consume.push(
         await step('ours consume→RAW', () =>
@@ -297,14 +304,18 @@ export async function benchKafka(): Promise<BenchResult> {
         target: `≥ ${TARGET_PRODUCE}`,
         verdict: produceRatio >= TARGET_PRODUCE ? 'ok' : 'under target',
       },
-      {
-        measure: `consume → RAW (DuckDB), ${count(ORDERS)} events, batches of 5,000 (median of ${ROUNDS})`,
-        ours: `${count(median(figures.consume))} msg/s`,
-        baseline: `${count(median(figures.cp))} msg/s (ConsumerPerformance)`,
-        ratio: consumeRatio.toFixed(2),
-        target: `≥ ${TARGET_CONSUME}`,
-        verdict: consumeRatio >= TARGET_CONSUME ? 'ok' : 'under target',
-      },
+      ...(PRODUCER_ONLY
+        ? []
+        : [
+            {
+              measure: `consume → RAW (DuckDB), ${count(ORDERS)} events, batches of up to ${count(INGEST_BATCH_SIZE)} (median of ${ROUNDS})`,
+              ours: `${count(median(figures.consume))} msg/s`,
+              baseline: `${count(median(figures.cp))} msg/s (ConsumerPerformance)`,
+              ratio: consumeRatio.toFixed(2),
+              target: `≥ ${TARGET_CONSUME}`,
+              verdict: consumeRatio >= TARGET_CONSUME ? 'ok' : 'under target',
+            },
+          ]),
       {
         measure: 'producer replay with gzip (not the default)',
         ours: `${count(median(figures.gzip))} msg/s`,
@@ -316,7 +327,7 @@ export async function benchKafka(): Promise<BenchResult> {
     ];
     const cpu = cpus();
     const notes = [
-      `Rounds (msg/s): ours ${figures.ours.map(count).join(', ')}; ProducerPerformance ${figures.pp.map(count).join(', ')}; ours gzip ${figures.gzip.map(count).join(', ')}; consume→RAW ${figures.consume.map(count).join(', ')}; ConsumerPerformance ${figures.cp.map(count).join(', ')}.`,
+      `Rounds (msg/s): ours ${figures.ours.map(count).join(', ')}; ProducerPerformance ${figures.pp.map(count).join(', ')}; ours gzip ${figures.gzip.map(count).join(', ')}${PRODUCER_ONLY ? '' : `; consume→RAW ${figures.consume.map(count).join(', ')}; ConsumerPerformance ${figures.cp.map(count).join(', ')}`}.`,
       'Ours = kafkajs 2.2.4 (idempotent, acks=all, murmur2 partitioner, no compression), fed by the CSV reader like `dropship produce --mode replay --rate 0`; ConsumerPerformance only deserialises, ours also decodes the JSON and writes RAW rows + offsets in a DuckDB transaction and commits the offsets after each batch. Both include the group join.',
       `Broker ${bootstrap} (${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'KAFKA_BOOTSTRAP_SERVERS' : 'local, scripts/kafka-local.sh'}), 3-partition topics; the Java tools run in a fresh JVM each time (warm-up included, as for our process).`,
       `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}; broker, tools and our client share it; 1-min load ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after.`,

@@ -5,8 +5,9 @@
  *
  * An unthrottled replay reads and encodes in a worker thread (replay-worker.ts) while this
  * thread publishes: on two cores, parsing CSV and building JSON no longer compete with the bus
- * client (and, in `run`, with the ingest). A throttled one encodes each batch just before it is
- * sent, so the event timestamp is the publication time.
+ * client (and, in `run`, with the ingest); this thread only reads the first rows, while the
+ * worker loads. A throttled one encodes each batch just before it is sent, so the event
+ * timestamp is the publication time.
  */
 import { Worker } from 'node:worker_threads';
 import type { BusProducer, OutgoingMessage } from '../bus/types.ts';
@@ -14,7 +15,7 @@ import type { Order } from '../domain/entities.ts';
 import { orderCreatedEvent } from '../domain/event.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LiveOrders } from '../generator/orders.ts';
-import type { ReplayWorkerMessage } from './replay-worker.ts';
+import type { ReplayControl, ReplayWorkerMessage } from './replay-worker.ts';
 import { readOrders, readProducts, type BadRow } from './seed-files.ts';
 import { sleep } from './retry.ts';
 
@@ -72,7 +73,7 @@ async function publishBatches(
     sending.catch(() => undefined);
     published += room;
     inFlight.push(sending);
-    if (inFlight.length >= Number(process.env.PB_INFLIGHT ?? 2)) await inFlight.shift();
+    if (inFlight.length >= 2) await inFlight.shift();
     options.onProgress?.(published);
     if (options.count !== undefined && published >= options.count) break;
     if (options.rate > 0) {
@@ -117,9 +118,9 @@ export async function replayOrders(
     bad++;
     options.onBadRow?.(row);
   };
-  if (options.rate === 0 && !process.env.PB_NOWORKER) {
+  if (options.rate === 0) {
     const result = await publishBatches(
-      encodedInWorker(file, Number(process.env.PB_BATCH ?? batchSizeFor(0)), onBad, options.signal),
+      encodedInWorker(file, batchSizeFor(0), onBad, options.signal),
       options,
     );
     return { ...result, badRows: bad };
@@ -131,7 +132,7 @@ export async function replayOrders(
     }
   }
   const result = await publishBatches(
-    encodeWhenNeeded(good(), Number(process.env.PB_BATCH ?? batchSizeFor(options.rate))),
+    encodeWhenNeeded(good(), batchSizeFor(options.rate)),
     options,
   );
   return { ...result, badRows: bad };
@@ -161,8 +162,21 @@ export async function streamOrders(
 const WORKER_AHEAD = 4;
 
 /**
- * Batches read and encoded by a worker thread, with credit-based flow control: the worker
- * sends a batch only when it holds a credit, and gets one back per batch taken here.
+ * Batches this thread still encodes after telling the worker where to start: the worker takes
+ * ~0.2 s to skip the rows before and warm up, as long as this thread needs for ~8 batches.
+ */
+const HANDOVER_BATCHES = 8;
+
+/**
+ * Batches of an unthrottled replay, read and encoded by a worker thread with credit-based
+ * flow control: the worker sends a batch only when it holds a credit, and gets one back per
+ * batch taken here.
+ *
+ * The worker needs ~0.5 s to load its modules through tsx (zod, csv-parse…) before its first
+ * row: an eighth of a 200k-order replay, with the producer idle. So this thread reads and
+ * encodes the first rows itself; once the worker is ready it is told from which row to start
+ * (a few batches ahead, see HANDOVER_BATCHES) and skips the rows before. A file read
+ * completely before then never waits for the worker.
  */
 async function* encodedInWorker(
   file: { dir: string; path?: string },
@@ -172,15 +186,14 @@ async function* encodedInWorker(
 ): AsyncGenerator<OutgoingMessage[]> {
   const worker = new Worker(new URL('./replay-worker-entry.js', import.meta.url), {
     workerData: { dir: file.dir, path: file.path, batchSize, ahead: WORKER_AHEAD },
-    ...(process.env.PB_YG
-      ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.PB_YG) } }
-      : {}),
   });
   const queue: ReplayWorkerMessage[] = [];
+  let ready = false;
   let wake: (() => void) | null = null;
   let exited = false;
   const push = (m: ReplayWorkerMessage) => {
-    queue.push(m);
+    if (m.type === 'ready') ready = true;
+    else queue.push(m);
     wake?.();
   };
   worker.on('message', push);
@@ -196,9 +209,35 @@ async function* encodedInWorker(
     exited = true;
     wake?.();
   });
-  const onAbort = () => worker.postMessage({ type: 'stop' });
+  const onAbort = () => worker.postMessage({ type: 'stop' } satisfies ReplayControl);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    // Head start: rows counted whether good or bad, as the worker counts them when skipping.
+    let taken = 0;
+    let skip: number | null = null;
+    let handOver = false;
+    let pending: OutgoingMessage[] = [];
+    let now = new Date();
+    for await (const r of readOrders(file.dir, file.path)) {
+      taken++;
+      if (r.ok) pending.push(orderMessage(r.row, now));
+      else onBadRow({ file: r.file, line: r.line, problem: r.problem });
+      if (taken === skip) {
+        handOver = true;
+        break;
+      }
+      if (pending.length < batchSize) continue;
+      yield pending;
+      pending = [];
+      now = new Date();
+      // Before `start` the worker only ever says it is ready or that it failed (reported below).
+      if (skip === null && (ready || queue.length > 0)) {
+        skip = taken + HANDOVER_BATCHES * batchSize;
+        worker.postMessage({ type: 'start', skip } satisfies ReplayControl);
+      }
+    }
+    if (pending.length > 0) yield pending;
+    if (!handOver) return;
     for (;;) {
       while (queue.length === 0 && !exited) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
@@ -206,12 +245,12 @@ async function* encodedInWorker(
       if (!message) return; // the worker exited after its last message
       if (message.type === 'batch') {
         for (const bad of message.badRows) onBadRow(bad);
-        worker.postMessage({ type: 'credit' });
+        worker.postMessage({ type: 'credit' } satisfies ReplayControl);
         if (message.keys.length > 0)
           yield message.keys.map((key, i) => ({ key, value: message.values[i]! }));
       } else if (message.type === 'done') {
         return;
-      } else {
+      } else if (message.type === 'error') {
         throw new PipelineError(
           message.code as ErrorCode,
           message.message,

@@ -1,7 +1,9 @@
 /**
  * Worker thread of an unthrottled replay: reads orders.csv and encodes the events, so the
- * publishing thread only publishes. Flow control: it starts with `ahead` credits, spends one
- * per batch sent and gets one back each time the publisher takes a batch.
+ * publishing thread only publishes. It says when its modules are loaded (`ready`), then waits
+ * for `start`, which tells it how many rows the publishing thread already took meanwhile (see
+ * encodedInWorker in produce.ts). Flow control: it starts with `ahead` credits, spends one per
+ * batch sent and gets one back each time the publisher takes a batch.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PipelineError } from '../errors.ts';
@@ -9,9 +11,13 @@ import { orderMessage } from './produce.ts';
 import { readOrders, type BadRow } from './seed-files.ts';
 
 export type ReplayWorkerMessage =
+  | { type: 'ready' }
   | { type: 'batch'; keys: string[]; values: string[]; badRows: BadRow[] }
   | { type: 'done' }
   | { type: 'error'; code: string; message: string; hint: string | null };
+
+/** From the publishing thread: rows to skip, then a credit per batch taken; or stop. */
+export type ReplayControl = { type: 'start'; skip: number } | { type: 'credit' } | { type: 'stop' };
 
 interface ReplayWorkerData {
   dir: string;
@@ -21,14 +27,18 @@ interface ReplayWorkerData {
 }
 
 async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerData): Promise<void> {
+  let skip: number | null = null;
   let credits = data.ahead;
   let stopped = false;
   let wake: (() => void) | null = null;
-  port.on('message', (m: { type: 'credit' | 'stop' }) => {
-    if (m.type === 'credit') credits++;
+  port.on('message', (m: ReplayControl) => {
+    if (m.type === 'start') skip = m.skip;
+    else if (m.type === 'credit') credits++;
     else stopped = true;
     wake?.();
   });
+  port.postMessage({ type: 'ready' } satisfies ReplayWorkerMessage);
+  while (skip === null && !stopped) await new Promise<void>((resolve) => (wake = resolve));
   let keys: string[] = [];
   let values: string[] = [];
   let badRows: BadRow[] = [];
@@ -40,9 +50,15 @@ async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerDa
     values = [];
     badRows = [];
   };
+  // Rows taken by the publishing thread, good or bad, are not encoded (nor reported) again.
+  let toSkip = skip ?? 0;
   let now = new Date();
   for await (const r of readOrders(data.dir, data.path)) {
     if (stopped) break;
+    if (toSkip > 0) {
+      toSkip--;
+      continue;
+    }
     if (r.ok) {
       const m = orderMessage(r.row, now);
       keys.push(m.key);
