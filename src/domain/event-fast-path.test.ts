@@ -43,6 +43,13 @@ const odd: unknown[] = [
   'order_created',
   1e21,
   Number.NaN,
+  // The warehouse's limits (INTEGER quantity, DECIMAL(12,2) price) and just past them.
+  2_147_483_647,
+  2_147_483_648,
+  9_999_999_999.99,
+  '9999999999.99',
+  10_000_000_000,
+  '10000000000.00',
 ];
 
 function variants(): unknown[] {

@@ -174,6 +174,8 @@ describe('decodeOrderEvent', () => {
     ['a negative quantity', { quantity: -1 }, 'order.quantity'],
     ['a zero quantity', { quantity: 0 }, 'order.quantity'],
     ['a negative price', { unit_price: -1 }, 'order.unit_price'],
+    ['a quantity beyond what RAW holds', { quantity: 2_147_483_648 }, 'order.quantity'],
+    ['a price beyond DECIMAL(12,2)', { unit_price: 10_000_000_000 }, 'order.unit_price'],
     ['a price with 3 decimals', { unit_price: '1.234' }, 'order.unit_price'],
     ['a sold_at that is not a timestamp', { sold_at: 'yesterday' }, 'order.sold_at'],
     [

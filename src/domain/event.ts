@@ -70,12 +70,26 @@ const money = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return cents;
 });
 
+/**
+ * The largest values RAW and PROD hold (INTEGER quantity, DECIMAL(12,2) price). Larger ones
+ * are rejected here, as invalid values, rather than failing the warehouse write of the whole
+ * batch on every retry.
+ */
+export const MAX_QUANTITY = 2_147_483_647;
+export const MAX_UNIT_PRICE_CENTS = 999_999_999_999;
+
 export const OrderPayloadSchema = z.object({
   id: z.string().regex(ID_PATTERN.order, 'must look like ORD-00000001'),
   product_id: z.string().regex(ID_PATTERN.product, 'must look like PRD-00001'),
   customer_id: z.string().regex(ID_PATTERN.customer, 'must look like CUS-000001'),
-  quantity: z.number().int('must be an integer').positive('must be positive'),
-  unit_price: money.refine((c) => c >= 0, 'must not be negative'),
+  quantity: z
+    .number()
+    .int('must be an integer')
+    .positive('must be positive')
+    .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
+  unit_price: money
+    .refine((c) => c >= 0, 'must not be negative')
+    .refine((c) => c <= MAX_UNIT_PRICE_CENTS, 'must be below 10,000,000,000'),
   sold_at: isoUtc,
 });
 
@@ -232,6 +246,7 @@ function acceptsWithoutZod(json: unknown): ValidEvent | null {
     typeof o.quantity !== 'number' ||
     !Number.isSafeInteger(o.quantity) ||
     o.quantity <= 0 ||
+    o.quantity > MAX_QUANTITY ||
     (typeof o.unit_price !== 'number' && typeof o.unit_price !== 'string') ||
     typeof o.sold_at !== 'string' ||
     !isUtcTimestamp(o.sold_at)
@@ -239,7 +254,7 @@ function acceptsWithoutZod(json: unknown): ValidEvent | null {
     return null;
   }
   const cents = decimalToCents(o.unit_price);
-  if (Number.isNaN(cents) || cents < 0) return null;
+  if (Number.isNaN(cents) || cents < 0 || cents > MAX_UNIT_PRICE_CENTS) return null;
   // The parsed object is ours: set the price in euros in place instead of copying it.
   const event = e as unknown as OrderCreatedEvent;
   event.order.unit_price = cents / 100;

@@ -172,7 +172,11 @@ export class EventDecoder {
    */
   decode(records: BusRecord[]): Promise<DecodedChunk>[] {
     if (!this.useWorker || this.broken || records.length < this.chunkSize) {
-      return [Promise.resolve(decodeBatch(records))];
+      // Chunks here too: the writer commits in transactions of a bounded size either way.
+      const chunks: Promise<DecodedChunk>[] = [];
+      for (let start = 0; start < records.length || start === 0; start += this.chunkSize)
+        chunks.push(Promise.resolve(decodeBatch(records.slice(start, start + this.chunkSize))));
+      return chunks;
     }
     const worker = this.worker ?? this.startWorker();
     const chunks: Promise<DecodedChunk>[] = [];

@@ -50,8 +50,9 @@ export interface IngestBatch {
   /** The consumer group whose bus offsets are stored with the rows. */
   consumerGroup: string;
   /**
-   * The batch, in bus order, written in ONE transaction. Chunks may still be decoding while
-   * earlier ones are written (promises), which lets the ingest decode and write in parallel.
+   * The batch, in bus order. Chunks may still be decoding while earlier ones are written
+   * (promises), which lets the ingest decode and write in parallel. A warehouse may split a
+   * large batch into several transactions, each storing the offsets of its own records.
    */
   chunks: Iterable<DecodedChunk | Promise<DecodedChunk>>;
 }
@@ -108,7 +109,7 @@ export interface Warehouse {
     customers: AsyncIterable<Customer>,
     products: AsyncIterable<Product>,
   ): Promise<{ customers: number; products: number }>;
-  /** Writes accepted events to RAW, dead letters to quarantine and the bus offsets, in one transaction. */
+  /** Writes accepted events to RAW and dead letters to quarantine, with their bus offsets in the same transaction(s). */
   ingest(batch: IngestBatch): Promise<IngestResult>;
   /** Next bus offset per partition stored with RAW for this group and topic. */
   storedOffsets(consumerGroup: string, topic: string): Promise<Map<number, bigint>>;

@@ -33,6 +33,10 @@ export class KafkaBusProducer implements BusProducer {
   /** Settles when every batch sent so far has settled; never rejects. */
   private tail: Promise<void> = Promise.resolve();
 
+  /** Bumped when a batch fails for good: sends queued before that fail with it (see `send`). */
+  private epoch = 0;
+  private lastFailure: unknown = null;
+
   private constructor(
     private producer: Producer,
     private readonly createProducer: () => Producer,
@@ -86,8 +90,23 @@ export class KafkaBusProducer implements BusProducer {
         `publishing to ${this.topic}`,
         this.brokers,
       );
-    const sending = this.tail.then(() => this.sendWithRetry(messages));
-    this.tail = sending.catch(() => undefined);
+    // When a batch fails for good, the ones already queued behind it fail with it instead of
+    // being sent: they would land on the topic ahead of the batch that is missing. A send
+    // made after the caller saw the failure (a retry) goes ahead.
+    const epoch = this.epoch;
+    const sending = this.tail.then(() => {
+      if (epoch !== this.epoch) throw this.lastFailure;
+      return this.sendWithRetry(messages);
+    });
+    this.tail = sending.then(
+      () => undefined,
+      (error: unknown) => {
+        if (epoch === this.epoch) {
+          this.epoch++;
+          this.lastFailure = error;
+        }
+      },
+    );
     return sending;
   }
 

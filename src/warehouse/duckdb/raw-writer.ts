@@ -128,26 +128,31 @@ export class RawWriter {
 
     try {
       let tx = emptyTransaction();
+      const full = () => tx.rows.length + tx.deadLetters.length >= ROWS_PER_TRANSACTION;
       for (const pending of batch.chunks) {
         const chunk = await pending;
         for (const e of chunk.accepted) {
-          if (isNew(e.coordinates, stored, tx.offsets)) tx.rows.push(e);
-          else result.redelivered++;
+          if (!isNew(e.coordinates, stored, tx.offsets)) result.redelivered++;
+          else if (tx.rows.push(e) && full()) {
+            await commitInOrder(tx);
+            tx = emptyTransaction();
+          }
         }
         for (const d of chunk.rejected) {
-          if (isNew(d.coordinates, stored, tx.offsets)) tx.deadLetters.push(d);
-          else result.redelivered++;
-        }
-        if (tx.rows.length + tx.deadLetters.length >= ROWS_PER_TRANSACTION) {
-          await commitInOrder(tx);
-          tx = emptyTransaction();
+          if (!isNew(d.coordinates, stored, tx.offsets)) result.redelivered++;
+          else if (tx.deadLetters.push(d) && full()) {
+            await commitInOrder(tx);
+            tx = emptyTransaction();
+          }
         }
       }
       if (tx.rows.length + tx.deadLetters.length > 0) await commitInOrder(tx);
       if (committing) await committing;
     } catch (error) {
       // Let a commit in flight finish first: the connection must be idle when the lock goes.
+      // A failed COMMIT normally ends the transaction; the ROLLBACK makes sure.
       if (committing) await (committing as Promise<void>).catch(() => undefined);
+      await this.connection.run('ROLLBACK').catch(() => undefined);
       throw Object.assign(error as Error, { uncommittedSeq: committedSeq });
     }
     return { ...result, nextSeq };
