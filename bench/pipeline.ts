@@ -155,19 +155,25 @@ export async function benchPipeline(): Promise<BenchResult> {
       if (run.state !== 'SUCCEEDED' || run.rowsInserted !== ORDERS)
         throw new Error(`task run: ${JSON.stringify(run)}`);
       // DuckDB's own bulk load of the same rows into a table of the same shape (PK included).
-      await warehouse.query('CREATE TABLE orders_bulk AS SELECT * FROM orders LIMIT 0');
-      await warehouse.query('ALTER TABLE orders_bulk ADD PRIMARY KEY (id)');
-      const bulkStarted = performance.now();
-      await warehouse.query(
-        `INSERT INTO orders_bulk SELECT id, product_id, customer_id, quantity, unit_price, sold_at, now()::TIMESTAMP, id, now()::TIMESTAMP, now()::TIMESTAMP
-         FROM read_csv($path, header = true, columns = {'id': 'VARCHAR', 'product_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'quantity': 'INTEGER', 'unit_price': 'DECIMAL(12,2)', 'sold_at': 'TIMESTAMP'})`,
-        { path: join(seed, 'orders.csv') },
-      );
-      const bulkMs = performance.now() - bulkStarted;
+      // Median of 3: a single 2 s sample swung by 20 % between runs on this shared machine.
+      const bulkRuns: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        await warehouse.query('DROP TABLE IF EXISTS orders_bulk');
+        await warehouse.query('CREATE TABLE orders_bulk AS SELECT * FROM orders LIMIT 0');
+        await warehouse.query('ALTER TABLE orders_bulk ADD PRIMARY KEY (id)');
+        const bulkStarted = performance.now();
+        await warehouse.query(
+          `INSERT INTO orders_bulk SELECT id, product_id, customer_id, quantity, unit_price, sold_at, now()::TIMESTAMP, id, now()::TIMESTAMP, now()::TIMESTAMP
+           FROM read_csv($path, header = true, columns = {'id': 'VARCHAR', 'product_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'quantity': 'INTEGER', 'unit_price': 'DECIMAL(12,2)', 'sold_at': 'TIMESTAMP'})`,
+          { path: join(seed, 'orders.csv') },
+        );
+        bulkRuns.push(performance.now() - bulkStarted);
+      }
+      const bulkMs = [...bulkRuns].sort((a, b) => a - b)[1]!;
       rows.push({
         measure: `task: stream + dedupe + MERGE of ${fmt(ORDERS)} RAW rows into PROD`,
         value: `${fmt(taskMs / 1000, 2)} s`,
-        detail: `${fmt(taskMs / bulkMs, 2)}× DuckDB's bulk load of the same rows (${fmt(bulkMs / 1000, 2)} s); target ≤ 3×`,
+        detail: `${fmt(taskMs / bulkMs, 2)}× DuckDB's bulk load of the same rows (median ${fmt(bulkMs / 1000, 2)} s of ${bulkRuns.map((ms) => fmt(ms / 1000, 2)).join(', ')}); target ≤ 3×`,
       });
     } finally {
       await warehouse.close();
