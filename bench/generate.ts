@@ -16,6 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { count, median } from './stats.ts';
 
 const CLI_BIN = fileURLToPath(new URL('../bin/dropship.js', import.meta.url));
 /** GNU time's path; set BENCH_GNU_TIME=/nonexistent to use the /proc fallback. */
@@ -130,14 +131,7 @@ async function runGenerate(orders: number, measureRss: boolean): Promise<RunFigu
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const count = (n: number) => new Intl.NumberFormat('en-US').format(Math.round(n));
 
 export async function benchGenerate(): Promise<BenchResult> {
   const loadBefore = loadavg()[0]!;

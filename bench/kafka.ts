@@ -32,6 +32,7 @@ import { orderMessage, replayOrders } from '../src/pipeline/produce.ts';
 import { readOrders } from '../src/pipeline/seed-files.ts';
 import { PipelineStats } from '../src/pipeline/stats.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
+import { count, median } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI_BIN = join(ROOT, 'bin', 'dropship.js');
@@ -52,10 +53,6 @@ export interface BenchResult {
   rows: Array<Record<string, string | number>>;
   notes: string[];
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const count = (n: number) => new Intl.NumberFormat('en-US').format(Math.round(n));
 
 function javaTool(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -24,6 +24,7 @@ import { orderMessage } from '../src/pipeline/produce.ts';
 import { readCustomers, readOrders, readProducts } from '../src/pipeline/seed-files.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import type { BenchResult } from './generate.ts';
+import { median } from './stats.ts';
 
 /** What `run` uses: the product's default INGEST_BATCH_SIZE. */
 const INGEST_BATCH_SIZE = Number(settingDefault('INGEST_BATCH_SIZE'));
@@ -169,7 +170,7 @@ export async function benchPipeline(): Promise<BenchResult> {
         );
         bulkRuns.push(performance.now() - bulkStarted);
       }
-      const bulkMs = [...bulkRuns].sort((a, b) => a - b)[1]!;
+      const bulkMs = median(bulkRuns);
       rows.push({
         measure: `task: stream + dedupe + MERGE of ${fmt(ORDERS)} RAW rows into PROD`,
         value: `${fmt(taskMs / 1000, 2)} s`,

@@ -4,8 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { BusRecord } from '../bus/types.ts';
-import { decodeBatch } from './decoder.ts';
-import type { DecodeReply, DecodeRequest } from './decoder.ts';
+import { decodeBatch, type DecodeReply, type DecodeRequest } from './decoder.ts';
 
 function unpack(request: DecodeRequest): BusRecord[] {
   const { topics, partitions, offsets, values } = request;

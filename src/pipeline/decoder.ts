@@ -171,30 +171,33 @@ export class EventDecoder {
    * starts on all of them) and never reject, so the list can be awaited again by a retry.
    */
   decode(records: BusRecord[]): Promise<DecodedChunk>[] {
-    if (!this.useWorker || this.broken || records.length < this.chunkSize) {
-      // Chunks here too: the writer commits in transactions of a bounded size either way.
-      const chunks: Promise<DecodedChunk>[] = [];
-      for (let start = 0; start < records.length || start === 0; start += this.chunkSize)
-        chunks.push(Promise.resolve(decodeBatch(records.slice(start, start + this.chunkSize))));
-      return chunks;
-    }
+    // Chunks either way: the writer commits in transactions of a bounded size.
+    const slices: BusRecord[][] = [];
+    for (let start = 0; start < records.length || start === 0; start += this.chunkSize)
+      slices.push(records.slice(start, start + this.chunkSize));
+    if (!this.useWorker || this.broken || records.length < this.chunkSize)
+      return slices.map((slice) => Promise.resolve(decodeBatch(slice)));
     const worker = this.worker ?? this.startWorker();
-    const chunks: Promise<DecodedChunk>[] = [];
-    for (let start = 0; start < records.length; start += this.chunkSize) {
-      const slice = records.slice(start, start + this.chunkSize);
+    return slices.map((slice) => {
       const id = this.nextId++;
-      chunks.push(
-        new Promise<DecodedChunk>((resolve) => {
-          this.pending.set(id, { records: slice, resolve });
-        }),
-      );
+      const chunk = new Promise<DecodedChunk>((resolve) => {
+        this.pending.set(id, { records: slice, resolve });
+      });
       const request = pack(id, slice);
       worker.postMessage(
         request,
         request.values.kind === 'bytes' ? [request.values.bytes] : undefined,
       );
+      return chunk;
+    });
+  }
+
+  /** Decoding is pure: what the worker still had in hand is decoded here instead. */
+  private decodePendingInline(): void {
+    for (const [id, job] of this.pending) {
+      this.pending.delete(id);
+      job.resolve(decodeBatch(job.records));
     }
-    return chunks;
   }
 
   private startWorker(): Worker {
@@ -211,14 +214,10 @@ export class EventDecoder {
       job.resolve({ accepted: reply.accepted, rejected: reply.rejected });
     });
     const fail = (error: Error) => {
-      // Decoding is pure: what the worker had in hand is decoded here instead.
       if (!this.broken) this.onWorkerFailure?.(error);
       this.broken = true;
       this.worker = null;
-      for (const [id, job] of this.pending) {
-        this.pending.delete(id);
-        job.resolve(decodeBatch(job.records));
-      }
+      this.decodePendingInline();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`decode worker exited with code ${code}`)));
@@ -233,10 +232,7 @@ export class EventDecoder {
       worker.removeAllListeners('exit');
       await worker.terminate();
     }
-    // Anything still pending (nobody waits for it after close) is decoded inline.
-    for (const [id, job] of this.pending) {
-      this.pending.delete(id);
-      job.resolve(decodeBatch(job.records));
-    }
+    // Anything still pending is decoded inline, so every promise handed out settles.
+    this.decodePendingInline();
   }
 }

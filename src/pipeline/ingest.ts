@@ -24,8 +24,6 @@ export interface IngestOptions {
   deadLetterProducer?: BusProducer;
   onBatch?: (result: IngestResult & { records: number }) => void;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-  /** Decode large batches in a worker thread (default true); false keeps everything inline. */
-  decodeInWorker?: boolean;
 }
 
 function deadLetterMessage(d: DeadLetter) {
@@ -55,7 +53,6 @@ export async function runIngest(options: IngestOptions): Promise<void> {
     signal: options.signal,
   });
   const decoder = new EventDecoder({
-    worker: options.decodeInWorker ?? true,
     onWorkerFailure: (error) =>
       options.onRetry?.(
         new PipelineError(

@@ -292,9 +292,9 @@ export class DuckDbWarehouse implements Warehouse {
         return result;
       } catch (error) {
         // Transactions committed before the failure keep their rows (and offsets). The next
-        // ingest_seq is read back from RAW: right even if a COMMIT reported as failed did land.
-        const uncommitted = (error as { uncommittedSeq?: number }).uncommittedSeq;
-        if (uncommitted !== undefined) this.nextSeq = uncommitted;
+        // ingest_seq is read back from RAW, right even if a COMMIT reported as failed did land;
+        // if that read fails too, the next write reads it first (ensureReady).
+        this.ready = false;
         await this.loadSequence().catch(() => undefined);
         // Rows appended but not flushed must not leak into the next batch.
         for (const appender of this.appenders.values()) appender.clear();

@@ -79,8 +79,8 @@ export class RawWriter {
 
   /**
    * Writes the batch; `firstSeq` is RAW's next ingest_seq. Resolves with the counts and the
-   * next ingest_seq. On failure the transactions committed so far stay (with their offsets),
-   * and the error carries the first ingest_seq not committed (`uncommittedSeq`).
+   * next ingest_seq. On failure the transactions committed so far stay (with their offsets);
+   * the caller reads the next ingest_seq back from RAW.
    */
   async write(
     batch: IngestBatch,
@@ -91,14 +91,14 @@ export class RawWriter {
     const stored = await this.storedOffsets(batch.consumerGroup);
     const result = { inserted: 0, quarantined: 0, redelivered: 0 };
     let nextSeq = firstSeq;
-    let committedSeq = firstSeq;
     let committing: Promise<void> | null = null;
 
     const commitInOrder = async (tx: PendingTransaction): Promise<void> => {
       const seq = nextSeq;
       nextSeq += tx.rows.length;
+      const now = timestamp(Date.now());
       // The JS side of the next transaction, while the previous one commits.
-      const chunks = this.fillChunks(tx.rows, seq, timestamp(Date.now()));
+      const chunks = this.fillChunks(tx.rows, seq, now);
       if (committing) await committing;
       committing = null;
       await this.connection.run('BEGIN TRANSACTION');
@@ -107,17 +107,16 @@ export class RawWriter {
         appenders.raw.flushSync();
         if (tx.deadLetters.length > 0) {
           const quarantine = await appenders.quarantine();
-          appendDeadLetters(quarantine, tx.deadLetters, timestamp(Date.now()));
+          appendDeadLetters(quarantine, tx.deadLetters, now);
           quarantine.flushSync();
         }
-        await this.storeOffsets(batch.consumerGroup, tx.offsets, timestamp(Date.now()));
+        await this.storeOffsets(batch.consumerGroup, tx.offsets, now);
       } catch (error) {
         appenders.raw.clear();
         await this.connection.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
       const done = this.connection.run('COMMIT').then(() => {
-        committedSeq = seq + tx.rows.length;
         result.inserted += tx.rows.length;
         result.quarantined += tx.deadLetters.length;
       });
@@ -153,7 +152,7 @@ export class RawWriter {
       // A failed COMMIT normally ends the transaction; the ROLLBACK makes sure.
       if (committing) await (committing as Promise<void>).catch(() => undefined);
       await this.connection.run('ROLLBACK').catch(() => undefined);
-      throw Object.assign(error as Error, { uncommittedSeq: committedSeq });
+      throw error;
     }
     return { ...result, nextSeq };
   }
