@@ -137,3 +137,24 @@ describe('isUtcTimestamp', () => {
     }
   });
 });
+
+describe('utcMicros', () => {
+  it('gives the instant of a valid timestamp to the microsecond, as Date.parse does to the ms', async () => {
+    const { utcMicros } = await import('./event.ts');
+    for (const text of [
+      '1970-01-01T00:00:00Z',
+      '2025-03-14T09:26:53.000Z',
+      '2024-02-29T23:59:59Z',
+      '2000-02-29T00:00:00.5Z',
+      '1969-12-31T23:59:59.25Z',
+      '2100-03-01T12:00:00Z',
+      '0050-06-15T00:00:00Z',
+    ]) {
+      expect(utcMicros(text), text).toBe(Date.parse(text) * 1000);
+    }
+    expect(utcMicros('2025-12-31T00:00:00.123456Z')).toBe(
+      Date.parse('2025-12-31T00:00:00Z') * 1000 + 123_456,
+    );
+    expect(utcMicros('2025-12-31T00:00:00.000001Z') % 1_000_000).toBe(1);
+  });
+});

@@ -50,6 +50,34 @@ export function isUtcTimestamp(text: string): boolean {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Microseconds since the Unix epoch of a timestamp that passed `isUtcTimestamp` (fractions
+ * below the microsecond cannot occur: the format allows 6 digits). Arithmetic on the text,
+ * no Date object: the ingest calls it twice per event.
+ */
+export function utcMicros(text: string): number {
+  const days = daysFromCivil(digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10));
+  const seconds =
+    days * 86_400 + digits(text, 11, 13) * 3_600 + digits(text, 14, 16) * 60 + digits(text, 17, 19);
+  let micros = 0;
+  if (text.charCodeAt(19) === 46 /* . */) {
+    const end = text.length - 1; // before the Z
+    micros = digits(text, 20, end) * 10 ** (6 - (end - 20));
+  }
+  return seconds * 1_000_000 + micros;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 /** The number written by the ASCII digits text[from, to). */
 function digits(text: string, from: number, to: number): number {
   let n = 0;

@@ -37,12 +37,22 @@ const port = parentPort!;
 port.on('message', (request: DecodeRequest) => {
   const acceptedFrom: number[] = [];
   const { accepted, rejected } = decodeBatch(unpack(request), acceptedFrom);
-  let payloadsFrom: Int32Array | null = null;
-  if (request.values.kind === 'strings') {
-    // The sender still holds these strings: say which record each payload is, instead of
-    // copying it back (the payload is most of an event's bytes).
-    payloadsFrom = Int32Array.from(acceptedFrom);
-    for (const e of accepted) e.payload = '';
-  }
-  port.postMessage({ id: request.id, accepted, rejected, payloadsFrom } satisfies DecodeReply);
+  // The sender still holds the topics, and for string values the payloads (most of an
+  // event's bytes): it puts them back from `acceptedFrom` instead of receiving copies.
+  const reply: DecodeReply = {
+    id: request.id,
+    accepted: {
+      ...accepted,
+      topic: [],
+      payload: request.values.kind === 'strings' ? [] : accepted.payload,
+    },
+    acceptedFrom: Int32Array.from(acceptedFrom),
+    rejected,
+  };
+  const a = reply.accepted;
+  const columns = [a.partition, a.offset, a.createdAt, a.quantity, a.unitPriceCents, a.soldAt];
+  port.postMessage(
+    reply,
+    [reply.acceptedFrom, ...columns].map((c) => c.buffer as ArrayBuffer),
+  );
 });

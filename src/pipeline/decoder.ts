@@ -13,7 +13,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BusCoordinates, BusRecord } from '../bus/types.ts';
-import { decodeOrderEvent, type OrderCreatedEvent } from '../domain/event.ts';
+import { decodeOrderEvent, utcMicros, type OrderCreatedEvent } from '../domain/event.ts';
+import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-event-columns.ts';
 import type { DeadLetter, DecodedChunk, RawEvent } from '../warehouse/types.ts';
 
 /** The RAW row of a valid event: the payload as received plus its typed order fields. */
@@ -40,9 +41,12 @@ export function rawEventOf(
   };
 }
 
-/** Decodes records in order; `acceptedFrom`, when given, receives each accepted record's index. */
-export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): DecodedChunk {
-  const accepted: RawEvent[] = [];
+/**
+ * Decodes records in order. `acceptedFrom`, when given, receives each accepted record's index
+ * (the worker uses it to send back where each event came from instead of its payload).
+ */
+export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): DecodedColumns {
+  const accepted = new RawEventColumnsBuilder(records.length);
   const rejected: DeadLetter[] = [];
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
@@ -54,7 +58,20 @@ export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): Deco
         : record.value.toString('utf8');
     const decoded = decodeOrderEvent(text);
     if (decoded.ok) {
-      accepted.push(rawEventOf(decoded.event, coordinates, text!));
+      const { event } = decoded;
+      const o = event.order;
+      accepted.push(coordinates, {
+        eventId: event.event_id,
+        eventType: event.event_type,
+        orderId: o.id,
+        payload: text!,
+        createdAtMicros: utcMicros(event.timestamp),
+        productId: o.product_id,
+        customerId: o.customer_id,
+        quantity: o.quantity,
+        unitPriceCents: Math.round(o.unit_price * 100),
+        soldAtMicros: utcMicros(o.sold_at),
+      });
       acceptedFrom?.push(i);
     } else {
       rejected.push({
@@ -67,7 +84,12 @@ export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): Deco
       });
     }
   }
-  return { accepted, rejected };
+  return { accepted: accepted.finish(), rejected };
+}
+
+/** A decoded chunk as the decoder makes it: the accepted events as columns. */
+export interface DecodedColumns extends DecodedChunk {
+  accepted: RawEventColumns;
 }
 
 /**
@@ -85,13 +107,15 @@ export interface DecodeRequest {
     | { kind: 'bytes'; bytes: ArrayBuffer; lengths: Int32Array };
 }
 
-export interface DecodeReply extends DecodedChunk {
+export interface DecodeReply {
   id: number;
   /**
-   * For string values: the accepted events come back without their payload, and this gives
-   * the index of each one's record in the request (the payload is that record's value).
+   * The accepted events without their topics (and, for string values, without their payloads):
+   * the sender still holds those, and `acceptedFrom` gives each event's record in the request.
    */
-  payloadsFrom: Int32Array | null;
+  accepted: RawEventColumns;
+  acceptedFrom: Int32Array;
+  rejected: DeadLetter[];
 }
 
 function pack(id: number, records: BusRecord[]): DecodeRequest {
@@ -157,7 +181,7 @@ export class EventDecoder {
   private nextId = 0;
   private readonly pending = new Map<
     number,
-    { records: BusRecord[]; resolve: (chunk: DecodedChunk) => void }
+    { records: BusRecord[]; resolve: (chunk: DecodedColumns) => void }
   >();
 
   constructor(options: EventDecoderOptions = {}) {
@@ -170,7 +194,7 @@ export class EventDecoder {
    * The batch's decoded chunks, in bus order. The promises are created at once (the worker
    * starts on all of them) and never reject, so the list can be awaited again by a retry.
    */
-  decode(records: BusRecord[]): Promise<DecodedChunk>[] {
+  decode(records: BusRecord[]): Promise<DecodedColumns>[] {
     // Chunks either way: the writer commits in transactions of a bounded size.
     const slices: BusRecord[][] = [];
     for (let start = 0; start < records.length || start === 0; start += this.chunkSize)
@@ -180,7 +204,7 @@ export class EventDecoder {
     const worker = this.worker ?? this.startWorker();
     return slices.map((slice) => {
       const id = this.nextId++;
-      const chunk = new Promise<DecodedChunk>((resolve) => {
+      const chunk = new Promise<DecodedColumns>((resolve) => {
         this.pending.set(id, { records: slice, resolve });
       });
       const request = pack(id, slice);
@@ -207,11 +231,15 @@ export class EventDecoder {
       const job = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (!job) return;
-      if (reply.payloadsFrom) {
-        const from = reply.payloadsFrom;
-        reply.accepted.forEach((e, k) => (e.payload = job.records[from[k]!]!.value as string));
+      const { accepted, acceptedFrom } = reply;
+      const records = job.records;
+      const payloadsSent = accepted.payload.length === acceptedFrom.length;
+      for (let k = 0; k < acceptedFrom.length; k++) {
+        const record = records[acceptedFrom[k]!]!;
+        accepted.topic[k] = record.topic;
+        if (!payloadsSent) accepted.payload[k] = record.value as string;
       }
-      job.resolve({ accepted: reply.accepted, rejected: reply.rejected });
+      job.resolve({ accepted, rejected: reply.rejected });
     });
     const fail = (error: Error) => {
       if (!this.broken) this.onWorkerFailure?.(error);

@@ -6,8 +6,12 @@
 import type { BusCoordinates } from '../bus/types.ts';
 import type { Customer, Product } from '../domain/entities.ts';
 import type { RejectReason } from '../domain/event.ts';
+import type { RawEventColumns } from './raw-event-columns.ts';
 
-/** An event accepted by the ingest, ready for RAW. */
+/**
+ * An event accepted by the ingest, ready for RAW, one object per event (tests and fixtures).
+ * The ingest itself hands events over as columns (raw-event-columns.ts).
+ */
 export interface RawEvent {
   coordinates: BusCoordinates;
   eventId: string;
@@ -42,7 +46,7 @@ export interface DeadLetter {
 
 /** Part of a decoded bus batch, in bus order. */
 export interface DecodedChunk {
-  accepted: RawEvent[];
+  accepted: RawEventColumns | readonly RawEvent[];
   rejected: DeadLetter[];
 }
 

@@ -17,7 +17,7 @@
  */
 import {
   BIGINT,
-  DOUBLE,
+  DECIMAL,
   DuckDBDataChunk,
   INTEGER,
   TIMESTAMP,
@@ -26,17 +26,18 @@ import {
   type DuckDBConnection,
   type DuckDBTimestampValue,
 } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import type { BusCoordinates } from '../../bus/types.ts';
 import { Tables as T } from '../../domain/tables.ts';
-import type { DeadLetter, IngestBatch, IngestResult, RawEvent } from '../types.ts';
+import { columnsOf, sliceColumns, type RawEventColumns } from '../raw-event-columns.ts';
+import type { DeadLetter, IngestBatch, IngestResult } from '../types.ts';
 
 /** Large enough to amortise a commit, small enough to prepare the next one during it. */
 export const ROWS_PER_TRANSACTION = 25_000;
 
 /**
- * The chunk's column types, in RAW's column order. Timestamps travel as their ISO-8601 text
- * (validated at decode) and DuckDB casts them on append: cheaper than building timestamp
- * values here, and microseconds are kept.
+ * The chunk's column types: RAW's, in its column order, so the append casts nothing. The
+ * payload goes in as VARCHAR into the JSON column (same storage; the decoder parsed it).
  */
 const RAW_CHUNK_TYPES = [
   BIGINT, // ingest_seq
@@ -44,7 +45,7 @@ const RAW_CHUNK_TYPES = [
   VARCHAR, // event_type
   VARCHAR, // order_id
   VARCHAR, // payload
-  VARCHAR, // created_at
+  TIMESTAMP, // created_at
   TIMESTAMP, // ingested_at (one value per transaction)
   VARCHAR, // topic
   INTEGER, // partition
@@ -52,15 +53,17 @@ const RAW_CHUNK_TYPES = [
   VARCHAR, // product_id
   VARCHAR, // customer_id
   INTEGER, // quantity
-  DOUBLE, // unit_price (DECIMAL(12,2) on append)
-  VARCHAR, // sold_at
+  DECIMAL(12, 2), // unit_price (cents, as stored)
+  TIMESTAMP, // sold_at
 ] as const;
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
 
 interface PendingTransaction {
-  rows: RawEvent[];
+  /** Accepted events in bus order, as runs of columns. */
+  pieces: RawEventColumns[];
+  rows: number;
   deadLetters: DeadLetter[];
   /** Next offset per topic/partition, from the records of this transaction. */
   offsets: Map<string, BusCoordinates>;
@@ -95,10 +98,10 @@ export class RawWriter {
 
     const commitInOrder = async (tx: PendingTransaction): Promise<void> => {
       const seq = nextSeq;
-      nextSeq += tx.rows.length;
+      nextSeq += tx.rows;
       const now = timestamp(Date.now());
       // The JS side of the next transaction, while the previous one commits.
-      const chunks = this.fillChunks(tx.rows, seq, now);
+      const chunks = this.fillChunks(tx.pieces, seq, now);
       if (committing) await committing;
       committing = null;
       await this.connection.run('BEGIN TRANSACTION');
@@ -117,7 +120,7 @@ export class RawWriter {
         throw error;
       }
       const done = this.connection.run('COMMIT').then(() => {
-        result.inserted += tx.rows.length;
+        result.inserted += tx.rows;
         result.quarantined += tx.deadLetters.length;
       });
       // Awaited before the next transaction or at the end; never left unobserved.
@@ -127,25 +130,43 @@ export class RawWriter {
 
     try {
       let tx = emptyTransaction();
-      const full = () => tx.rows.length + tx.deadLetters.length >= ROWS_PER_TRANSACTION;
+      const full = () => tx.rows + tx.deadLetters.length >= ROWS_PER_TRANSACTION;
+      const seen = new OffsetTracker(stored);
       for (const pending of batch.chunks) {
         const chunk = await pending;
-        for (const e of chunk.accepted) {
-          if (!isNew(e.coordinates, stored, tx.offsets)) result.redelivered++;
-          else if (tx.rows.push(e) && full()) {
+        const accepted = Array.isArray(chunk.accepted)
+          ? columnsOf(chunk.accepted)
+          : (chunk.accepted as RawEventColumns);
+        // Runs of new events go into the transaction as slices of the chunk's columns; a
+        // redelivered event (rare) ends a run.
+        let runStart = 0;
+        const endRun = (end: number) => {
+          if (end > runStart) tx.pieces.push(sliceColumns(accepted, runStart, end));
+        };
+        for (let i = 0; i < accepted.length; i++) {
+          const c = accepted;
+          if (!seen.isNew(c.topic[i]!, c.partition[i]!, c.offset[i]!, tx.offsets)) {
+            endRun(i);
+            runStart = i + 1;
+            result.redelivered++;
+          } else if (++tx.rows && full()) {
+            endRun(i + 1);
+            runStart = i + 1;
             await commitInOrder(tx);
             tx = emptyTransaction();
           }
         }
+        endRun(accepted.length);
         for (const d of chunk.rejected) {
-          if (!isNew(d.coordinates, stored, tx.offsets)) result.redelivered++;
+          const c = d.coordinates;
+          if (c && !seen.isNew(c.topic, c.partition, c.offset, tx.offsets)) result.redelivered++;
           else if (tx.deadLetters.push(d) && full()) {
             await commitInOrder(tx);
             tx = emptyTransaction();
           }
         }
       }
-      if (tx.rows.length + tx.deadLetters.length > 0) await commitInOrder(tx);
+      if (tx.rows + tx.deadLetters.length > 0) await commitInOrder(tx);
       if (committing) await committing;
     } catch (error) {
       // Let a commit in flight finish first: the connection must be idle when the lock goes.
@@ -181,66 +202,96 @@ export class RawWriter {
     }
   }
 
-  /** RAW rows as data chunks (column by column), numbered from `firstSeq`. */
+  /**
+   * RAW rows as data chunks, numbered from `firstSeq`. Strings go in one by one (DuckDB copies
+   * each into its vector); numbers and timestamps are copied into their vectors in one call
+   * per column, from the typed arrays the decoder filled.
+   */
   private fillChunks(
-    rows: RawEvent[],
+    pieces: RawEventColumns[],
     firstSeq: number,
     ingestedAt: DuckDBTimestampValue,
   ): DuckDBDataChunk[] {
     const used: DuckDBDataChunk[] = [];
-    for (let start = 0, i = 0; start < rows.length; start += CHUNK_ROWS, i++) {
-      const n = Math.min(CHUNK_ROWS, rows.length - start);
-      const chunk = (this.chunks[i] ??= DuckDBDataChunk.create(RAW_CHUNK_TYPES));
-      chunk.reset();
-      chunk.rowCount = n;
-      const columns = RAW_CHUNK_TYPES.map(() => new Array(n));
-      for (let k = 0; k < n; k++) {
-        const e = rows[start + k]!;
-        columns[0]![k] = BigInt(firstSeq + start + k);
-        columns[1]![k] = e.eventId;
-        columns[2]![k] = e.eventType;
-        columns[3]![k] = e.orderId;
-        columns[4]![k] = e.payload;
-        columns[5]![k] = e.createdAt;
-        columns[6]![k] = ingestedAt;
-        columns[7]![k] = e.coordinates.topic;
-        columns[8]![k] = e.coordinates.partition;
-        columns[9]![k] = e.coordinates.offset;
-        columns[10]![k] = e.order.productId;
-        columns[11]![k] = e.order.customerId;
-        columns[12]![k] = e.order.quantity;
-        columns[13]![k] = e.order.unitPrice;
-        columns[14]![k] = e.order.soldAt;
+    let seq = firstSeq;
+    for (const piece of pieces) {
+      for (let start = 0; start < piece.length; start += CHUNK_ROWS) {
+        const e = sliceColumns(piece, start, Math.min(piece.length, start + CHUNK_ROWS));
+        const n = e.length;
+        const chunk = (this.chunks[used.length] ??= DuckDBDataChunk.create(RAW_CHUNK_TYPES));
+        chunk.reset();
+        chunk.rowCount = n;
+        const seqs = new BigInt64Array(n);
+        for (let k = 0; k < n; k++) seqs[k] = BigInt(seq + k);
+        seq += n;
+        copyColumn(chunk, 0, seqs);
+        chunk.setColumnValues(1, e.eventId);
+        chunk.setColumnValues(2, e.eventType);
+        chunk.setColumnValues(3, e.orderId);
+        chunk.setColumnValues(4, e.payload);
+        copyColumn(chunk, 5, e.createdAt);
+        copyColumn(chunk, 6, new BigInt64Array(n).fill(ingestedAt.micros));
+        chunk.setColumnValues(7, e.topic);
+        copyColumn(chunk, 8, e.partition);
+        copyColumn(chunk, 9, e.offset);
+        chunk.setColumnValues(10, e.productId);
+        chunk.setColumnValues(11, e.customerId);
+        copyColumn(chunk, 12, e.quantity);
+        copyColumn(chunk, 13, e.unitPriceCents);
+        copyColumn(chunk, 14, e.soldAt);
+        used.push(chunk);
       }
-      chunk.setColumns(columns);
-      used.push(chunk);
     }
     return used;
   }
 }
 
+/**
+ * Copies a column of fixed-width values into the chunk's vector, which holds the same
+ * representation (INTEGER: int32; BIGINT, TIMESTAMP µs, DECIMAL(12,2) cents: int64). Every
+ * row is valid: a reset chunk's validity is all-valid.
+ */
+function copyColumn(chunk: DuckDBDataChunk, column: number, values: Int32Array | BigInt64Array) {
+  duckdb.copy_data_to_vector(
+    duckdb.data_chunk_get_vector(chunk.chunk, column),
+    0,
+    values.buffer as ArrayBuffer,
+    values.byteOffset,
+    values.byteLength,
+  );
+}
+
 function emptyTransaction(): PendingTransaction {
-  return { rows: [], deadLetters: [], offsets: new Map() };
+  return { pieces: [], rows: 0, deadLetters: [], offsets: new Map() };
 }
 
 /**
- * False for a record below the offset already stored for its partition: an earlier delivery
- * wrote it (crash between the warehouse commit and the bus commit). Tracks the transaction's
- * next offsets on the way.
+ * Recognises records below the offset already stored for their partition: an earlier delivery
+ * wrote them (crash between the warehouse commit and the bus commit). Tracks each
+ * transaction's next offsets on the way.
  */
-function isNew(
-  c: BusCoordinates | null,
-  stored: Map<string, bigint>,
-  next: Map<string, BusCoordinates>,
-): boolean {
-  if (!c) return true;
-  const key = `${c.topic}\u0000${c.partition}`;
-  const known = stored.get(key);
-  if (known !== undefined && c.offset < known) return false;
-  const seen = next.get(key);
-  if (!seen || c.offset + 1n > seen.offset)
-    next.set(key, { topic: c.topic, partition: c.partition, offset: c.offset + 1n });
-  return true;
+class OffsetTracker {
+  private lastTopic = '';
+  private lastPartition = -1;
+  private lastKey = '';
+
+  constructor(private readonly stored: Map<string, bigint>) {}
+
+  isNew(topic: string, partition: number, offset: bigint, next: Map<string, BusCoordinates>) {
+    // One key string per partition change, not per record.
+    if (topic !== this.lastTopic || partition !== this.lastPartition) {
+      this.lastTopic = topic;
+      this.lastPartition = partition;
+      this.lastKey = `${topic}\u0000${partition}`;
+    }
+    const key = this.lastKey;
+    const known = this.stored.get(key);
+    if (known !== undefined && offset < known) return false;
+    const seen = next.get(key);
+    if (!seen || offset + 1n > seen.offset)
+      next.set(key, { topic, partition, offset: offset + 1n });
+    return true;
+  }
 }
 
 function appendDeadLetters(
