@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { centsToDecimal, decimalToCents, ID_PATTERN, type Order } from './entities.ts';
 
 export const EVENT_TYPE_ORDER_CREATED = 'order_created';
+/** Every event type the ingest accepts. */
+export const EVENT_TYPES: readonly string[] = [EVENT_TYPE_ORDER_CREATED];
 export const SCHEMA_VERSION = 1;
 
 /** Fixed namespace for UUIDv5 event ids (a random UUID chosen once for this project). */

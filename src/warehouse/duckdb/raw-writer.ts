@@ -19,6 +19,7 @@ import {
   BIGINT,
   DECIMAL,
   DuckDBDataChunk,
+  ENUM,
   INTEGER,
   TIMESTAMP,
   VARCHAR,
@@ -28,6 +29,7 @@ import {
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { BusCoordinates } from '../../bus/types.ts';
+import { EVENT_TYPES } from '../../domain/event.ts';
 import { Tables as T } from '../../domain/tables.ts';
 import { columnsOf, sliceColumns, type RawEventColumns } from '../raw-event-columns.ts';
 import type { DeadLetter, IngestBatch, IngestResult } from '../types.ts';
@@ -36,26 +38,30 @@ import type { DeadLetter, IngestBatch, IngestResult } from '../types.ts';
 export const ROWS_PER_TRANSACTION = 25_000;
 
 /**
- * The chunk's column types: RAW's, in its column order, so the append casts nothing. The
- * payload goes in as VARCHAR into the JSON column (same storage; the decoder parsed it).
+ * The chunk's column types, in RAW's column order: RAW's own types, so the append converts
+ * nothing, except for the two columns that hold one of a few values (event type, topic): they
+ * go in as ENUMs, one byte per row instead of one string each (strings are the costly part
+ * of filling a chunk), and DuckDB turns them into VARCHAR on append.
  */
-const RAW_CHUNK_TYPES = [
-  BIGINT, // ingest_seq
-  VARCHAR, // event_id
-  VARCHAR, // event_type
-  VARCHAR, // order_id
-  VARCHAR, // payload
-  TIMESTAMP, // created_at
-  TIMESTAMP, // ingested_at (one value per transaction)
-  VARCHAR, // topic
-  INTEGER, // partition
-  BIGINT, // offset
-  VARCHAR, // product_id
-  VARCHAR, // customer_id
-  INTEGER, // quantity
-  DECIMAL(12, 2), // unit_price (cents, as stored)
-  TIMESTAMP, // sold_at
-] as const;
+function rawChunkTypes(topics: readonly string[]) {
+  return [
+    BIGINT, // ingest_seq
+    VARCHAR, // event_id
+    ENUM(EVENT_TYPES), // event_type
+    VARCHAR, // order_id
+    VARCHAR, // payload (into the JSON column: same storage, and the decoder parsed it)
+    TIMESTAMP, // created_at
+    TIMESTAMP, // ingested_at (one value per transaction)
+    ENUM(topics), // topic
+    INTEGER, // partition
+    BIGINT, // offset
+    VARCHAR, // product_id
+    VARCHAR, // customer_id
+    INTEGER, // quantity
+    DECIMAL(12, 2), // unit_price (cents, as stored)
+    TIMESTAMP, // sold_at
+  ];
+}
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
@@ -75,8 +81,12 @@ export interface RawWriterAppenders {
 }
 
 export class RawWriter {
-  /** Reused across transactions: a chunk's memory is native, unseen by the garbage collector. */
-  private readonly chunks: DuckDBDataChunk[] = [];
+  /**
+   * Reused across transactions: a chunk's memory is native, unseen by the garbage collector.
+   * Made again when a new topic appears (the topic column's ENUM lists the topics seen).
+   */
+  private chunks: DuckDBDataChunk[] = [];
+  private readonly topics: string[] = [];
 
   constructor(private readonly connection: DuckDBConnection) {}
 
@@ -212,13 +222,21 @@ export class RawWriter {
     firstSeq: number,
     ingestedAt: DuckDBTimestampValue,
   ): DuckDBDataChunk[] {
+    for (const piece of pieces)
+      for (const topic of new Set(piece.topic))
+        if (!this.topics.includes(topic)) {
+          this.topics.push(topic);
+          this.chunks = [];
+        }
     const used: DuckDBDataChunk[] = [];
     let seq = firstSeq;
     for (const piece of pieces) {
       for (let start = 0; start < piece.length; start += CHUNK_ROWS) {
         const e = sliceColumns(piece, start, Math.min(piece.length, start + CHUNK_ROWS));
         const n = e.length;
-        const chunk = (this.chunks[used.length] ??= DuckDBDataChunk.create(RAW_CHUNK_TYPES));
+        const chunk = (this.chunks[used.length] ??= DuckDBDataChunk.create(
+          rawChunkTypes(this.topics),
+        ));
         chunk.reset();
         chunk.rowCount = n;
         const seqs = new BigInt64Array(n);
