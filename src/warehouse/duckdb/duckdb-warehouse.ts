@@ -29,7 +29,7 @@ import type {
   Warehouse,
 } from '../types.ts';
 import { RawWriter } from './raw-writer.ts';
-import { DDL, TASK_COUNT_NEW, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE } from './sql.ts';
+import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE } from './sql.ts';
 
 /** Serialises async sections (the single writer). */
 class Mutex {
@@ -400,10 +400,12 @@ export class DuckDbWarehouse implements Warehouse {
           }
           const now = timestamp(Date.now());
           await this.writer.run(TASK_SOURCE, { from, to });
-          const counts =
-            (await this.writer.runAndReadAll(TASK_COUNT_NEW)).getRowObjectsJson()[0] ?? {};
           const quarantinedResult = await this.writer.run(TASK_QUARANTINE, { now });
-          await this.writer.run(TASK_MERGE, { now });
+          // Inserted = growth of PROD (count(*) is read from table metadata); the MERGE's
+          // changed rows are those inserted plus those updated.
+          const ordersBefore = await this.countOrders();
+          const merged = await this.writer.run(TASK_MERGE, { now });
+          const inserted = (await this.countOrders()) - ordersBefore;
           await this.writer.run(
             `UPDATE ${T.taskState} SET stream_offset = $to, updated_at = $now WHERE task_name = $task`,
             { to, now, task: TASK_NAME },
@@ -414,8 +416,8 @@ export class DuckDbWarehouse implements Warehouse {
             state: 'SUCCEEDED',
             completedTime: new Date().toISOString(),
             rowsRead,
-            rowsInserted: Number(counts.inserted ?? 0),
-            rowsUpdated: Number(counts.updated ?? 0),
+            rowsInserted: inserted,
+            rowsUpdated: Number(merged.rowsChanged) - inserted,
             rowsQuarantined: Number(quarantinedResult.rowsChanged),
             offsetTo: to,
           };
@@ -435,6 +437,13 @@ export class DuckDbWarehouse implements Warehouse {
       }
       return run;
     });
+  }
+
+  private async countOrders(): Promise<number> {
+    const rows = (
+      await this.writer.runAndReadAll(`SELECT count(*) AS n FROM ${T.orders}`)
+    ).getRowObjectsJson();
+    return Number(rows[0]?.n ?? 0);
   }
 
   private async recordRun(run: TaskRun): Promise<void> {
