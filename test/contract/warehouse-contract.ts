@@ -4,8 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer, Order, Product } from '../../src/domain/entities.ts';
-import { orderCreatedEvent } from '../../src/domain/event.ts';
-import { rawEventOf } from '../../src/pipeline/decoder.ts';
+import type { BusRecord } from '../../src/bus/types.ts';
+import { MAX_QUANTITY, orderCreatedEvent } from '../../src/domain/event.ts';
+import { decodeBatch, rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
 
 export interface WarehouseFactory {
@@ -174,6 +175,91 @@ export function warehouseContract(factory: WarehouseFactory): void {
       ]);
       const run = await w.runTask();
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 60_000 });
+    });
+
+    it('RAW keeps what the decoder read: microseconds, cents and the largest values, on every topic', async () => {
+      const w = await ready();
+      const json = (n: number, changes: { timestamp?: string; order?: Partial<Order> }) => {
+        const e = orderCreatedEvent(order(n), new Date('2026-01-02T03:04:05Z'));
+        return JSON.stringify({ ...e, ...changes, order: { ...e.order, ...changes.order } });
+      };
+      const record = (topic: string, value: string): BusRecord => ({
+        topic,
+        partition: 1,
+        offset: nextOffset++,
+        key: null,
+        value,
+        headers: {},
+        timestamp: 0,
+      });
+      const ingest = (records: BusRecord[]) =>
+        w.ingest({ consumerGroup: 'g', chunks: [decodeBatch(records)] });
+      // Through the real decoder (columns), one topic, then another, then both at once.
+      await ingest([
+        record(
+          'orders_topic',
+          json(1, {
+            timestamp: '2026-01-02T03:04:05.000001Z',
+            order: { sold_at: '2025-03-14T09:26:53.123456Z' },
+          }),
+        ),
+      ]);
+      await ingest([
+        record(
+          'orders_topic_b',
+          json(2, {
+            order: { quantity: MAX_QUANTITY, unit_price: '9999999999.99' } as Partial<Order>,
+          }),
+        ),
+      ]);
+      await ingest([
+        record('orders_topic_b', json(3, { order: { unit_price: 0.01 } as Partial<Order> })),
+        record('orders_topic', json(4, { order: { sold_at: '1969-12-31T23:59:59.5Z' } })),
+      ]);
+      const rows = await w.query<Record<string, string>>(
+        `SELECT order_id, event_type, topic, CAST(quantity AS VARCHAR) AS quantity,
+           CAST(unit_price AS VARCHAR) AS unit_price, CAST(sold_at AS VARCHAR) AS sold_at,
+           CAST(created_at AS VARCHAR) AS created_at
+         FROM orders_events ORDER BY ingest_seq`,
+      );
+      expect(rows).toEqual([
+        {
+          order_id: 'ORD-00000001',
+          event_type: 'order_created',
+          topic: 'orders_topic',
+          quantity: '2',
+          unit_price: '19.99',
+          sold_at: '2025-03-14 09:26:53.123456',
+          created_at: '2026-01-02 03:04:05.000001',
+        },
+        {
+          order_id: 'ORD-00000002',
+          event_type: 'order_created',
+          topic: 'orders_topic_b',
+          quantity: String(MAX_QUANTITY),
+          unit_price: '9999999999.99',
+          sold_at: '2025-01-01 00:00:02',
+          created_at: '2026-01-02 03:04:05',
+        },
+        {
+          order_id: 'ORD-00000003',
+          event_type: 'order_created',
+          topic: 'orders_topic_b',
+          quantity: '1',
+          unit_price: '0.01',
+          sold_at: '2025-01-01 00:00:03',
+          created_at: '2026-01-02 03:04:05',
+        },
+        {
+          order_id: 'ORD-00000004',
+          event_type: 'order_created',
+          topic: 'orders_topic',
+          quantity: '2',
+          unit_price: '59.90',
+          sold_at: '1969-12-31 23:59:59.5',
+          created_at: '2026-01-02 03:04:05',
+        },
+      ]);
     });
 
     it('the task merges exactly the new RAW rows, then skips when nothing is new', async () => {
