@@ -8,9 +8,11 @@
  * recognised by the stored offsets and skipped.
  *
  * Why several transactions: DuckDB's COMMIT (WAL write, and a checkpoint every 64 MB of WAL)
- * was ~40 % of the ingest's time, spent on a DuckDB thread while the JS thread waited. Now the
- * JS thread converts the next transaction's rows into DuckDB data chunks while the previous
- * transaction commits, then appends them in a few calls (docs/BENCHMARKS.md).
+ * runs on a DuckDB thread, and is now the longest step of the ingest. The JS thread converts
+ * the next transaction's columns into DuckDB data chunks while the previous transaction
+ * commits, then appends them in a few calls (docs/BENCHMARKS.md). Transactions of a full row
+ * group (122,880 rows, which DuckDB writes to the file directly instead of the WAL) wrote 20 %
+ * fewer bytes but were no faster, and would need batches twice the default.
  *
  * Commits happen in order, one at a time, on the single writer connection: RAW's ingest_seq
  * stays gap-free and committed in increasing order, which the emulated stream relies on.
