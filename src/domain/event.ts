@@ -54,10 +54,10 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Microseconds since the Unix epoch of a timestamp that passed `isUtcTimestamp` (fractions
- * below the microsecond cannot occur: the format allows 6 digits). Arithmetic on the text,
- * no Date object: the ingest calls it twice per event.
+ * below the microsecond cannot occur: the format allows 6 digits), as DuckDB's TIMESTAMP
+ * stores it. Arithmetic on the text, no Date object: the ingest calls it twice per event.
  */
-export function utcMicros(text: string): number {
+export function utcMicros(text: string): bigint {
   const days = daysFromCivil(digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10));
   const seconds =
     days * 86_400 + digits(text, 11, 13) * 3_600 + digits(text, 14, 16) * 60 + digits(text, 17, 19);
@@ -66,7 +66,9 @@ export function utcMicros(text: string): number {
     const end = text.length - 1; // before the Z
     micros = digits(text, 20, end) * 10 ** (6 - (end - 20));
   }
-  return seconds * 1_000_000 + micros;
+  // Exact as a double up to 2^53 µs (years ~1685–2255); beyond, in BigInt arithmetic.
+  if (Math.abs(seconds) < 9e9) return BigInt(seconds * 1_000_000 + micros);
+  return BigInt(seconds) * 1_000_000n + BigInt(micros);
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */

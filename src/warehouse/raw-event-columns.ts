@@ -38,12 +38,12 @@ export interface AcceptedEventFields {
   eventType: string;
   orderId: string;
   payload: string;
-  createdAtMicros: number;
+  createdAtMicros: bigint;
   productId: string;
   customerId: string;
   quantity: number;
   unitPriceCents: number;
-  soldAtMicros: number;
+  soldAtMicros: bigint;
 }
 
 /** Fills columns of a known maximum size, event by event. */
@@ -80,12 +80,12 @@ export class RawEventColumnsBuilder {
     c.eventType.push(e.eventType);
     c.orderId.push(e.orderId);
     c.payload.push(e.payload);
-    c.createdAt[i] = BigInt(e.createdAtMicros);
+    c.createdAt[i] = e.createdAtMicros;
     c.productId.push(e.productId);
     c.customerId.push(e.customerId);
     c.quantity[i] = e.quantity;
     c.unitPriceCents[i] = BigInt(e.unitPriceCents);
-    c.soldAt[i] = BigInt(e.soldAtMicros);
+    c.soldAt[i] = e.soldAtMicros;
   }
 
   /** The columns, trimmed to the events pushed. */

@@ -177,6 +177,63 @@ export function warehouseContract(factory: WarehouseFactory): void {
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 60_000 });
     });
 
+    it('skips redelivered records interleaved with new ones, keeping the new ones in order', async () => {
+      const w = await ready();
+      const onPartition = (partition: number, from: number) =>
+        rawEvents(Array.from({ length: 3_000 }, (_, i) => order(from + i))).map((e, i) => ({
+          ...e,
+          coordinates: { topic: 'orders_topic', partition, offset: BigInt(i) },
+        }));
+      const stored = onPartition(0, 1);
+      const fresh = onPartition(1, 10_001);
+      await w.ingest({ consumerGroup: 'g', chunks: [{ accepted: stored, rejected: [] }] });
+      // Partition 0 delivered again, interleaved record by record with partition 1's new ones
+      // (more than one DuckDB vector of rows, split into 3,000 runs).
+      const mixed = stored.flatMap((e, i) => [e, fresh[i]!]);
+      const result = await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: mixed, rejected: [] }],
+      });
+      expect(result).toEqual({ inserted: 3_000, quarantined: 0, redelivered: 3_000 });
+      const rows = await w.query<{ order_id: string; offset: number; seq: number }>(
+        `SELECT order_id, "offset", ingest_seq AS seq FROM orders_events WHERE "partition" = 1 ORDER BY ingest_seq`,
+      );
+      expect(rows.map((r) => r.order_id)).toEqual(fresh.map((e) => e.orderId));
+      expect(rows.map((r) => Number(r.offset))).toEqual(fresh.map((_, i) => i));
+      expect(Number(rows.at(-1)!.seq) - Number(rows[0]!.seq)).toBe(2_999);
+    });
+
+    it('a dead letter in the chunk that ends a transaction is never lost to a failure after it', async () => {
+      const w = await ready();
+      // 25,002 records; the 11th is unreadable. The decoder hands a chunk's rows and dead
+      // letters apart: the transaction that covers the 11th offset must hold its dead letter.
+      const events = rawEvents(Array.from({ length: 25_002 }, (_, i) => order(i + 1)));
+      const bad = events[10]!;
+      const deadLetter = {
+        coordinates: bad.coordinates,
+        reason: 'invalid_json' as const,
+        detail: 'not JSON',
+        rawValue: '{oops',
+        eventId: null,
+        orderId: null,
+      };
+      const good = events.filter((e) => e !== bad);
+      const first = { accepted: good.slice(0, 25_000), rejected: [deadLetter] };
+      const crash = Promise.reject(new Error('decoder crashed'));
+      crash.catch(() => undefined);
+      await expect(w.ingest({ consumerGroup: 'g', chunks: [first, crash] })).rejects.toThrow(
+        /decoder crashed/,
+      );
+      // Delivered again in full: nothing stored is written twice, nothing is skipped.
+      const retry = await w.ingest({
+        consumerGroup: 'g',
+        chunks: [first, { accepted: good.slice(25_000), rejected: [] }],
+      });
+      expect(retry.redelivered + retry.inserted + retry.quarantined).toBe(25_002);
+      expect(await count(w, 'orders_events')).toBe(25_001);
+      expect(await count(w, 'orders_quarantine')).toBe(1);
+    });
+
     it('RAW keeps what the decoder read: microseconds, cents and the largest values, on every topic', async () => {
       const w = await ready();
       const json = (n: number, changes: { timestamp?: string; order?: Partial<Order> }) => {
@@ -418,6 +475,12 @@ export function warehouseContract(factory: WarehouseFactory): void {
         { order_id: 'ORD-00000002', reason: 'unknown_customer', stage: 'task' },
         { order_id: 'ORD-00000003', reason: 'unknown_product', stage: 'task' },
       ]);
+      // Each keeps the event as received, fetched from RAW.
+      const kept = await w.query<{ same: boolean }>(
+        `SELECT q.raw_value = CAST(r.payload AS VARCHAR) AS same
+         FROM orders_quarantine q JOIN orders_events r ON r.ingest_seq = q.ingest_seq`,
+      );
+      expect(kept.map((r) => r.same)).toEqual([true, true]);
     });
 
     it('keeps the revenue to the cent', async () => {

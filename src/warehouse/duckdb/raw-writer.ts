@@ -2,8 +2,8 @@
  * The ingest's hot path into DuckDB: decoded bus records → RAW rows, dead letters → quarantine,
  * and the bus offsets of both, stored with them.
  *
- * A batch is written in transactions of up to ROWS_PER_TRANSACTION records, each carrying the
- * offsets of its own records, so every committed transaction is complete on its own: after a
+ * A batch is written in transactions of about ROWS_PER_TRANSACTION records (ended at the first
+ * decoded chunk that reaches it), each carrying the offsets of its own records, so every committed transaction is complete on its own: after a
  * crash between two of them the earlier ones stay, and their records, delivered again, are
  * recognised by the stored offsets and skipped.
  *
@@ -66,7 +66,7 @@ function rawChunkTypes(topics: readonly string[]) {
 }
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
-const CHUNK_ROWS = 2048;
+const CHUNK_ROWS = duckdb.vector_size();
 
 interface PendingTransaction {
   /** Accepted events in bus order, as runs of columns. */
@@ -142,7 +142,6 @@ export class RawWriter {
 
     try {
       let tx = emptyTransaction();
-      const full = () => tx.rows + tx.deadLetters.length >= ROWS_PER_TRANSACTION;
       const seen = new OffsetTracker(stored);
       for (const pending of batch.chunks) {
         const chunk = await pending;
@@ -154,28 +153,26 @@ export class RawWriter {
         let runStart = 0;
         const endRun = (end: number) => {
           if (end > runStart) tx.pieces.push(sliceColumns(accepted, runStart, end));
+          tx.rows += end - runStart;
         };
         for (let i = 0; i < accepted.length; i++) {
           const c = accepted;
-          if (!seen.isNew(c.topic[i]!, c.partition[i]!, c.offset[i]!, tx.offsets)) {
-            endRun(i);
-            runStart = i + 1;
-            result.redelivered++;
-          } else if (++tx.rows && full()) {
-            endRun(i + 1);
-            runStart = i + 1;
-            await commitInOrder(tx);
-            tx = emptyTransaction();
-          }
+          if (seen.isNew(c.topic[i]!, c.partition[i]!, c.offset[i]!, tx.offsets)) continue;
+          endRun(i);
+          runStart = i + 1;
+          result.redelivered++;
         }
         endRun(accepted.length);
         for (const d of chunk.rejected) {
           const c = d.coordinates;
           if (c && !seen.isNew(c.topic, c.partition, c.offset, tx.offsets)) result.redelivered++;
-          else if (tx.deadLetters.push(d) && full()) {
-            await commitInOrder(tx);
-            tx = emptyTransaction();
-          }
+          else tx.deadLetters.push(d);
+        }
+        // A chunk is never split: its rows and dead letters are interleaved in bus order, and
+        // a transaction's stored offsets must not pass a record it does not hold.
+        if (tx.rows + tx.deadLetters.length >= ROWS_PER_TRANSACTION) {
+          await commitInOrder(tx);
+          tx = emptyTransaction();
         }
       }
       if (tx.rows + tx.deadLetters.length > 0) await commitInOrder(tx);
@@ -215,9 +212,9 @@ export class RawWriter {
   }
 
   /**
-   * RAW rows as data chunks, numbered from `firstSeq`. Strings go in one by one (DuckDB copies
-   * each into its vector); numbers and timestamps are copied into their vectors in one call
-   * per column, from the typed arrays the decoder filled.
+   * RAW rows as full data chunks, numbered from `firstSeq`. Strings go in one by one (DuckDB
+   * copies each into its vector); numbers and timestamps are copied into their vectors in one
+   * call per column and run of rows, from the typed arrays the decoder filled.
    */
   private fillChunks(
     pieces: RawEventColumns[],
@@ -231,50 +228,91 @@ export class RawWriter {
           this.chunks = [];
         }
     const used: DuckDBDataChunk[] = [];
-    let seq = firstSeq;
+    let runs: RawEventColumns[] = [];
+    let rows = 0;
+    const fill = () => {
+      if (rows === 0) return;
+      used.push(this.fillChunk(used.length, runs, rows, firstSeq, ingestedAt));
+      firstSeq += rows;
+      runs = [];
+      rows = 0;
+    };
+    // Runs (split by redelivered records) are packed into chunks of CHUNK_ROWS rows.
     for (const piece of pieces) {
-      for (let start = 0; start < piece.length; start += CHUNK_ROWS) {
-        const e = sliceColumns(piece, start, Math.min(piece.length, start + CHUNK_ROWS));
-        const n = e.length;
-        const chunk = (this.chunks[used.length] ??= DuckDBDataChunk.create(
-          rawChunkTypes(this.topics),
-        ));
-        chunk.reset();
-        chunk.rowCount = n;
-        const seqs = new BigInt64Array(n);
-        for (let k = 0; k < n; k++) seqs[k] = BigInt(seq + k);
-        seq += n;
-        copyColumn(chunk, 0, seqs);
-        chunk.setColumnValues(1, e.eventId);
-        chunk.setColumnValues(2, e.eventType);
-        chunk.setColumnValues(3, e.orderId);
-        chunk.setColumnValues(4, e.payload);
-        copyColumn(chunk, 5, e.createdAt);
-        copyColumn(chunk, 6, new BigInt64Array(n).fill(ingestedAt.micros));
-        chunk.setColumnValues(7, e.topic);
-        copyColumn(chunk, 8, e.partition);
-        copyColumn(chunk, 9, e.offset);
-        chunk.setColumnValues(10, e.productId);
-        chunk.setColumnValues(11, e.customerId);
-        copyColumn(chunk, 12, e.quantity);
-        copyColumn(chunk, 13, e.unitPriceCents);
-        copyColumn(chunk, 14, e.soldAt);
-        used.push(chunk);
+      for (let start = 0; start < piece.length;) {
+        const take = Math.min(piece.length - start, CHUNK_ROWS - rows);
+        runs.push(sliceColumns(piece, start, start + take));
+        rows += take;
+        start += take;
+        if (rows === CHUNK_ROWS) fill();
       }
     }
+    fill();
     return used;
+  }
+
+  private fillChunk(
+    index: number,
+    runs: RawEventColumns[],
+    n: number,
+    firstSeq: number,
+    ingestedAt: DuckDBTimestampValue,
+  ): DuckDBDataChunk {
+    const chunk = (this.chunks[index] ??= DuckDBDataChunk.create(rawChunkTypes([...this.topics])));
+    chunk.reset();
+    chunk.rowCount = n;
+    const strings = (column: number, values: (e: RawEventColumns) => string[]) =>
+      chunk.setColumnValues(column, runs.length === 1 ? values(runs[0]!) : runs.flatMap(values));
+    const numbers = (
+      column: number,
+      values: (e: RawEventColumns) => Int32Array | BigInt64Array,
+    ) => {
+      let at = 0;
+      for (const run of runs) {
+        copyColumn(chunk, column, at, values(run));
+        at += run.length;
+      }
+    };
+    const seqs = new BigInt64Array(n);
+    for (let k = 0; k < n; k++) seqs[k] = BigInt(firstSeq + k);
+    copyColumn(chunk, 0, 0, seqs);
+    strings(1, (e) => e.eventId);
+    strings(2, (e) => e.eventType);
+    strings(3, (e) => e.orderId);
+    strings(4, (e) => e.payload);
+    numbers(5, (e) => e.createdAt);
+    copyColumn(chunk, 6, 0, new BigInt64Array(n).fill(ingestedAt.micros));
+    strings(7, (e) => e.topic);
+    numbers(8, (e) => e.partition);
+    numbers(9, (e) => e.offset);
+    strings(10, (e) => e.productId);
+    strings(11, (e) => e.customerId);
+    numbers(12, (e) => e.quantity);
+    numbers(13, (e) => e.unitPriceCents);
+    numbers(14, (e) => e.soldAt);
+    return chunk;
   }
 }
 
 /**
- * Copies a column of fixed-width values into the chunk's vector, which holds the same
- * representation (INTEGER: int32; BIGINT, TIMESTAMP µs, DECIMAL(12,2) cents: int64). Every
- * row is valid: a reset chunk's validity is all-valid.
+ * Copies fixed-width values into the chunk's vector from row `at` on; the vector holds the
+ * same representation (INTEGER: int32; BIGINT, TIMESTAMP µs, DECIMAL(12,2) cents: int64).
+ * Every row is valid: a reset chunk's validity is all-valid. The binding checks no bounds,
+ * hence the guard.
  */
-function copyColumn(chunk: DuckDBDataChunk, column: number, values: Int32Array | BigInt64Array) {
+function copyColumn(
+  chunk: DuckDBDataChunk,
+  column: number,
+  at: number,
+  values: Int32Array | BigInt64Array,
+): void {
+  if (at + values.length > chunk.rowCount)
+    throw new Error(
+      `column ${column}: rows ${at}..${at + values.length} past the chunk's ${chunk.rowCount}`,
+    );
   duckdb.copy_data_to_vector(
     duckdb.data_chunk_get_vector(chunk.chunk, column),
-    0,
+    at * values.BYTES_PER_ELEMENT,
     values.buffer as ArrayBuffer,
     values.byteOffset,
     values.byteLength,
