@@ -161,3 +161,45 @@ describe('utcMicros', () => {
     expect(utcMicros('0001-01-01T00:00:00.000001Z')).toBe(micros('0001-01-01T00:00:00Z', 1n));
   });
 });
+
+describe('parseCanonical', () => {
+  it("reads our producer's layout as JSON.parse does, and leaves every other text to JSON.parse", async () => {
+    const { parseCanonical } = await import('./event.ts');
+    const canonical = JSON.stringify(base);
+    expect(parseCanonical(canonical)).toEqual(JSON.parse(canonical));
+    const texts = variants().map((c) => JSON.stringify(c) ?? 'undefined');
+    // Edits of the text itself: escapes, control characters, spacing, number forms, a BOM…
+    const edits: [string, string][] = [
+      ['"ORD-00000042"', '"ORD-0000\\u00342"'],
+      ['"ORD-00000042"', '"ORD-\\"0042"'],
+      ['"ORD-00000042"', '"ORD-0000\u00012"'],
+      ['"ORD-00000042"', '"ORD-\ud800042"'],
+      ['"quantity":2', '"quantity":02'],
+      ['"quantity":2', '"quantity":2.0'],
+      ['"quantity":2', '"quantity":-0'],
+      ['"quantity":2', '"quantity":2e0'],
+      ['"quantity":2', '"quantity": 2'],
+      ['"unit_price":19.99', '"unit_price":"19.99"'],
+      ['"unit_price":19.99', '"unit_price":1999e-2'],
+      ['"unit_price":19.99', '"unit_price":19.990'],
+      ['"schema_version":1', '"schema_version":1.0'],
+      ['{"event_id"', '\ufeff{"event_id"'],
+      ['}}', '}}\n'],
+      ['}}', '} }'],
+    ];
+    for (const [from, to] of edits) {
+      expect(canonical.includes(from), from).toBe(true);
+      texts.push(canonical.replace(from, to));
+    }
+    let read = 0;
+    for (const text of texts) {
+      const value = parseCanonical(text);
+      if (value === undefined) continue;
+      read++;
+      expect(value, text).toEqual(JSON.parse(text));
+    }
+    // Many texts take the regular expression, so the comparison means something.
+    expect(read).toBeGreaterThan(100);
+    expect(read).toBeLessThan(texts.length);
+  });
+});
