@@ -346,8 +346,8 @@ class OffsetTracker {
     const known = this.stored.get(key);
     if (known !== undefined && offset < known) return false;
     const seen = next.get(key);
-    if (!seen || offset + 1n > seen.offset)
-      next.set(key, { topic, partition, offset: offset + 1n });
+    if (!seen) next.set(key, { topic, partition, offset: offset + 1n });
+    else if (offset >= seen.offset) seen.offset = offset + 1n; // the tracker's own object
     return true;
   }
 }
