@@ -15,30 +15,32 @@ import { Worker } from 'node:worker_threads';
 import type { BusCoordinates, BusRecord } from '../bus/types.ts';
 import { decodeOrderEvent, utcMicros, type OrderCreatedEvent } from '../domain/event.ts';
 import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-event-columns.ts';
-import type { DeadLetter, DecodedChunk, RawEvent } from '../warehouse/types.ts';
+import type { DeadLetter, DecodedChunk, RawEvent, RawEventFields } from '../warehouse/types.ts';
 
 /** The RAW row of a valid event: the payload as received plus its typed order fields. */
+function rawEventFieldsOf(event: OrderCreatedEvent, payload: string): RawEventFields {
+  const o = event.order;
+  return {
+    eventId: event.event_id,
+    eventType: event.event_type,
+    orderId: o.id,
+    payload,
+    createdAtMicros: utcMicros(event.timestamp),
+    productId: o.product_id,
+    customerId: o.customer_id,
+    quantity: o.quantity,
+    unitPriceCents: Math.round(o.unit_price * 100),
+    soldAtMicros: utcMicros(o.sold_at),
+  };
+}
+
+/** The same, with its bus coordinates, one object per event (tests and fixtures). */
 export function rawEventOf(
   event: OrderCreatedEvent,
   coordinates: BusCoordinates,
   payload: string = JSON.stringify(event),
 ): RawEvent {
-  const o = event.order;
-  return {
-    coordinates,
-    eventId: event.event_id,
-    eventType: event.event_type,
-    orderId: o.id,
-    payload,
-    createdAt: event.timestamp,
-    order: {
-      productId: o.product_id,
-      customerId: o.customer_id,
-      quantity: o.quantity,
-      unitPrice: o.unit_price,
-      soldAt: o.sold_at,
-    },
-  };
+  return { coordinates, ...rawEventFieldsOf(event, payload) };
 }
 
 /**
@@ -58,20 +60,7 @@ export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): Deco
         : record.value.toString('utf8');
     const decoded = decodeOrderEvent(text);
     if (decoded.ok) {
-      const { event } = decoded;
-      const o = event.order;
-      accepted.push(coordinates, {
-        eventId: event.event_id,
-        eventType: event.event_type,
-        orderId: o.id,
-        payload: text!,
-        createdAtMicros: utcMicros(event.timestamp),
-        productId: o.product_id,
-        customerId: o.customer_id,
-        quantity: o.quantity,
-        unitPriceCents: Math.round(o.unit_price * 100),
-        soldAtMicros: utcMicros(o.sold_at),
-      });
+      accepted.push(coordinates, rawEventFieldsOf(decoded.event, text!));
       acceptedFrom?.push(i);
     } else {
       rejected.push({

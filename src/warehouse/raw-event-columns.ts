@@ -11,8 +11,7 @@
  * price is in cents, as DECIMAL(12,2) stores it.
  */
 import type { BusCoordinates } from '../bus/types.ts';
-import { utcMicros } from '../domain/event.ts';
-import type { RawEvent } from './types.ts';
+import type { RawEvent, RawEventFields } from './types.ts';
 
 export interface RawEventColumns {
   length: number;
@@ -30,20 +29,6 @@ export interface RawEventColumns {
   quantity: Int32Array;
   unitPriceCents: BigInt64Array;
   soldAt: BigInt64Array;
-}
-
-/** The fields of one accepted event, as the decoder has them at hand. */
-export interface AcceptedEventFields {
-  eventId: string;
-  eventType: string;
-  orderId: string;
-  payload: string;
-  createdAtMicros: bigint;
-  productId: string;
-  customerId: string;
-  quantity: number;
-  unitPriceCents: number;
-  soldAtMicros: bigint;
 }
 
 /** Fills columns of a known maximum size, event by event. */
@@ -70,7 +55,7 @@ export class RawEventColumnsBuilder {
     };
   }
 
-  push(coordinates: BusCoordinates, e: AcceptedEventFields): void {
+  push(coordinates: BusCoordinates, e: RawEventFields): void {
     const c = this.columns;
     const i = this.n++;
     c.topic.push(coordinates.topic);
@@ -118,19 +103,6 @@ export function sliceColumns(c: RawEventColumns, start: number, end: number): Ra
 /** Events given one by one (tests, fixtures) as columns. */
 export function columnsOf(events: readonly RawEvent[]): RawEventColumns {
   const builder = new RawEventColumnsBuilder(events.length);
-  for (const e of events) {
-    builder.push(e.coordinates, {
-      eventId: e.eventId,
-      eventType: e.eventType,
-      orderId: e.orderId,
-      payload: e.payload,
-      createdAtMicros: utcMicros(e.createdAt),
-      productId: e.order.productId,
-      customerId: e.order.customerId,
-      quantity: e.order.quantity,
-      unitPriceCents: Math.round(e.order.unitPrice * 100),
-      soldAtMicros: utcMicros(e.order.soldAt),
-    });
-  }
+  for (const e of events) builder.push(e.coordinates, e);
   return builder.finish();
 }

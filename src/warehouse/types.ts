@@ -12,26 +12,28 @@ import type { RawEventColumns } from './raw-event-columns.ts';
  * An event accepted by the ingest, ready for RAW, one object per event (tests and fixtures).
  * The ingest itself hands events over as columns (raw-event-columns.ts).
  */
-export interface RawEvent {
+export interface RawEvent extends RawEventFields {
   coordinates: BusCoordinates;
+}
+
+/**
+ * A valid event's RAW row besides its bus coordinates: the payload as received, and the
+ * order's fields, already validated, that RAW stores in typed columns next to it (so the task
+ * does not parse JSON again for every row). Timestamps in µs since the epoch (UTC) and the
+ * price in cents, as RAW stores them.
+ */
+export interface RawEventFields {
   eventId: string;
   eventType: string;
   orderId: string;
   /** The event exactly as received (JSON text). */
   payload: string;
-  /** The event's own timestamp (ISO-8601). */
-  createdAt: string;
-  /**
-   * The order's fields, already validated by the ingest. RAW stores them in typed columns next
-   * to the payload, so the task does not parse JSON again for every row.
-   */
-  order: {
-    productId: string;
-    customerId: string;
-    quantity: number;
-    unitPrice: number;
-    soldAt: string;
-  };
+  createdAtMicros: bigint;
+  productId: string;
+  customerId: string;
+  quantity: number;
+  unitPriceCents: number;
+  soldAtMicros: bigint;
 }
 
 /** An event that cannot become a PROD row, kept with the reason (never dropped). */
