@@ -387,7 +387,12 @@ describe.skipIf(privateProblem !== null)('pipeline on Kafka across a broker rest
       const produced = await produce.result;
       expect(produced.code, produced.stderr).toBe(0);
       expect(produced.stderr).toMatch(/done: published 5,000 events/);
-      await waitCaughtUp(l, ORDERS, 120_000);
+      await waitCaughtUp(l, ORDERS, 120_000).catch(async (error: Error) => {
+        // Seen once under a loaded full suite (committed 0): say what the consumer printed.
+        consumer.child.kill('SIGINT');
+        const { stderr } = await consumer.result;
+        throw new Error(`${error.message}\nconsumer stderr (tail):\n${stderr.slice(-4000)}`);
+      });
       const consumed = await stop(consumer);
       if (process.env.DEBUG_KAFKA_TESTS) console.log(produced.stderr, consumed);
       await expectEveryOrderOnce(l);
