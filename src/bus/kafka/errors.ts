@@ -50,6 +50,25 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/** The innermost error's message: what actually went wrong, without kafkajs's wrappers. */
+export function rootMessage(error: unknown): string {
+  return rootCause(error).message ?? (error as Error)?.message ?? String(error);
+}
+
+/**
+ * No broker answered: a connection error, or kafkajs's "Failed to find group coordinator",
+ * which it throws (as non-retriable) when every broker it asked failed, typically because
+ * the broker is down or restarting.
+ */
+export function isBrokerLost(error: unknown): boolean {
+  return (
+    isConnectionError(error) ||
+    [rootCause(error).name, (error as KafkaJsErrorShape)?.name].includes(
+      'KafkaJSGroupCoordinatorNotFound',
+    )
+  );
+}
+
 /** Rebalance in progress, generation moved on, member unknown: the partition may be someone else's now. */
 export function isRebalanceError(error: unknown): boolean {
   const type = rootCause(error).type ?? (error as KafkaJsErrorShape)?.type ?? '';
@@ -68,8 +87,8 @@ export function toPipelineError(
 ): PipelineError {
   if (error instanceof PipelineError) return error;
   const root = rootCause(error);
-  const detail = root.message ?? (error as Error)?.message ?? String(error);
-  if (isConnectionError(error)) {
+  const detail = rootMessage(error);
+  if (isBrokerLost(error)) {
     return new PipelineError(
       'BUS_UNAVAILABLE',
       `cannot reach the Kafka broker ${brokers.join(',')} while ${doing}: ${detail}`,

@@ -19,10 +19,17 @@
  *   batch in hand is finished first (written and committed by the current owner, which the
  *   group waits for), then kafkajs rejoins.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PipelineError } from '../../errors.ts';
 import type { BatchOptions, BusConsumer, BusRecord, ConsumedBatch } from '../types.ts';
-import { isConnectionError, isRebalanceError, toPipelineError } from './errors.ts';
+import {
+  isBrokerLost,
+  isConnectionError,
+  isRebalanceError,
+  rootMessage,
+  toPipelineError,
+} from './errors.ts';
 import type { KafkaLog } from './logging.ts';
 import { Wakeup } from '../wakeup.ts';
 
@@ -32,6 +39,8 @@ const HEARTBEAT_EVERY_MS = 1000;
 const GATHER_MS = 10;
 /** Consumer restarts in a row (each after kafkajs's own retries) before giving up. */
 const MAX_RESTARTS = 8;
+/** Longest wait before replacing a consumer that lost the broker (backoff from 0.5 s). */
+const RELAUNCH_MAX_DELAY_MS = 10_000;
 
 /** The records one `eachBatch` call brought, until each is committed or dropped. */
 interface Delivery {
@@ -53,8 +62,11 @@ interface Slice {
 }
 
 interface Session {
-  consumer: Consumer;
+  /** The running kafkajs consumer; null while a lost broker is being waited for. */
+  consumer: Consumer | null;
   stopping: boolean;
+  /** Aborted by stop(): ends a wait before reconnecting. */
+  stopped: AbortController;
   failure: PipelineError | null;
   restarts: number;
 }
@@ -147,6 +159,26 @@ export class KafkaBusConsumer implements BusConsumer {
 
   /** Joins the group and starts kafkajs's fetch loop; records arrive through `deliver`. */
   private async start(options: BatchOptions): Promise<Session> {
+    const session: Session = {
+      consumer: null,
+      stopping: false,
+      failure: null,
+      restarts: 0,
+      stopped: new AbortController(),
+    };
+    this.session = session;
+    try {
+      await this.launch(session, options);
+    } catch (error) {
+      session.stopping = true;
+      this.session = null;
+      throw this.startError(error);
+    }
+    return session;
+  }
+
+  /** One kafkajs consumer, connected, subscribed and running. */
+  private async launch(session: Session, options: BatchOptions): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       // The broker holds a fetch until about one batch of data is there or the wait is over.
@@ -180,16 +212,11 @@ export class KafkaBusConsumer implements BusConsumer {
         },
       },
     });
-    const session: Session = { consumer, stopping: false, failure: null, restarts: 0 };
-    this.session = session;
+    session.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) return;
-      session.failure = toPipelineError(
-        payload.error,
-        `consuming ${this.topic} (group ${this.groupId})`,
-        this.options.brokers,
-      );
-      this.wake();
+      if (payload.restart || session.consumer !== consumer || session.stopping) return;
+      if (isBrokerLost(payload.error)) void this.relaunch(session, options, payload.error);
+      else this.fail(session, payload.error);
     });
     try {
       await consumer.connect();
@@ -203,12 +230,47 @@ export class KafkaBusConsumer implements BusConsumer {
         eachBatch: (payload) => this.deliver(payload, session),
       });
     } catch (error) {
-      session.stopping = true;
-      this.session = null;
       await consumer.disconnect().catch(() => undefined);
-      throw this.startError(error);
+      throw error;
     }
-    return session;
+    // stop() ran while this consumer was joining: it must not keep running.
+    if (session.stopping) await consumer.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * kafkajs gives up on some errors of a broker that went away: when no broker answers while
+   * the group looks for its coordinator, it throws a non-retriable "Failed to find group
+   * coordinator" and does not restart. The consumer is then replaced by a new one, with
+   * backoff, within the same restart budget as kafkajs's own restarts.
+   */
+  private async relaunch(session: Session, options: BatchOptions, cause: unknown): Promise<void> {
+    session.consumer = null;
+    while (!session.stopping) {
+      session.restarts += 1;
+      if (session.restarts > MAX_RESTARTS) return this.fail(session, cause);
+      const delayMs = Math.min(RELAUNCH_MAX_DELAY_MS, 500 * 2 ** (session.restarts - 1));
+      this.options.log?.(
+        `kafka: consumer of ${this.topic} lost the broker (${rootMessage(cause)}); reconnecting in ${(delayMs / 1000).toFixed(1)} s (${session.restarts}/${MAX_RESTARTS})`,
+      );
+      await delay(delayMs, undefined, { signal: session.stopped.signal }).catch(() => undefined);
+      if (session.stopping) return;
+      try {
+        await this.launch(session, options);
+        return;
+      } catch (error) {
+        if (!isBrokerLost(error)) return this.fail(session, error);
+        cause = error;
+      }
+    }
+  }
+
+  private fail(session: Session, error: unknown): void {
+    session.failure = toPipelineError(
+      error,
+      `consuming ${this.topic} (group ${this.groupId})`,
+      this.options.brokers,
+    );
+    this.wake();
   }
 
   private startError(error: unknown): PipelineError {
@@ -384,10 +446,11 @@ export class KafkaBusConsumer implements BusConsumer {
 
   private async stop(session: Session): Promise<void> {
     session.stopping = true;
+    session.stopped.abort();
     for (const d of [...this.queue]) this.withdraw(d);
     this.wake();
     // Leaves the group (its partitions go to the other members at once) and disconnects.
-    await session.consumer.disconnect().catch(() => undefined);
+    await session.consumer?.disconnect().catch(() => undefined);
     if (this.session === session) this.session = null;
   }
 
