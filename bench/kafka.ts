@@ -3,7 +3,7 @@
  * same broker, in one run:
  *
  *   (1) producer replay: `replayOrders` (what `dropship produce --mode replay --rate 0` runs:
- *       CSV read, JSON events, kafkajs idempotent producer, acks=all) of 200k orders
+ *       CSV read, JSON events, idempotent producer, acks=all) of 200k orders
  *       ÷ org.apache.kafka.tools.ProducerPerformance, same record count, same record size (the
  *       average size of our JSON events), acks=all.
  *   (2) consume → RAW: `runIngest` into a fresh DuckDB file (decode, RAW rows + offsets in one
@@ -325,7 +325,7 @@ export async function benchKafka(): Promise<BenchResult> {
     const cpu = cpus();
     const notes = [
       `Rounds (msg/s): ours ${figures.ours.map(count).join(', ')}; ProducerPerformance ${figures.pp.map(count).join(', ')}; ours gzip ${figures.gzip.map(count).join(', ')}${PRODUCER_ONLY ? '' : `; consume→RAW ${figures.consume.map(count).join(', ')}; ConsumerPerformance ${figures.cp.map(count).join(', ')}`}.`,
-      'Ours = kafkajs 2.2.4 (idempotent, acks=all, murmur2 partitioner, no compression), fed by the CSV reader like `dropship produce --mode replay --rate 0`; ConsumerPerformance only deserialises, ours also decodes the JSON and writes RAW rows + offsets in a DuckDB transaction and commits the offsets after each batch. Both include the group join.',
+      'Ours = @platformatic/kafka 1.35 producing (idempotent, acks=all, murmur2 partitioner, no compression, one batch in flight), kafkajs 2.2.4 consuming; the producer is fed by the CSV reader like `dropship produce --mode replay --rate 0`; ConsumerPerformance only deserialises, ours also decodes the JSON and writes RAW rows + offsets in a DuckDB transaction and commits the offsets after each batch. Both include the group join.',
       `Broker ${bootstrap} (${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'KAFKA_BOOTSTRAP_SERVERS' : 'local, scripts/kafka-local.sh'}), 3-partition topics; the Java tools run in a fresh JVM each time (warm-up included, as for our process).`,
       `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}; broker, tools and our client share it; 1-min load ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after.`,
       'Reproduce: `npm run kafka:up && node --import tsx bench/kafka.ts`.',

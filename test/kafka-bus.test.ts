@@ -2,14 +2,25 @@
  * The bus contract on a real Kafka broker, plus what only Kafka has: the DLQ topic, lag from
  * the group's committed offsets, a broker that cannot be reached.
  */
+import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../src/bus/kafka/kafka-bus.ts';
 import type { Bus } from '../src/bus/types.ts';
 import { PipelineError } from '../src/errors.ts';
 import { busContract } from './contract/bus-contract.ts';
-import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
+import {
+  kafkaBroker,
+  privateBrokerProblem,
+  startPrivateBroker,
+  uniqueName,
+} from './helpers/kafka-broker.ts';
 
 const broker = await kafkaBroker();
+
+/** Kafka's murmur2 as kafkajs computes it (the Java client's value, signed). */
+const kafkajsMurmur2 = createRequire(import.meta.url)(
+  'kafkajs/src/producer/partitioners/default/murmur2.js',
+) as (key: string) => number;
 
 const kafkaConfig = (brokers: string) => ({
   kind: 'kafka' as const,
@@ -69,6 +80,53 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
       await consumer.close();
     });
 
+    it('puts each key on the partition Java clients pick (murmur2, sign bit cleared, modulo)', async () => {
+      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
+      open.push(bus);
+      const topic = uniqueName('partitions');
+      await bus.ensureTopic(topic, 3);
+      const producer = await bus.producer(topic);
+      const keys = Array.from(
+        { length: 300 },
+        (_, i) => `ORD-${String(i * 7919).padStart(8, '0')}`,
+      );
+      await producer.send(keys.map((key) => ({ key, value: key })));
+      await producer.close();
+      const consumer = await bus.consumer(topic, uniqueName('g'));
+      const landed = new Map<string, number>();
+      for await (const batch of consumer.batches({ maxRecords: 500, maxWaitMs: 50 })) {
+        for (const r of batch.records) landed.set(r.key!, r.partition);
+        await batch.commit();
+        if (landed.size >= keys.length) break;
+      }
+      await consumer.close();
+      for (const key of keys)
+        expect(landed.get(key), key).toBe((kafkajsMurmur2(key) & 0x7fffffff) % 3);
+    });
+
+    it('publishes one send larger than the broker accepts in one record batch (1 MB), all of it in order', async () => {
+      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
+      open.push(bus);
+      const topic = uniqueName('large-send');
+      await bus.ensureTopic(topic, 1);
+      const producer = await bus.producer(topic);
+      // 4,000 × 1 KB = 4 MB in one call (the default message.max.bytes is 1 MB).
+      const filler = 'x'.repeat(1000);
+      await producer.send(
+        Array.from({ length: 4000 }, (_, i) => ({ key: `K${i}`, value: `${i}:${filler}` })),
+      );
+      await producer.close();
+      const consumer = await bus.consumer(topic, uniqueName('g'));
+      const order: number[] = [];
+      for await (const batch of consumer.batches({ maxRecords: 1000, maxWaitMs: 50 })) {
+        for (const r of batch.records) order.push(Number(String(r.value).split(':')[0]));
+        await batch.commit();
+        if (order.length >= 4000) break;
+      }
+      await consumer.close();
+      expect(order).toEqual(Array.from({ length: 4000 }, (_, i) => i));
+    });
+
     it('creates topics idempotently with the requested partitions', async () => {
       const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
       open.push(bus);
@@ -122,4 +180,61 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
       await expect(iterate()).rejects.toThrow(/does not exist/);
     });
   });
+});
+
+const privateProblem = broker.available ? await privateBrokerProblem() : broker.reason;
+if (privateProblem && process.env.CI === 'true')
+  throw new Error(
+    `CI=true requires Java and the Kafka jars for the broker-outage test: ${privateProblem}`,
+  );
+
+describe.skipIf(privateProblem !== null)('Kafka bus across a broker outage', () => {
+  it('a consumer keeps going when the broker stops and comes back, and misses nothing', async () => {
+    // A broker of its own: stopping it never disturbs the shared one or other test files.
+    const own = await startPrivateBroker();
+    const logged: string[] = [];
+    const bus = new KafkaBus(kafkaConfig(own.bootstrap), { log: (m) => logged.push(m) });
+    try {
+      const topic = uniqueName('outage');
+      await bus.ensureTopic(topic, 3);
+      const send = async (prefix: string) => {
+        const producer = await bus.producer(topic);
+        await producer.send(
+          Array.from({ length: 100 }, (_, i) => ({ key: `${prefix}-${i}`, value: String(i) })),
+        );
+        await producer.close();
+      };
+      await send('before');
+      const consumer = await bus.consumer(topic, uniqueName('g'));
+      const keys = new Set<string>();
+      const consuming = (async () => {
+        for await (const batch of consumer.batches({ maxRecords: 50, maxWaitMs: 100 })) {
+          for (const r of batch.records) keys.add(r.key!);
+          // A commit to a broker that went away fails: those records come again, which is allowed.
+          await batch.commit().catch(() => undefined);
+          if (keys.size === 200) break;
+        }
+      })();
+      consuming.catch(() => undefined);
+      const deadline = Date.now() + 30_000;
+      while (keys.size < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(keys.size).toBe(100);
+      await own.stop();
+      // Long enough for kafkajs to give up on its own retries at least once.
+      await new Promise((r) => setTimeout(r, 3000));
+      await own.start();
+      await send('after');
+      await Promise.race([
+        consuming,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`only ${keys.size} of 200 keys after 90 s`)), 90_000),
+        ),
+      ]);
+      expect(keys.size, logged.join('\n')).toBe(200);
+      await consumer.close();
+    } finally {
+      await bus.close().catch(() => undefined);
+      await own.destroy();
+    }
+  }, 180_000);
 });

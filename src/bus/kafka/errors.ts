@@ -1,7 +1,8 @@
 /**
- * kafkajs errors translated into PipelineErrors: a broker that cannot be reached is
- * BUS_UNAVAILABLE (transient, with the fix), anything else BUS_ERROR, transient when kafkajs
- * says a retry can help. Stages never see a kafkajs error class.
+ * Kafka client errors (kafkajs for the consumer and admin, @platformatic/kafka for the
+ * producer) translated into PipelineErrors: a broker that cannot be reached is
+ * BUS_UNAVAILABLE (transient, with the fix), anything else BUS_ERROR, transient when the
+ * client says a retry can help. Stages never see a client's error class.
  */
 import { PipelineError } from '../../errors.ts';
 
@@ -9,21 +10,54 @@ export function unavailableHint(brokers: readonly string[]): string {
   return `start a broker (\`npm run kafka:up\` without Docker, or \`docker compose up -d\`) and check KAFKA_BOOTSTRAP_SERVERS (now ${brokers.join(',')})`;
 }
 
-interface KafkaJsErrorShape {
+/** The fields either client puts on its errors. */
+interface ClientErrorShape {
   name?: string;
   message?: string;
+  /** kafkajs: can a retry help? */
   retriable?: boolean;
+  /** @platformatic/kafka: can a retry help? */
+  canRetry?: boolean;
+  /** kafkajs: the Kafka protocol error (OUT_OF_ORDER_SEQUENCE_NUMBER…). */
   type?: string;
+  /** @platformatic/kafka: the Kafka protocol error. */
+  apiId?: string;
+  /** Node's (ECONNREFUSED…) or @platformatic/kafka's (PLT_KFK_NETWORK…). */
   code?: string;
   cause?: unknown;
+  /** kafkajs wraps the real cause here too. */
   originalError?: unknown;
+  /** @platformatic/kafka aggregates the errors of each attempt and each broker. */
+  errors?: unknown[];
 }
 
-/** The innermost error: kafkajs wraps the real cause in "number of retries exceeded". */
-function rootCause(error: unknown): KafkaJsErrorShape {
-  let current = error as KafkaJsErrorShape;
-  for (let depth = 0; depth < 5; depth++) {
-    const next = (current?.cause ?? current?.originalError) as KafkaJsErrorShape | undefined;
+function inner(error: ClientErrorShape): unknown[] {
+  return [error.cause, error.originalError, ...(Array.isArray(error.errors) ? error.errors : [])];
+}
+
+/** The error and every error wrapped or aggregated inside it (bounded: errors can nest deeply). */
+function nested(error: unknown): ClientErrorShape[] {
+  const found: ClientErrorShape[] = [];
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && found.length < 50) {
+    const e = queue.shift();
+    if (!e || typeof e !== 'object' || found.includes(e as ClientErrorShape)) continue;
+    found.push(e as ClientErrorShape);
+    queue.push(...inner(e as ClientErrorShape));
+  }
+  return found;
+}
+
+/**
+ * The innermost error: kafkajs wraps the real cause in "number of retries exceeded",
+ * @platformatic/kafka in "produce failed N times" (the last attempt's error comes last).
+ */
+function rootCause(error: unknown): ClientErrorShape {
+  let current = error as ClientErrorShape;
+  for (let depth = 0; depth < 8; depth++) {
+    const aggregated = Array.isArray(current?.errors) ? current.errors.at(-1) : undefined;
+    const next = (current?.cause ?? current?.originalError ?? aggregated) as
+      ClientErrorShape | undefined;
     if (!next || typeof next !== 'object') break;
     current = next;
   }
@@ -38,16 +72,24 @@ const CONNECTION_ERRORS = new Set([
   'KafkaJSRequestTimeoutError',
 ]);
 
+/** @platformatic/kafka's network errors (its TimeoutError carries PLT_KFK_NETWORK too). */
+const CONNECTION_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
+
+const CONNECTION_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection timeout|Closed connection/i;
+
 export function isConnectionError(error: unknown): boolean {
-  const root = rootCause(error);
-  const top = error as KafkaJsErrorShape;
-  return (
-    CONNECTION_ERRORS.has(root.name ?? '') ||
-    CONNECTION_ERRORS.has(top?.name ?? '') ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection timeout|Closed connection/i.test(
-      `${root.message ?? ''} ${top?.message ?? ''}`,
-    )
+  return nested(error).some(
+    (e) =>
+      CONNECTION_ERRORS.has(e.name ?? '') ||
+      CONNECTION_CODES.has(e.code ?? '') ||
+      CONNECTION_MESSAGE.test(`${e.message ?? ''} ${e.code ?? ''}`),
   );
+}
+
+/** Is this Kafka protocol error (by its name, e.g. OUT_OF_ORDER_SEQUENCE_NUMBER) inside? */
+export function hasProtocolError(error: unknown, id: string): boolean {
+  return nested(error).some((e) => e.type === id || e.apiId === id);
 }
 
 /** The innermost error's message: what actually went wrong, without kafkajs's wrappers. */
@@ -63,21 +105,18 @@ export function rootMessage(error: unknown): string {
 export function isBrokerLost(error: unknown): boolean {
   return (
     isConnectionError(error) ||
-    [rootCause(error).name, (error as KafkaJsErrorShape)?.name].includes(
-      'KafkaJSGroupCoordinatorNotFound',
-    )
+    nested(error).some((e) => e.name === 'KafkaJSGroupCoordinatorNotFound')
   );
 }
 
 /** Rebalance in progress, generation moved on, member unknown: the partition may be someone else's now. */
 export function isRebalanceError(error: unknown): boolean {
-  const type = rootCause(error).type ?? (error as KafkaJsErrorShape)?.type ?? '';
   return [
     'REBALANCE_IN_PROGRESS',
     'ILLEGAL_GENERATION',
     'UNKNOWN_MEMBER_ID',
     'FENCED_INSTANCE_ID',
-  ].includes(type);
+  ].some((id) => hasProtocolError(error, id));
 }
 
 export function toPipelineError(
@@ -99,7 +138,8 @@ export function toPipelineError(
       },
     );
   }
-  const retriable = root.retriable ?? (error as KafkaJsErrorShape)?.retriable ?? false;
+  const top = error as ClientErrorShape;
+  const retriable = root.retriable ?? root.canRetry ?? top?.retriable ?? top?.canRetry ?? false;
   return new PipelineError('BUS_ERROR', `Kafka error while ${doing}: ${detail}`, {
     transient: retriable,
     cause: error,

@@ -6,26 +6,113 @@
  *
  * Batches are sent strictly one after another, in the order `send` was called, so a
  * partition's messages reach the broker in that order even when a request is retried (two
- * kafkajs sends in flight can swap places: the second takes the first's sequence numbers while
- * the first waits to retry). It costs no throughput: kafkajs holds a lock per broker for the
- * whole round trip of an idempotent request anyway. Several kafkajs producers, each owning
- * some partitions, were measured too: no faster on two cores, where encoding is the limit.
+ * idempotent sends in flight can swap places: the second takes the first's sequence numbers
+ * while the first waits to retry).
+ *
+ * The client is @platformatic/kafka (the consumer and the admin are kafkajs): its encoding
+ * costs about half of kafkajs's per message, which is what limits an unthrottled replay on a
+ * small machine (README, "Architecture"). The ordering rules above live in KafkaBusProducer
+ * and only need a `ProducerClient`.
  */
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import {
+  CompressionAlgorithms,
+  compatibilityPartitioner,
+  ProduceAcks,
+  Producer,
+  stringSerializers,
+} from '@platformatic/kafka';
 import type { BusProducer, OutgoingMessage } from '../types.ts';
-import { toPipelineError } from './errors.ts';
+import { hasProtocolError, toPipelineError } from './errors.ts';
 import type { KafkaLog } from './logging.ts';
-import { KeyPartitioner } from './partitioner.ts';
 
 export type KafkaCompression = 'none' | 'gzip';
 
 /** How long a send keeps retrying a broker that does not answer. */
 const RETRY_FOR_MS = 90_000;
 
-const COMPRESSION = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-} as const satisfies Record<KafkaCompression, CompressionTypes>;
+/** One Kafka client's producer, as the ordering logic uses it. */
+export interface ProducerClient {
+  /** Checks that the topic can be reached (fails fast on a missing broker). */
+  connect(): Promise<void>;
+  /** Resolves when every message is acknowledged by all in-sync replicas. */
+  send(messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ProducerClientOptions {
+  clientId: string;
+  brokers: readonly string[];
+  topic: string;
+  compression: KafkaCompression;
+}
+
+/** Bytes per send: under the broker's default message.max.bytes (1 MiB) with room for framing. */
+const MAX_SEND_BYTES = 768 * 1024;
+
+interface ProducedMessage {
+  topic: string;
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+/** A message's size in a record batch, roughly: its bytes plus a record's own fields. */
+function messageBytes(m: OutgoingMessage): number {
+  let size = 32 + Buffer.byteLength(m.key) + Buffer.byteLength(m.value);
+  if (m.headers)
+    for (const [name, value] of Object.entries(m.headers))
+      size += 8 + Buffer.byteLength(name) + Buffer.byteLength(value);
+  return size;
+}
+
+/** A producer of @platformatic/kafka: idempotent, acks=all, Java's key partitioning. */
+export function platformaticProducer(options: ProducerClientOptions): ProducerClient {
+  const producer = new Producer({
+    clientId: options.clientId,
+    bootstrapBrokers: [...options.brokers],
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    compression:
+      options.compression === 'gzip' ? CompressionAlgorithms.GZIP : CompressionAlgorithms.NONE,
+    // murmur2 with the sign bit cleared, modulo the partitions: where Java clients put a key.
+    partitioner: compatibilityPartitioner,
+    // Producers never create topics (it would pick the broker's partition count).
+    autocreateTopics: false,
+    // Short retries inside the client; sendWithRetry waits out a broker restart.
+    retries: 5,
+    retryDelay: 300,
+    timeout: 30_000,
+  });
+  const { topic } = options;
+  return {
+    connect: async () => {
+      await producer.metadata({ topics: [topic] });
+    },
+    send: async (messages) => {
+      // One send writes each partition's messages as one record batch, which the broker
+      // refuses above message.max.bytes (1 MB by default): larger sends go in parts, in order.
+      let part: ProducedMessage[] = [];
+      let bytes = 0;
+      for (const m of messages) {
+        const size = messageBytes(m);
+        if (part.length > 0 && bytes + size > MAX_SEND_BYTES) {
+          await producer.send({ messages: part });
+          part = [];
+          bytes = 0;
+        }
+        part.push(
+          m.headers
+            ? { topic, key: m.key, value: m.value, headers: m.headers }
+            : { topic, key: m.key, value: m.value },
+        );
+        bytes += size;
+      }
+      if (part.length > 0) await producer.send({ messages: part });
+    },
+    close: () => producer.close(),
+  };
+}
 
 export class KafkaBusProducer implements BusProducer {
   private closed = false;
@@ -38,48 +125,26 @@ export class KafkaBusProducer implements BusProducer {
   private lastFailure: unknown = null;
 
   private constructor(
-    private producer: Producer,
-    private readonly createProducer: () => Producer,
+    private client: ProducerClient,
+    private readonly createClient: () => ProducerClient,
     private readonly topic: string,
-    private readonly compression: KafkaCompression,
     private readonly brokers: readonly string[],
     private readonly log: KafkaLog | undefined,
   ) {}
 
   static async connect(
-    kafka: Kafka,
+    createClient: () => ProducerClient,
     topic: string,
-    options: {
-      compression: KafkaCompression;
-      brokers: readonly string[];
-      log?: KafkaLog | undefined;
-    },
+    options: { brokers: readonly string[]; log?: KafkaLog | undefined },
   ): Promise<KafkaBusProducer> {
-    const createProducer = () =>
-      kafka.producer({
-        idempotent: true,
-        // kafkajs serialises idempotent requests per broker; 5 is Kafka's ceiling for idempotence.
-        maxInFlightRequests: 5,
-        allowAutoTopicCreation: false,
-        createPartitioner: KeyPartitioner,
-        // Bounded (kafkajs's default for idempotence is to retry forever); see sendWithRetry.
-        retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 15_000 },
-      });
-    const producer = createProducer();
+    const client = createClient();
     try {
-      await producer.connect();
+      await client.connect();
     } catch (error) {
-      await producer.disconnect().catch(() => undefined);
+      await client.close().catch(() => undefined);
       throw toPipelineError(error, `connecting a producer for ${topic}`, options.brokers);
     }
-    return new KafkaBusProducer(
-      producer,
-      createProducer,
-      topic,
-      options.compression,
-      options.brokers,
-      options.log,
-    );
+    return new KafkaBusProducer(client, createClient, topic, options.brokers, options.log);
   }
 
   async send(messages: OutgoingMessage[]): Promise<void> {
@@ -119,19 +184,13 @@ export class KafkaBusProducer implements BusProducer {
     const deadline = Date.now() + RETRY_FOR_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.producer.send({
-          topic: this.topic,
-          acks: -1,
-          compression: COMPRESSION[this.compression],
-          // An OutgoingMessage is a kafkajs Message as it is: no copy of the batch.
-          messages,
-        });
+        await this.client.send(messages);
         return;
       } catch (error) {
         if (isSequenceBroken(error) && !this.closed && Date.now() < deadline) {
-          // After a broker restart, kafkajs's idempotent sequence numbers can disagree with
-          // the broker's (OUT_OF_ORDER_SEQUENCE_NUMBER, which it does not retry). A new
-          // producer gets a new producer id and starts its sequences afresh.
+          // After a broker restart, the client's idempotent sequence numbers can disagree with
+          // the broker's (OUT_OF_ORDER_SEQUENCE_NUMBER, which is not retried). A new producer
+          // gets a new producer id and starts its sequences afresh.
           this.log?.(
             'the broker refused the producer sequence after a restart; reconnecting the producer',
           );
@@ -151,13 +210,13 @@ export class KafkaBusProducer implements BusProducer {
     }
   }
 
-  /** Replaces the kafkajs producer (a new producer id, sequences from zero). */
+  /** Replaces the client's producer (a new producer id, sequences from zero). */
   private async renew(): Promise<void> {
-    const old = this.producer;
-    const fresh = this.createProducer();
+    const old = this.client;
+    const fresh = this.createClient();
     await fresh.connect();
-    this.producer = fresh;
-    await old.disconnect().catch(() => undefined);
+    this.client = fresh;
+    await old.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -165,18 +224,10 @@ export class KafkaBusProducer implements BusProducer {
     this.closed = true;
     // Flush: every acknowledged-or-failing send settles before the connection goes.
     await this.tail;
-    await this.producer.disconnect().catch(() => undefined);
+    await this.client.close().catch(() => undefined);
   }
 }
 
 function isSequenceBroken(error: unknown): boolean {
-  for (
-    let e = error as { type?: string; message?: string; cause?: unknown } | undefined;
-    e;
-    e = e.cause as typeof e
-  ) {
-    if (e.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || /out of order sequence/i.test(e.message ?? ''))
-      return true;
-  }
-  return false;
+  return hasProtocolError(error, 'OUT_OF_ORDER_SEQUENCE_NUMBER');
 }
