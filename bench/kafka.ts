@@ -207,7 +207,7 @@ async function ourConsumer(
 async function averageEventSize(seedDir: string): Promise<number> {
   let bytes = 0;
   let n = 0;
-  const now = new Date();
+  const now = new Date().toISOString();
   for await (const r of readOrders(seedDir)) {
     if (!r.ok) continue;
     bytes += Buffer.byteLength(orderMessage(r.row, now).value);

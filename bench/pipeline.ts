@@ -144,7 +144,7 @@ export async function benchPipeline(): Promise<BenchResult> {
     // (2) + (3): in-process bus → RAW, then the task's MERGE vs a bulk load. The ingest is
     // measured 3 times, each into a fresh file (median: single runs swung 68k–124k events/s on
     // this shared machine); the task runs on the last one.
-    const now = new Date();
+    const now = new Date().toISOString();
     const messages = [];
     for await (const r of readOrders(seed)) if (r.ok) messages.push(orderMessage(r.row, now));
     const ingestRuns: number[] = [];

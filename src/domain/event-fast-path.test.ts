@@ -4,7 +4,16 @@
  * and compares the decoder with the zod schema alone.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeOrderEvent, orderCreatedEvent, OrderCreatedEventSchema } from './event.ts';
+import type { Order } from './entities.ts';
+import {
+  decodeOrderEvent,
+  MAX_QUANTITY,
+  MAX_UNIT_PRICE_CENTS,
+  orderCreatedEvent,
+  OrderCreatedEventSchema,
+  orderCreatedJson,
+  parseCanonical,
+} from './event.ts';
 
 const base = orderCreatedEvent(
   {
@@ -163,8 +172,7 @@ describe('utcMicros', () => {
 });
 
 describe('parseCanonical', () => {
-  it("reads our producer's layout as JSON.parse does, and leaves every other text to JSON.parse", async () => {
-    const { parseCanonical } = await import('./event.ts');
+  it("reads our producer's layout as JSON.parse does, and leaves every other text to JSON.parse", () => {
     const canonical = JSON.stringify(base);
     expect(parseCanonical(canonical)).toEqual(JSON.parse(canonical));
     const texts = variants().map((c) => JSON.stringify(c) ?? 'undefined');
@@ -201,5 +209,39 @@ describe('parseCanonical', () => {
     // Many texts take the regular expression, so the comparison means something.
     expect(read).toBeGreaterThan(100);
     expect(read).toBeLessThan(texts.length);
+  });
+});
+
+describe('orderCreatedJson', () => {
+  it('writes exactly what JSON.stringify writes for the event, plain or odd fields', () => {
+    const plain: Order = {
+      id: 'ORD-00000042',
+      product_id: 'PRD-00007',
+      customer_id: 'CUS-000003',
+      quantity: 2,
+      unit_price_cents: 1999,
+      sold_at: '2025-03-14T09:26:53.000Z',
+    };
+    const strings = ['ORD-1', 'a"b', 'back\\slash', 'é', 'tab\there', '\u0001', '\ud800', '', '~'];
+    const orders: Order[] = [];
+    for (const cents of [0, 1, 5, 10, 99, 100, 101, 1999, 5499, 123_456_789, MAX_UNIT_PRICE_CENTS])
+      for (const quantity of [1, 2, 999, MAX_QUANTITY])
+        orders.push({ ...plain, quantity, unit_price_cents: cents });
+    for (const s of strings)
+      for (const field of ['id', 'product_id', 'customer_id', 'sold_at'] as const)
+        orders.push({ ...plain, [field]: s });
+    orders.push({ ...plain, unit_price_cents: Number.NaN }, { ...plain, quantity: Infinity });
+    let compared = 0;
+    for (const timestamp of ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z"'])
+      for (const order of orders) {
+        const expected = JSON.stringify({ ...orderCreatedEvent(order), timestamp });
+        expect(orderCreatedJson(order, timestamp), expected).toBe(expected);
+        compared++;
+      }
+    expect(compared).toBe(2 * orders.length);
+    // The text of a plain order is in the layout the ingest's fast path reads.
+    expect(parseCanonical(orderCreatedJson(plain, '2026-01-01T00:00:00.000Z'))).toEqual(
+      JSON.parse(orderCreatedJson(plain, '2026-01-01T00:00:00.000Z')),
+    );
   });
 });

@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BusProducer, OutgoingMessage } from '../bus/types.ts';
 import type { Order } from '../domain/entities.ts';
-import { orderCreatedEvent } from '../domain/event.ts';
+import { orderCreatedJson } from '../domain/event.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LiveOrders } from '../generator/orders.ts';
 import type { ReplayControl, ReplayWorkerMessage } from './replay-worker.ts';
@@ -37,8 +37,12 @@ export interface ProduceResult {
   interrupted: boolean;
 }
 
-export function orderMessage(order: Order, now: Date = new Date()): OutgoingMessage {
-  return { key: order.id, value: JSON.stringify(orderCreatedEvent(order, now)) };
+/** The message of an order, its event created at `timestamp` (ISO 8601, UTC). */
+export function orderMessage(
+  order: Order,
+  timestamp: string = new Date().toISOString(),
+): OutgoingMessage {
+  return { key: order.id, value: orderCreatedJson(order, timestamp) };
 }
 
 /** Small batches at low rates (a person watching sees a smooth flow), large ones unthrottled. */
@@ -97,7 +101,7 @@ async function* encodeWhenNeeded(
 ): AsyncGenerator<OutgoingMessage[]> {
   let pending: Order[] = [];
   const encode = () => {
-    const now = new Date();
+    const now = new Date().toISOString();
     const batch = pending.map((o) => orderMessage(o, now));
     pending = [];
     return batch;
@@ -217,7 +221,7 @@ async function* encodedInWorker(
     let skip: number | null = null;
     let handOver = false;
     let pending: OutgoingMessage[] = [];
-    let now = new Date();
+    let now = new Date().toISOString();
     for await (const r of readOrders(file.dir, file.path)) {
       taken++;
       if (r.ok) pending.push(orderMessage(r.row, now));
@@ -229,7 +233,7 @@ async function* encodedInWorker(
       if (pending.length < batchSize) continue;
       yield pending;
       pending = [];
-      now = new Date();
+      now = new Date().toISOString();
       // Before `start` the worker only ever says it is ready or that it failed (reported below).
       if (skip === null && (ready || queue.length > 0)) {
         skip = taken + HANDOVER_BATCHES * batchSize;

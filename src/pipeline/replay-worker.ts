@@ -52,7 +52,7 @@ async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerDa
   };
   // Rows taken by the publishing thread, good or bad, are not encoded (nor reported) again.
   let toSkip = skip ?? 0;
-  let now = new Date();
+  let now = new Date().toISOString();
   for await (const r of readOrders(data.dir, data.path)) {
     if (stopped) break;
     if (toSkip > 0) {
@@ -68,7 +68,7 @@ async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerDa
     }
     if (keys.length >= data.batchSize) {
       await send();
-      now = new Date();
+      now = new Date().toISOString();
     }
   }
   if (!stopped && (keys.length > 0 || badRows.length > 0)) await send();
