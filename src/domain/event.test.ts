@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Order } from './entities.ts';
+import { decodeOrderEvent } from './event-decoding.ts';
 import {
-  decodeOrderEvent,
   EVENT_TYPE_ORDER_CREATED,
   eventIdFor,
   orderCreatedEvent,

@@ -13,7 +13,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BusCoordinates, BusRecord } from '../bus/types.ts';
-import { decodeOrderEvent, utcMicros, type OrderCreatedEvent } from '../domain/event.ts';
+import { decodeOrderEvent, utcMicros } from '../domain/event-decoding.ts';
+import type { OrderCreatedEvent } from '../domain/event.ts';
 import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-event-columns.ts';
 import type { DeadLetter, DecodedChunk, RawEvent, RawEventFields } from '../warehouse/types.ts';
 

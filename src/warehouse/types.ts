@@ -5,7 +5,7 @@
  */
 import type { BusCoordinates } from '../bus/types.ts';
 import type { Customer, Product } from '../domain/entities.ts';
-import type { RejectReason } from '../domain/event.ts';
+import type { RejectReason } from '../domain/event-decoding.ts';
 import type { RawEventColumns } from './raw-event-columns.ts';
 
 /**

@@ -32,7 +32,7 @@ const RETRY_FOR_MS = 90_000;
 
 /** One Kafka client's producer, as the ordering logic uses it. */
 export interface ProducerClient {
-  /** Checks that the topic can be reached (fails fast on a missing broker). */
+  /** Checks that the topic can be reached and gets a producer id (fails fast on a missing broker). */
   connect(): Promise<void>;
   /** Resolves when every message is acknowledged by all in-sync replicas. */
   send(messages: OutgoingMessage[]): Promise<void>;
@@ -88,6 +88,9 @@ export function platformaticProducer(options: ProducerClientOptions): ProducerCl
   return {
     connect: async () => {
       await producer.metadata({ topics: [topic] });
+      // The producer id now rather than in the first send: a replay's first batch went out
+      // ~150 ms later for it, and a broker that refuses idempotence is reported at once.
+      await producer.initIdempotentProducer({});
     },
     send: async (messages) => {
       // One send writes each partition's messages as one record batch, which the broker
