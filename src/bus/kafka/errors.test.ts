@@ -1,6 +1,7 @@
+import * as platformatic from '@platformatic/kafka';
 import * as kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { isBrokerLost, rootMessage, toPipelineError } from './errors.ts';
+import { hasProtocolError, isBrokerLost, rootMessage, toPipelineError } from './errors.ts';
 
 const brokers = ['127.0.0.1:9092'];
 
@@ -18,15 +19,17 @@ describe('kafkajs errors', () => {
   // when every broker it asked for the group coordinator failed: seen when the broker restarts.
   const coordinatorLost = new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator');
 
-  it('counts a lost group coordinator as a lost broker, even though kafkajs marks it non-retriable', () => {
+  it('replaces the consumer on a lost group coordinator, though kafkajs marks it non-retriable', () => {
     expect(coordinatorLost.retriable).toBe(false);
     expect(isBrokerLost(coordinatorLost)).toBe(true);
     const wrapped = new KafkaJSNonRetriableError(coordinatorLost, { cause: coordinatorLost });
     expect(isBrokerLost(wrapped)).toBe(true);
+    // Not necessarily a broker that is down (kafkajs also throws it when every broker refused
+    // the group): transient, without the "start a broker" hint.
     const error = toPipelineError(coordinatorLost, 'consuming t', brokers);
-    expect(error.code).toBe('BUS_UNAVAILABLE');
+    expect(error.code).toBe('BUS_ERROR');
     expect(error.transient).toBe(true);
-    expect(error.hint).toMatch(/kafka:up/);
+    expect(error.hint).toMatch(/KAFKA_GROUP_ID/);
   });
 
   it('finds the connection error inside "number of retries exceeded"', () => {
@@ -47,5 +50,56 @@ describe('kafkajs errors', () => {
     const error = toPipelineError(denied, 'consuming t', brokers);
     expect(error.code).toBe('BUS_ERROR');
     expect(error.transient).toBe(false);
+  });
+
+  describe('from @platformatic/kafka (the producer)', () => {
+    const refused = () =>
+      new platformatic.NetworkError('Connection to 127.0.0.1:9092 failed.', {
+        cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), {
+          code: 'ECONNREFUSED',
+        }),
+      });
+    const refusal = (id: string) =>
+      new platformatic.ResponseError(
+        0,
+        11,
+        { '/responses/0/partition_responses/0': [platformatic.protocolErrors[id]!.code, null] },
+        {},
+      );
+    const attempts = (...errors: Error[]) =>
+      new platformatic.MultipleErrors('Producing messages failed.', [
+        new platformatic.MultipleErrors(`produce failed ${errors.length} times.`, errors),
+      ]);
+
+    it('a broker that stays away is BUS_UNAVAILABLE, transient', () => {
+      const error = toPipelineError(attempts(refused(), refused()), 'publishing', brokers);
+      expect(error.code).toBe('BUS_UNAVAILABLE');
+      expect(error.transient).toBe(true);
+      expect(error.message).toMatch(/ECONNREFUSED/);
+    });
+
+    it('the last attempt decides: a refusal after a network error is a refusal, not retried', () => {
+      const error = toPipelineError(
+        attempts(refused(), refusal('MESSAGE_TOO_LARGE')),
+        'publishing',
+        brokers,
+      );
+      expect(error.code).toBe('BUS_ERROR');
+      expect(error.transient).toBe(false);
+      expect(error.message).toMatch(/larger than the max message size/);
+    });
+
+    it('a retriable refusal (the leader moved) is transient; the sequence errors are found', () => {
+      const moved = toPipelineError(
+        attempts(refusal('NOT_LEADER_OR_FOLLOWER')),
+        'publishing',
+        brokers,
+      );
+      expect(moved.code).toBe('BUS_ERROR');
+      expect(moved.transient).toBe(true);
+      const sequence = attempts(refusal('OUT_OF_ORDER_SEQUENCE_NUMBER'));
+      expect(hasProtocolError(sequence, 'OUT_OF_ORDER_SEQUENCE_NUMBER')).toBe(true);
+      expect(hasProtocolError(sequence, 'UNKNOWN_PRODUCER_ID')).toBe(false);
+    });
   });
 });

@@ -49,19 +49,25 @@ function nested(error: unknown): ClientErrorShape[] {
 }
 
 /**
- * The innermost error: kafkajs wraps the real cause in "number of retries exceeded",
- * @platformatic/kafka in "produce failed N times" (the last attempt's error comes last).
+ * The error and what it wraps, down to the innermost: kafkajs wraps the real cause in
+ * "number of retries exceeded", @platformatic/kafka aggregates "produce failed N times" (the
+ * last attempt comes last, and decides). Earlier attempts are left out: a network error
+ * followed by a refusal is a refusal.
  */
-function rootCause(error: unknown): ClientErrorShape {
-  let current = error as ClientErrorShape;
-  for (let depth = 0; depth < 8; depth++) {
-    const aggregated = Array.isArray(current?.errors) ? current.errors.at(-1) : undefined;
-    const next = (current?.cause ?? current?.originalError ?? aggregated) as
+function chain(error: unknown): ClientErrorShape[] {
+  const links: ClientErrorShape[] = [];
+  let current = error as ClientErrorShape | undefined;
+  while (current && typeof current === 'object' && links.length < 10 && !links.includes(current)) {
+    links.push(current);
+    const aggregated = Array.isArray(current.errors) ? current.errors.at(-1) : undefined;
+    current = (current.cause ?? current.originalError ?? aggregated) as
       ClientErrorShape | undefined;
-    if (!next || typeof next !== 'object') break;
-    current = next;
   }
-  return current ?? {};
+  return links;
+}
+
+function rootCause(error: unknown): ClientErrorShape {
+  return chain(error).at(-1) ?? {};
 }
 
 const CONNECTION_ERRORS = new Set([
@@ -79,7 +85,7 @@ const CONNECTION_MESSAGE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection timeout|Closed connection/i;
 
 export function isConnectionError(error: unknown): boolean {
-  return nested(error).some(
+  return chain(error).some(
     (e) =>
       CONNECTION_ERRORS.has(e.name ?? '') ||
       CONNECTION_CODES.has(e.code ?? '') ||
@@ -98,15 +104,35 @@ export function rootMessage(error: unknown): string {
 }
 
 /**
- * No broker answered: a connection error, or kafkajs's "Failed to find group coordinator",
- * which it throws (as non-retriable) when every broker it asked failed, typically because
- * the broker is down or restarting.
+ * kafkajs's "Failed to find group coordinator", which it throws as non-retriable when every
+ * broker it asked failed: the broker is restarting (the usual case), or every answer was a
+ * refusal (a group the client may not use).
  */
+function isCoordinatorLost(error: unknown): boolean {
+  return chain(error).some((e) => e.name === 'KafkaJSGroupCoordinatorNotFound');
+}
+
+/** Worth replacing the consumer for: no broker answered (or none as the group's coordinator). */
 export function isBrokerLost(error: unknown): boolean {
-  return (
-    isConnectionError(error) ||
-    nested(error).some((e) => e.name === 'KafkaJSGroupCoordinatorNotFound')
-  );
+  return isConnectionError(error) || isCoordinatorLost(error);
+}
+
+/**
+ * Can a retry help? @platformatic/kafka says so on each error (`canRetry`): none in the last
+ * attempt may refuse, nor any partition of its response. kafkajs says so on the cause.
+ */
+function isRetriable(error: unknown): boolean {
+  const links = chain(error);
+  if (links.some((e) => typeof e.canRetry === 'boolean')) {
+    return links.every(
+      (e) =>
+        e.canRetry !== false &&
+        (!Array.isArray(e.errors) ||
+          e.errors.every((x) => (x as ClientErrorShape | undefined)?.canRetry !== false)),
+    );
+  }
+  const root = rootCause(error);
+  return root.retriable ?? (error as ClientErrorShape)?.retriable ?? false;
 }
 
 /** Rebalance in progress, generation moved on, member unknown: the partition may be someone else's now. */
@@ -125,9 +151,8 @@ export function toPipelineError(
   brokers: readonly string[],
 ): PipelineError {
   if (error instanceof PipelineError) return error;
-  const root = rootCause(error);
   const detail = rootMessage(error);
-  if (isBrokerLost(error)) {
+  if (isConnectionError(error)) {
     return new PipelineError(
       'BUS_UNAVAILABLE',
       `cannot reach the Kafka broker ${brokers.join(',')} while ${doing}: ${detail}`,
@@ -138,10 +163,19 @@ export function toPipelineError(
       },
     );
   }
-  const top = error as ClientErrorShape;
-  const retriable = root.retriable ?? root.canRetry ?? top?.retriable ?? top?.canRetry ?? false;
+  if (isCoordinatorLost(error)) {
+    return new PipelineError(
+      'BUS_ERROR',
+      `no broker of ${brokers.join(',')} answered as the consumer group's coordinator while ${doing}`,
+      {
+        transient: true,
+        hint: 'a restarting broker answers again within seconds; if this lasts, check that the broker is up and that the client may use the group (KAFKA_GROUP_ID, ACLs)',
+        cause: error,
+      },
+    );
+  }
   return new PipelineError('BUS_ERROR', `Kafka error while ${doing}: ${detail}`, {
-    transient: retriable,
+    transient: isRetriable(error),
     cause: error,
   });
 }

@@ -67,6 +67,8 @@ interface Session {
   stopping: boolean;
   /** Aborted by stop(): ends a wait before reconnecting. */
   stopped: AbortController;
+  /** A replacement consumer being started (stop() waits for it). */
+  relaunching: Promise<void> | null;
   failure: PipelineError | null;
   restarts: number;
 }
@@ -165,6 +167,7 @@ export class KafkaBusConsumer implements BusConsumer {
       failure: null,
       restarts: 0,
       stopped: new AbortController(),
+      relaunching: null,
     };
     this.session = session;
     try {
@@ -215,13 +218,25 @@ export class KafkaBusConsumer implements BusConsumer {
     session.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || session.consumer !== consumer || session.stopping) return;
-      if (isBrokerLost(payload.error)) void this.relaunch(session, options, payload.error);
-      else this.fail(session, payload.error);
+      if (isBrokerLost(payload.error)) {
+        const relaunch: Promise<void> = this.relaunch(session, options, payload.error).finally(
+          () => {
+            if (session.relaunching === relaunch) session.relaunching = null;
+          },
+        );
+        session.relaunching = relaunch;
+      } else this.fail(session, payload.error);
+    });
+    // Joined: the group works again, so a later outage gets the whole restart budget.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      session.restarts = 0;
     });
     try {
       await consumer.connect();
       // From the group's committed offsets; a new group starts at the earliest record.
       await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+      // stop() ran while this consumer connected: it must not join the group.
+      if (session.stopping) throw new Error('stopped');
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -258,6 +273,7 @@ export class KafkaBusConsumer implements BusConsumer {
         await this.launch(session, options);
         return;
       } catch (error) {
+        if (session.stopping) return;
         if (!isBrokerLost(error)) return this.fail(session, error);
         cause = error;
       }
@@ -449,6 +465,8 @@ export class KafkaBusConsumer implements BusConsumer {
     session.stopped.abort();
     for (const d of [...this.queue]) this.withdraw(d);
     this.wake();
+    // A replacement being started stops at its next step, then leaves.
+    await session.relaunching;
     // Leaves the group (its partitions go to the other members at once) and disconnects.
     await session.consumer?.disconnect().catch(() => undefined);
     if (this.session === session) this.session = null;

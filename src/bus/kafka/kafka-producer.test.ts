@@ -52,3 +52,45 @@ it('sends batches one at a time in order; a failure fails the batches queued beh
   expect(sent).toEqual(['A', 'B', 'C']);
   await producer.close();
 });
+
+it('renews the producer on a refused sequence, and waits for a broker that is still away', async () => {
+  const sequenceRefused = Object.assign(new Error('out of order'), {
+    apiId: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+    canRetry: false,
+  });
+  const brokerAway = Object.assign(new Error('Connection to 127.0.0.1:9092 failed.'), {
+    code: 'PLT_KFK_NETWORK',
+  });
+  const created: { closed: boolean; sent: number }[] = [];
+  // The first client's send is refused; the second cannot connect (the broker is restarting);
+  // the third works.
+  const createClient = (): ProducerClient => {
+    const n = created.length;
+    const state = { closed: false, sent: 0 };
+    created.push(state);
+    return {
+      connect: async () => {
+        if (n === 1) throw brokerAway;
+      },
+      close: async () => {
+        state.closed = true;
+      },
+      send: async (messages) => {
+        if (n === 0) throw sequenceRefused;
+        state.sent += messages.length;
+      },
+    };
+  };
+  const logged: string[] = [];
+  const producer = await KafkaBusProducer.connect(createClient, 'orders_topic', {
+    brokers: ['127.0.0.1:9092'],
+    log: (m) => logged.push(m),
+  });
+  await producer.send([{ key: 'A', value: '{}' }]);
+  expect(created.map((c) => c.sent)).toEqual([0, 0, 1]);
+  // The client that could not connect was closed, and so was the one it replaces.
+  expect(created.map((c) => c.closed)).toEqual([true, true, false]);
+  expect(logged.some((m) => /cannot reach the Kafka broker .* retrying in/.test(m))).toBe(true);
+  await producer.close();
+  expect(created[2]!.closed).toBe(true);
+});

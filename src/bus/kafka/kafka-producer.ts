@@ -179,45 +179,57 @@ export class KafkaBusProducer implements BusProducer {
   }
 
   /**
-   * kafkajs retries a request, but gives up when its reconnect fails (a broker restart takes
-   * longer). Sends that failed to reach the broker are retried here, for a bounded time; a
-   * message could then be written twice, which RAW and the MERGE tolerate (same event id).
+   * The client retries a request a few times, but gives up when the broker stays away (a
+   * restart takes longer). Sends that failed to reach the broker are retried here, for a
+   * bounded time; a message could then be written twice, which RAW and the MERGE tolerate
+   * (same event id).
    */
   private async sendWithRetry(messages: OutgoingMessage[]): Promise<void> {
     const deadline = Date.now() + RETRY_FOR_MS;
     for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
       try {
         await this.client.send(messages);
         return;
       } catch (error) {
-        if (isSequenceBroken(error) && !this.closed && Date.now() < deadline) {
-          // After a broker restart, the client's idempotent sequence numbers can disagree with
-          // the broker's (OUT_OF_ORDER_SEQUENCE_NUMBER, which is not retried). A new producer
-          // gets a new producer id and starts its sequences afresh.
-          this.log?.(
-            'the broker refused the producer sequence after a restart; reconnecting the producer',
-          );
+        failure = error;
+      }
+      if (isSequenceBroken(failure) && !this.closed && Date.now() < deadline) {
+        // After a broker restart, the client's idempotent sequence numbers can disagree with
+        // the broker's (OUT_OF_ORDER_SEQUENCE_NUMBER, or UNKNOWN_PRODUCER_ID once the broker
+        // dropped the producer's state; neither is retried). A new producer gets a new
+        // producer id and starts its sequences afresh.
+        this.log?.('the broker refused the producer sequence; reconnecting the producer');
+        try {
           await this.renew();
           continue;
+        } catch (error) {
+          // The broker is still away: wait and retry like any other failure.
+          failure = error;
         }
-        const translated = toPipelineError(
-          error,
-          `publishing ${messages.length} messages to ${this.topic}`,
-          this.brokers,
-        );
-        if (!translated.transient || this.closed || Date.now() >= deadline) throw translated;
-        const delay = Math.min(5000, 500 * 2 ** (attempt - 1));
-        this.log?.(`${translated.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
-        await new Promise((r) => setTimeout(r, delay));
       }
+      const translated = toPipelineError(
+        failure,
+        `publishing ${messages.length} messages to ${this.topic}`,
+        this.brokers,
+      );
+      if (!translated.transient || this.closed || Date.now() >= deadline) throw translated;
+      const delay = Math.min(5000, 500 * 2 ** (attempt - 1));
+      this.log?.(`${translated.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 
   /** Replaces the client's producer (a new producer id, sequences from zero). */
   private async renew(): Promise<void> {
-    const old = this.client;
     const fresh = this.createClient();
-    await fresh.connect();
+    try {
+      await fresh.connect();
+    } catch (error) {
+      await fresh.close().catch(() => undefined);
+      throw error;
+    }
+    const old = this.client;
     this.client = fresh;
     await old.close().catch(() => undefined);
   }
@@ -232,5 +244,8 @@ export class KafkaBusProducer implements BusProducer {
 }
 
 function isSequenceBroken(error: unknown): boolean {
-  return hasProtocolError(error, 'OUT_OF_ORDER_SEQUENCE_NUMBER');
+  return (
+    hasProtocolError(error, 'OUT_OF_ORDER_SEQUENCE_NUMBER') ||
+    hasProtocolError(error, 'UNKNOWN_PRODUCER_ID')
+  );
 }
