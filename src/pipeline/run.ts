@@ -134,6 +134,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     bus = await openBus(config.bus);
     await bus.ensureTopic(config.topic, config.bus.partitions);
     const groupId = config.bus.kind === 'kafka' ? config.bus.groupId : 'dropship-run';
+    log(
+      config.bus.kind === 'kafka'
+        ? `bus Kafka ${config.bus.brokers.join(',')}: topic ${config.topic}, group ${groupId}, dead letters → ${config.bus.dlqTopic}`
+        : `bus in-process (memory; set KAFKA_BOOTSTRAP_SERVERS to use Kafka): topic ${config.topic}`,
+    );
     if (bus instanceof MemoryBus)
       bus.resumeTopic(config.topic, await warehouse.storedOffsets(groupId, config.topic));
     producer = await bus.producer(config.topic);
