@@ -133,16 +133,28 @@ function checkJava(config: Config): Promise<Check> {
   });
 }
 
+/** The oldest Node the project supports: @platformatic/kafka 1.35 (the producer) needs 20.19.4. */
+const MIN_NODE = [20, 19, 4] as const;
+
 function checkNode(): Check {
-  const major = Number(process.versions.node.split('.')[0]);
-  return major >= 20
+  const version = process.versions.node.split('.').map(Number);
+  const newEnough = nodeAtLeast(version, MIN_NODE);
+  return newEnough
     ? { status: 'ok', name: 'node', detail: `Node ${process.versions.node}` }
     : {
         status: 'fail',
         name: 'node',
         detail: `Node ${process.versions.node} is too old`,
-        fix: 'install Node 20 or newer',
+        fix: `install Node ${MIN_NODE.join('.')} or newer`,
       };
+}
+
+export function nodeAtLeast(version: readonly number[], minimum: readonly number[]): boolean {
+  for (let i = 0; i < minimum.length; i++) {
+    const v = version[i] ?? 0;
+    if (v !== minimum[i]) return v > minimum[i]!;
+  }
+  return true;
 }
 
 export function registerDoctor(program: Command): void {
