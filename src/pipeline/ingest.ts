@@ -69,8 +69,9 @@ export async function runIngest(options: IngestOptions): Promise<void> {
       const chunks = decoder.decode(batch.records);
       // No abort signal here: a batch in hand is finished (written and committed) before stopping.
       // A retry writes the same chunks again: they are promises that never reject.
-      const result = await withRetry(
-        () => options.warehouse.ingest({ consumerGroup: options.consumerGroup, chunks }),
+      const committed = { inserted: 0, quarantined: 0 };
+      const last = await withRetry(
+        () => options.warehouse.ingest({ consumerGroup: options.consumerGroup, chunks, committed }),
         {
           onRetry: (error, attempt, delay) => {
             if (options.stats) options.stats.ingestErrors++;
@@ -78,6 +79,14 @@ export async function runIngest(options: IngestOptions): Promise<void> {
           },
         },
       );
+      // What a failed attempt stored, the retry skipped as redelivered: it counts as stored.
+      const storedEarlier =
+        committed.inserted + committed.quarantined - last.inserted - last.quarantined;
+      const result: IngestResult = {
+        inserted: committed.inserted,
+        quarantined: committed.quarantined,
+        redelivered: last.redelivered - storedEarlier,
+      };
       if (options.deadLetterProducer) {
         const rejected = (await Promise.all(chunks)).flatMap((c) => c.rejected);
         if (rejected.length > 0) {

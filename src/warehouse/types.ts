@@ -61,6 +61,12 @@ export interface IngestBatch {
    * large batch into several transactions, each storing the offsets of its own records.
    */
   chunks: Iterable<DecodedChunk | Promise<DecodedChunk>>;
+  /**
+   * Added to as each transaction commits, also by an attempt that fails afterwards. A retry
+   * of the batch passes the same object, so what a failed attempt stored is counted as
+   * stored once (the retry itself reports those records as redelivered).
+   */
+  committed?: { inserted: number; quarantined: number };
 }
 
 export interface IngestResult {

@@ -153,10 +153,14 @@ export function warehouseContract(factory: WarehouseFactory): void {
       const crash = Promise.reject(new Error('decoder crashed'));
       crash.catch(() => undefined); // observed by the ingest later, not unhandled meanwhile
       const failing = [chunk(0, 20_000), Promise.resolve(chunk(20_000, 40_000)), crash];
-      await expect(w.ingest({ consumerGroup: 'g', chunks: failing })).rejects.toThrow(
+      // One tally across both attempts, as the ingest keeps it.
+      const committed = { inserted: 0, quarantined: 0 };
+      await expect(w.ingest({ consumerGroup: 'g', chunks: failing, committed })).rejects.toThrow(
         /decoder crashed/,
       );
       const kept = await count(w, 'orders_events');
+      expect(kept).toBeGreaterThan(0);
+      expect(committed).toEqual({ inserted: kept, quarantined: 0 });
       const offsets = await w.storedOffsets('g', 'orders_topic');
       expect(offsets.get(0)).toBe(events[0]!.coordinates.offset + BigInt(kept));
 
@@ -164,8 +168,10 @@ export function warehouseContract(factory: WarehouseFactory): void {
       const retry = await w.ingest({
         consumerGroup: 'g',
         chunks: [chunk(0, 25_000), Promise.resolve(chunk(25_000, 60_000))],
+        committed,
       });
       expect(retry).toEqual({ inserted: 60_000 - kept, quarantined: 0, redelivered: kept });
+      expect(committed).toEqual({ inserted: 60_000, quarantined: 0 });
       const [raw] = await w.query<{ n: number; ids: number; lo: number; hi: number }>(
         'SELECT count(*) AS n, count(DISTINCT order_id) AS ids, min(ingest_seq) AS lo, max(ingest_seq) AS hi FROM orders_events',
       );

@@ -134,6 +134,10 @@ export class RawWriter {
       const done = this.connection.run('COMMIT').then(() => {
         result.inserted += tx.rows;
         result.quarantined += tx.deadLetters.length;
+        if (batch.committed) {
+          batch.committed.inserted += tx.rows;
+          batch.committed.quarantined += tx.deadLetters.length;
+        }
       });
       // Awaited before the next transaction or at the end; never left unobserved.
       done.catch(() => undefined);
