@@ -145,6 +145,8 @@ export class DuckDbWarehouse implements Warehouse {
   /** Next RAW ingest_seq; this process owns the file, so it can hand them out. */
   private nextSeq = 0;
   private ready = false;
+  /** RAW's hot path: decoded chunks → transactions of rows, dead letters and offsets. */
+  private readonly rawWriter: RawWriter;
 
   private constructor(
     readonly path: string,
@@ -306,8 +308,6 @@ export class DuckDbWarehouse implements Warehouse {
       }
     });
   }
-
-  private readonly rawWriter: RawWriter;
 
   /**
    * One appender per table for the life of the warehouse. A flush lands in the transaction in
