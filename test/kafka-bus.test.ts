@@ -7,10 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../src/bus/kafka/kafka-bus.ts';
 import type { Bus } from '../src/bus/types.ts';
 import { PipelineError } from '../src/errors.ts';
-import { busContract } from './contract/bus-contract.ts';
+import { busContract, collect } from './contract/bus-contract.ts';
 import {
   kafkaBroker,
-  privateBrokerProblem,
+  privateBrokerSkipReason,
   startPrivateBroker,
   uniqueName,
 } from './helpers/kafka-broker.ts';
@@ -92,14 +92,8 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
       );
       await producer.send(keys.map((key) => ({ key, value: key })));
       await producer.close();
-      const consumer = await bus.consumer(topic, uniqueName('g'));
-      const landed = new Map<string, number>();
-      for await (const batch of consumer.batches({ maxRecords: 500, maxWaitMs: 50 })) {
-        for (const r of batch.records) landed.set(r.key!, r.partition);
-        await batch.commit();
-        if (landed.size >= keys.length) break;
-      }
-      await consumer.close();
+      const records = await collect(bus, topic, uniqueName('g'), keys.length, 30_000);
+      const landed = new Map(records.map((r) => [r.key!, r.partition]));
       for (const key of keys)
         expect(landed.get(key), key).toBe((kafkajsMurmur2(key) & 0x7fffffff) % 3);
     });
@@ -116,14 +110,8 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
         Array.from({ length: 4000 }, (_, i) => ({ key: `K${i}`, value: `${i}:${filler}` })),
       );
       await producer.close();
-      const consumer = await bus.consumer(topic, uniqueName('g'));
-      const order: number[] = [];
-      for await (const batch of consumer.batches({ maxRecords: 1000, maxWaitMs: 50 })) {
-        for (const r of batch.records) order.push(Number(String(r.value).split(':')[0]));
-        await batch.commit();
-        if (order.length >= 4000) break;
-      }
-      await consumer.close();
+      const records = await collect(bus, topic, uniqueName('g'), 4000, 30_000);
+      const order = records.map((r) => Number(String(r.value).split(':')[0]));
       expect(order).toEqual(Array.from({ length: 4000 }, (_, i) => i));
     });
 
@@ -138,20 +126,9 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
         Array.from({ length: 200 }, (_, i) => ({ key: `K${i}`, value: 'v', headers: { h: 'x' } })),
       );
       await producer.close();
-      const consumer = await bus.consumer(topic, uniqueName('g'));
-      const partitions = new Set<number>();
-      let n = 0;
-      for await (const batch of consumer.batches({ maxRecords: 500, maxWaitMs: 50 })) {
-        for (const r of batch.records) {
-          partitions.add(r.partition);
-          expect(r.headers).toEqual({ h: 'x' });
-        }
-        n += batch.records.length;
-        await batch.commit();
-        if (n >= 200) break;
-      }
-      await consumer.close();
-      expect(partitions.size).toBe(4);
+      const records = await collect(bus, topic, uniqueName('g'), 200, 30_000);
+      for (const r of records) expect(r.headers).toEqual({ h: 'x' });
+      expect(new Set(records.map((r) => r.partition)).size).toBe(4);
     });
 
     it('ping describes the cluster; an unreachable broker is BUS_UNAVAILABLE with the fix', async () => {
@@ -182,11 +159,7 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
   });
 });
 
-const privateProblem = broker.available ? await privateBrokerProblem() : broker.reason;
-if (privateProblem && process.env.CI === 'true')
-  throw new Error(
-    `CI=true requires Java and the Kafka jars for the broker-outage test: ${privateProblem}`,
-  );
+const privateProblem = await privateBrokerSkipReason(broker, 'broker-outage test');
 
 describe.skipIf(privateProblem !== null)('Kafka bus across a broker outage', () => {
   it('a consumer keeps going when the broker stops and comes back, and misses nothing', async () => {

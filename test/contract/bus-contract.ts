@@ -15,7 +15,8 @@ export interface BusFactory {
   timeoutMs: number;
 }
 
-async function collect(
+/** Consumes up to `expected` records of `topic` as `group`, within `timeoutMs`, committing each batch. */
+export async function collect(
   bus: Bus,
   topic: string,
   group: string,

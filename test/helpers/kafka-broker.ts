@@ -108,7 +108,7 @@ export interface PrivateBroker {
 }
 
 /** Why a private broker cannot be started here (no Java or no jars), or null. */
-export async function privateBrokerProblem(): Promise<string | null> {
+async function privateBrokerProblem(): Promise<string | null> {
   if (!existsSync(join(LIBS, '.pom.sha256')))
     return `no Kafka jars in ${LIBS} (run \`npm run kafka:up\` once)`;
   try {
@@ -117,6 +117,20 @@ export async function privateBrokerProblem(): Promise<string | null> {
     return 'java is not installed';
   }
   return null;
+}
+
+/**
+ * Why tests that stop a broker of their own cannot run here (null: they can). Under CI=true
+ * they must run: a missing Java or missing jars is an error there, never a skip.
+ */
+export async function privateBrokerSkipReason(
+  shared: KafkaBroker,
+  test: string,
+): Promise<string | null> {
+  const problem = shared.available ? await privateBrokerProblem() : shared.reason;
+  if (problem && process.env.CI === 'true')
+    throw new Error(`CI=true requires Java and the Kafka jars for the ${test}: ${problem}`);
+  return problem;
 }
 
 /** A second single-node broker in a temp dir, on a free port, sharing the jars of .kafka/libs. */
