@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory/memory-bus.ts';
+import type { BusProducer } from '../src/bus/types.ts';
 import type { BadRow } from '../src/pipeline/seed-files.ts';
 import { replayOrders } from '../src/pipeline/produce.ts';
 import { runCli } from './helpers/cli.ts';
@@ -38,42 +39,59 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('publishes every good row once, in file order per partition, and reports each bad row once', async () => {
-  const bus = new MemoryBus({ partitions: 3 });
-  const producer = await bus.producer('orders_topic');
-  const consumer = await bus.consumer('orders_topic', 'check');
-  const bad: BadRow[] = [];
-  const received: string[][] = [[], [], []];
-  const stop = new AbortController();
-  const reading = (async () => {
-    for await (const batch of consumer.batches({
-      maxRecords: 50_000,
-      maxWaitMs: 20,
-      signal: stop.signal,
-    })) {
-      for (const r of batch.records) received[r.partition]!.push(r.key!);
-      await batch.commit();
-    }
-  })();
-  const result = await replayOrders(
-    { dir: join(dir, 'seed') },
-    { producer, rate: 0, onBadRow: (row) => bad.push(row) },
-  );
-  while (((await consumer.lag()) ?? 0) > 0) await new Promise((r) => setTimeout(r, 10));
-  stop.abort();
-  await reading;
-  await bus.close();
+// Values as strings (the in-process bus) and as UTF-8 bytes packed by the worker (Kafka).
+it.each([false, true])(
+  'publishes every good row once, in file order per partition, and reports each bad row once (values as bytes: %s)',
+  async (prefersBytes) => {
+    const bus = new MemoryBus({ partitions: 3 });
+    const memory = await bus.producer('orders_topic');
+    const producer: BusProducer = {
+      prefersBytes,
+      send: (messages) => memory.send(messages),
+      close: () => memory.close(),
+    };
+    let mismatched = 0;
+    const consumer = await bus.consumer('orders_topic', 'check');
+    const bad: BadRow[] = [];
+    const received: string[][] = [[], [], []];
+    const stop = new AbortController();
+    const reading = (async () => {
+      for await (const batch of consumer.batches({
+        maxRecords: 50_000,
+        maxWaitMs: 20,
+        signal: stop.signal,
+      })) {
+        for (const r of batch.records) {
+          received[r.partition]!.push(r.key!);
+          // Each value is its own key's event (bytes: the right slice of the packed buffer).
+          const value = typeof r.value === 'string' ? r.value : r.value!.toString('utf8');
+          if ((JSON.parse(value) as { order: { id: string } }).order.id !== r.key) mismatched++;
+        }
+        await batch.commit();
+      }
+    })();
+    const result = await replayOrders(
+      { dir: join(dir, 'seed') },
+      { producer, rate: 0, onBadRow: (row) => bad.push(row) },
+    );
+    while (((await consumer.lag()) ?? 0) > 0) await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    await reading;
+    await bus.close();
 
-  expect(result.published).toBe(ids.length);
-  expect(bad.map((b) => b.line).sort((a, b) => a - b)).toEqual(BROKEN_LINES);
-  expect(result.badRows).toBe(BROKEN_LINES.length);
-  // Once each, and within a partition in the order of the file.
-  const all = received.flat();
-  expect(all.length).toBe(ids.length);
-  expect(new Set(all).size).toBe(ids.length);
-  const position = new Map(ids.map((id, i) => [id, i]));
-  for (const keys of received) {
-    const order = keys.map((k) => position.get(k)!);
-    expect(order.every((p, i) => i === 0 || p > order[i - 1]!)).toBe(true);
-  }
-}, 120_000);
+    expect(result.published).toBe(ids.length);
+    expect(mismatched).toBe(0);
+    expect(bad.map((b) => b.line).sort((a, b) => a - b)).toEqual(BROKEN_LINES);
+    expect(result.badRows).toBe(BROKEN_LINES.length);
+    // Once each, and within a partition in the order of the file.
+    const all = received.flat();
+    expect(all.length).toBe(ids.length);
+    expect(new Set(all).size).toBe(ids.length);
+    const position = new Map(ids.map((id, i) => [id, i]));
+    for (const keys of received) {
+      const order = keys.map((k) => position.get(k)!);
+      expect(order.every((p, i) => i === 0 || p > order[i - 1]!)).toBe(true);
+    }
+  },
+  120_000,
+);

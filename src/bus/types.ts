@@ -7,7 +7,8 @@
 
 export interface OutgoingMessage {
   key: string;
-  value: string;
+  /** The text, or its UTF-8 bytes (see `BusProducer.prefersBytes`). */
+  value: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -28,6 +29,12 @@ export interface BusRecord extends BusCoordinates {
 }
 
 export interface BusProducer {
+  /**
+   * Values are best handed over as UTF-8 bytes: Kafka sends bytes, and a replay that encodes
+   * them in its worker thread spares the publishing thread a copy of every string and its
+   * encoding. The in-process bus keeps strings, which the ingest reads without decoding.
+   */
+  readonly prefersBytes: boolean;
   /**
    * Publishes messages and resolves once the bus has acknowledged all of them
    * (Kafka: acks=all). Awaiting it is the producer's backpressure.

@@ -1,7 +1,7 @@
 /**
  * CSV rows of the seed files (DESIGN.md §4): header row, RFC 4180 quoting, ISO-8601 UTC
  * timestamps, prices with 2 decimals. Writing is hand-rolled because it is the generator's hot
- * loop and our values are known; reading goes through csv-parse (see pipeline/seed-files.ts).
+ * loop and our values are known; reading goes through Papa Parse (see pipeline/seed-files.ts).
  */
 import { centsToDecimal, type Customer, type Order, type Product } from './entities.ts';
 

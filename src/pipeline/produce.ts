@@ -15,7 +15,7 @@ import type { Order } from '../domain/entities.ts';
 import { orderCreatedJson } from '../domain/event.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LiveOrders } from '../generator/orders.ts';
-import type { ReplayControl, ReplayWorkerMessage } from './replay-worker.ts';
+import type { ReplayControl, ReplayValues, ReplayWorkerMessage } from './replay-worker.ts';
 import { readOrders, readProducts, type BadRow } from './seed-files.ts';
 import { sleep } from './retry.ts';
 
@@ -41,7 +41,7 @@ export interface ProduceResult {
 export function orderMessage(
   order: Order,
   timestamp: string = new Date().toISOString(),
-): OutgoingMessage {
+): OutgoingMessage & { value: string } {
   return { key: order.id, value: orderCreatedJson(order, timestamp) };
 }
 
@@ -124,7 +124,7 @@ export async function replayOrders(
   };
   if (options.rate === 0) {
     const result = await publishBatches(
-      encodedInWorker(file, batchSizeFor(0), onBad, options.signal),
+      encodedInWorker(file, batchSizeFor(0), options.producer.prefersBytes, onBad, options.signal),
       options,
     );
     return { ...result, badRows: bad };
@@ -162,6 +162,19 @@ export async function streamOrders(
   return { ...result, badRows: 0 };
 }
 
+/** A worker's batch as messages; packed values become views of the one buffer. */
+function messagesOf(keys: string[], values: ReplayValues): OutgoingMessage[] {
+  if (Array.isArray(values)) return keys.map((key, i) => ({ key, value: values[i]! }));
+  const bytes = Buffer.from(values.bytes);
+  let at = 0;
+  return keys.map((key, i) => {
+    const end = at + values.lengths[i]!;
+    const value = bytes.subarray(at, end);
+    at = end;
+    return { key, value };
+  });
+}
+
 /** How many encoded batches the worker may prepare ahead of the publisher (bounded memory). */
 const WORKER_AHEAD = 4;
 
@@ -176,7 +189,7 @@ const HANDOVER_BATCHES = 8;
  * flow control: the worker sends a batch only when it holds a credit, and gets one back per
  * batch taken here.
  *
- * The worker needs ~0.5 s to load its modules through tsx (zod, csv-parse…) before its first
+ * The worker needs ~0.5 s to load its modules through tsx (Papa Parse, the domain code…) before its first
  * row: an eighth of a 200k-order replay, with the producer idle. So this thread reads and
  * encodes the first rows itself; once the worker is ready it is told from which row to start
  * (a few batches ahead, see HANDOVER_BATCHES) and skips the rows before. A file read
@@ -185,11 +198,12 @@ const HANDOVER_BATCHES = 8;
 async function* encodedInWorker(
   file: { dir: string; path?: string },
   batchSize: number,
+  bytes: boolean,
   onBadRow: (bad: BadRow) => void,
   signal?: AbortSignal,
 ): AsyncGenerator<OutgoingMessage[]> {
   const worker = new Worker(new URL('./replay-worker-entry.js', import.meta.url), {
-    workerData: { dir: file.dir, path: file.path, batchSize, ahead: WORKER_AHEAD },
+    workerData: { dir: file.dir, path: file.path, batchSize, ahead: WORKER_AHEAD, bytes },
   });
   const queue: ReplayWorkerMessage[] = [];
   let ready = false;
@@ -250,8 +264,7 @@ async function* encodedInWorker(
       if (message.type === 'batch') {
         for (const bad of message.badRows) onBadRow(bad);
         worker.postMessage({ type: 'credit' } satisfies ReplayControl);
-        if (message.keys.length > 0)
-          yield message.keys.map((key, i) => ({ key, value: message.values[i]! }));
+        if (message.keys.length > 0) yield messagesOf(message.keys, message.values);
       } else if (message.type === 'done') {
         return;
       } else if (message.type === 'error') {

@@ -1,12 +1,12 @@
 /**
- * Reading the seed CSVs back (replay, reference data). Parsing goes through csv-parse (quoting,
+ * Reading the seed CSVs back (replay, reference data). Parsing goes through Papa Parse (quoting,
  * CRLF, BOM handled by a well-kept library); each row is checked and a bad one is reported
  * with its file and line number instead of stopping the run silently.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'csv-parse';
+import Papa from 'papaparse';
 import {
   decimalToCents,
   ID_PATTERN,
@@ -38,58 +38,126 @@ function seedPath(dir: string, file: string): string {
   return path;
 }
 
-async function* readCsv<T>(
+/** A record longer than this is taken for an unclosed quote rather than buffered further. */
+const MAX_RECORD_CHARS = 1 << 20;
+
+/**
+ * The file's records, a chunk of them at a time (string fields, in file order). Papa Parse's
+ * parser reads each 64 KB of text; a record cut by the chunk's end is carried over to the next
+ * one. Papa Parse rather than csv-parse: the replay worker parsed ~3 µs per row with csv-parse
+ * and its stream of records, and a replay is CPU-bound (docs/BENCHMARKS.md).
+ */
+async function* csvRecordChunks(
+  path: string,
+): AsyncGenerator<{ records: string[][]; problems: Map<number, string> }> {
+  let parser: Papa.Parser | null = null;
+  let carried = '';
+  let first = true;
+  let recordsBefore = 0;
+  const parse = (text: string, last: boolean) => {
+    const results = parser!.parse(text, 0, !last) as Papa.ParseResult<string[]>;
+    const problems = new Map<number, string>();
+    for (const e of results.errors) {
+      if (e.code === 'MissingQuotes') throw unclosedQuote(path, recordsBefore + (e.row ?? 0) + 1);
+      problems.set(e.row ?? 0, e.message);
+    }
+    carried = last ? '' : text.slice(results.meta.cursor);
+    recordsBefore += results.data.length;
+    return { records: results.data, problems };
+  };
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 << 10 });
+  for await (let text of stream as AsyncIterable<string>) {
+    if (first) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      parser = new Papa.Parser({ delimiter: ',', quoteChar: '"', newline: lineBreakOf(text) });
+    }
+    const chunk = parse(carried + text, false);
+    if (carried.length > MAX_RECORD_CHARS) throw unclosedQuote(path, recordsBefore + 1);
+    if (chunk.records.length > 0) yield chunk;
+  }
+  if (carried.length > 0) yield parse(carried, true);
+}
+
+function lineBreakOf(text: string): '\n' | '\r\n' | '\r' {
+  const lf = text.indexOf('\n');
+  if (lf > 0 && text[lf - 1] === '\r') return '\r\n';
+  if (lf < 0 && text.includes('\r')) return '\r';
+  return '\n';
+}
+
+function unclosedQuote(path: string, line: number): PipelineError {
+  return new PipelineError(
+    'BAD_INPUT',
+    `${path} line ${line}: a quoted field is never closed (or a record is over 1 MB)`,
+    { hint: 'fix the quoting on that line or regenerate the file with `npx dropship generate`' },
+  );
+}
+
+/**
+ * The file's rows checked by `toRow`, a chunk at a time: a replay iterates a chunk of rows
+ * per step rather than awaiting each row (~0.35 µs per row less).
+ */
+async function* readCsvChunks<T>(
   path: string,
   columns: readonly string[],
   toRow: (record: string[]) => T | string,
-): AsyncGenerator<RowResult<T>> {
-  // csv-parse's per-record `info` costs ~30 % of the parse; count lines ourselves instead
-  // (exact for our files, which never hold line breaks inside a field). csv-parse parses a
-  // whole chunk before the first of its records comes out: 64 KB chunks (~200 rows) read as
-  // fast as 1 MB ones, and a replay's first batch is ready ~40–100 ms sooner.
-  const parser = createReadStream(path, { highWaterMark: 64 << 10 }).pipe(
-    parse({ bom: true, relax_column_count: true }),
-  );
+): AsyncGenerator<RowResult<T>[]> {
+  // Lines are counted as records (exact for our files, which never hold line breaks inside a
+  // field).
   let header = true;
   let line = 0;
-  for await (const record of parser as AsyncIterable<string[]>) {
-    line++;
-    if (header) {
-      header = false;
-      const missing = columns.filter((c, i) => record[i]?.trim() !== c);
-      if (missing.length > 0) {
-        throw new PipelineError(
-          'BAD_INPUT',
-          `${path} line 1: expected the columns ${columns.join(',')} (got ${record.join(',')})`,
-          {
-            hint: 'regenerate the file with `npx dropship generate` or fix its header',
-          },
-        );
+  for await (const { records, problems } of csvRecordChunks(path)) {
+    const rows: RowResult<T>[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      line++;
+      if (header) {
+        header = false;
+        const missing = columns.filter((c, k) => record[k]?.trim() !== c);
+        if (missing.length > 0) {
+          throw new PipelineError(
+            'BAD_INPUT',
+            `${path} line 1: expected the columns ${columns.join(',')} (got ${record.join(',')})`,
+            {
+              hint: 'regenerate the file with `npx dropship generate` or fix its header',
+            },
+          );
+        }
+        continue;
       }
-      continue;
+      const problem =
+        problems.get(i) ??
+        (record.length < columns.length
+          ? `expected ${columns.length} columns, got ${record.length}`
+          : undefined);
+      const row = problem ?? toRow(record);
+      rows.push(
+        typeof row === 'string'
+          ? { ok: false, file: path, line, problem: row }
+          : { ok: true, row, line },
+      );
     }
-    if (record.length < columns.length) {
-      yield {
-        ok: false,
-        file: path,
-        line: line,
-        problem: `expected ${columns.length} columns, got ${record.length}`,
-      };
-      continue;
-    }
-    const row = toRow(record);
-    if (typeof row === 'string') yield { ok: false, file: path, line: line, problem: row };
-    else yield { ok: true, row, line: line };
+    if (rows.length > 0) yield rows;
   }
+}
+
+async function* flatten<T>(chunks: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const chunk of chunks) yield* chunk;
 }
 
 /** Orders of `file` (a path given with --file) or of `<dir>/orders.csv`. */
 export function readOrders(dir: string, file?: string): AsyncGenerator<RowResult<Order>> {
+  return flatten(readOrderChunks(dir, file));
+}
+
+/** The same, a chunk of rows at a time. */
+export function readOrderChunks(dir: string, file?: string): AsyncGenerator<RowResult<Order>[]> {
   if (file !== undefined && !existsSync(file)) {
     throw new PipelineError('BAD_INPUT', `${file} not found`, { hint: 'check --file' });
   }
   const path = file ?? seedPath(dir, SeedFiles.orders);
-  return readCsv(
+  return readCsvChunks(
     path,
     CsvColumns.orders,
     ([id, product_id, customer_id, quantity, unit_price, sold_at]) => {
@@ -121,13 +189,14 @@ export function readOrders(dir: string, file?: string): AsyncGenerator<RowResult
 
 /** Only the good rows; bad ones are handed to `onBadRow`. */
 async function* goodRows<T>(
-  rows: AsyncIterable<RowResult<T>>,
+  chunks: AsyncIterable<RowResult<T>[]>,
   onBadRow: (bad: BadRow) => void,
 ): AsyncGenerator<T> {
-  for await (const r of rows) {
-    if (r.ok) yield r.row;
-    else onBadRow(r);
-  }
+  for await (const rows of chunks)
+    for (const r of rows) {
+      if (r.ok) yield r.row;
+      else onBadRow(r);
+    }
 }
 
 export function readCustomers(
@@ -135,7 +204,7 @@ export function readCustomers(
   onBadRow: (bad: BadRow) => void,
 ): AsyncGenerator<Customer> {
   return goodRows(
-    readCsv(
+    readCsvChunks(
       seedPath(dir, SeedFiles.customers),
       CsvColumns.customers,
       ([id, name, email, city, country]) => {
@@ -154,7 +223,7 @@ export function readProducts(
   onBadRow: (bad: BadRow) => void,
 ): AsyncGenerator<Product> {
   return goodRows(
-    readCsv(
+    readCsvChunks(
       seedPath(dir, SeedFiles.inventory),
       CsvColumns.inventory,
       ([id, product_name, category, price, stock]) => {

@@ -19,7 +19,8 @@ import {
   compatibilityPartitioner,
   ProduceAcks,
   Producer,
-  stringSerializers,
+  stringSerializer,
+  type Serializers,
 } from '@platformatic/kafka';
 import type { BusProducer, OutgoingMessage } from '../types.ts';
 import { hasProtocolError, toPipelineError } from './errors.ts';
@@ -52,9 +53,19 @@ const MAX_SEND_BYTES = 768 * 1024;
 interface ProducedMessage {
   topic: string;
   key: string;
-  value: string;
+  value: string | Buffer;
   headers?: Record<string, string>;
 }
+
+/** Strings are encoded as UTF-8; bytes (a replay's values, see BusProducer) go as they are. */
+const textOrBytes = (data?: string | Buffer): Buffer | undefined =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+const serializers: Serializers<string, string | Buffer, string, string> = {
+  key: stringSerializer,
+  value: textOrBytes,
+  headerKey: stringSerializer,
+  headerValue: stringSerializer,
+};
 
 /** A message's size in a record batch, roughly: its bytes plus a record's own fields. */
 function messageBytes(m: OutgoingMessage): number {
@@ -70,7 +81,7 @@ export function platformaticProducer(options: ProducerClientOptions): ProducerCl
   const producer = new Producer({
     clientId: options.clientId,
     bootstrapBrokers: [...options.brokers],
-    serializers: stringSerializers,
+    serializers,
     idempotent: true,
     acks: ProduceAcks.ALL,
     compression:
@@ -118,6 +129,7 @@ export function platformaticProducer(options: ProducerClientOptions): ProducerCl
 }
 
 export class KafkaBusProducer implements BusProducer {
+  readonly prefersBytes = true;
   private closed = false;
 
   /** Settles when every batch sent so far has settled; never rejects. */

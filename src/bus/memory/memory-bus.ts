@@ -149,6 +149,8 @@ export class MemoryBus implements Bus {
 }
 
 class MemoryProducer implements BusProducer {
+  readonly prefersBytes = false;
+
   constructor(
     private readonly topic: Topic,
     private readonly maxBacklog: number,

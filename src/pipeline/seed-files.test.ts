@@ -1,0 +1,136 @@
+/**
+ * Reading the seed CSVs back: quoting, BOM and line endings as any CSV reader handles them,
+ * bad rows reported with their line, a broken file refused with its line, and records cut by
+ * the reader's 64 KB chunks (also inside a multi-byte character) read back whole.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Customer } from '../domain/entities.ts';
+import { PipelineError } from '../errors.ts';
+import { readCustomers, readOrderChunks, readOrders, type BadRow } from './seed-files.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dropship-seed-files-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function customersOf(text: string): Promise<{ rows: Customer[]; bad: BadRow[] }> {
+  const seed = await mkdtemp(join(dir, 'seed-'));
+  await writeFile(join(seed, 'customers.csv'), text);
+  const rows: Customer[] = [];
+  const bad: BadRow[] = [];
+  for await (const c of readCustomers(seed, (b) => bad.push(b))) rows.push(c);
+  return { rows, bad };
+}
+
+const HEADER = 'id,name,email,city,country';
+
+describe('readCustomers', () => {
+  it('reads quoted fields, doubled quotes, a BOM and CRLF line endings', async () => {
+    const { rows, bad } = await customersOf(
+      `\ufeff${HEADER}\r\nCUS-000001,"Dupont, Zoé","z@x.fr",Lyon,FR\r\n` +
+        `CUS-000002,"Le ""Chef""",c@x.fr,"Saint-Étienne",FR\r\n`,
+    );
+    expect(bad).toEqual([]);
+    expect(rows).toEqual([
+      { id: 'CUS-000001', name: 'Dupont, Zoé', email: 'z@x.fr', city: 'Lyon', country: 'FR' },
+      {
+        id: 'CUS-000002',
+        name: 'Le "Chef"',
+        email: 'c@x.fr',
+        city: 'Saint-Étienne',
+        country: 'FR',
+      },
+    ]);
+  });
+
+  it('reads a last line without a line break', async () => {
+    const { rows } = await customersOf(`${HEADER}\nCUS-000001,Ann,a@x.fr,Nice,FR`);
+    expect(rows.map((r) => r.country)).toEqual(['FR']);
+  });
+
+  it('reports short and empty rows with their line and keeps the others', async () => {
+    const { rows, bad } = await customersOf(
+      `${HEADER}\nCUS-000001,Ann,a@x.fr,Nice,FR\nCUS-000002,Bob\n\nCUS-000003,Cy,c@x.fr,Metz,FR\n`,
+    );
+    expect(rows.map((r) => r.id)).toEqual(['CUS-000001', 'CUS-000003']);
+    expect(bad.map((b) => [b.line, b.problem])).toEqual([
+      [3, 'expected 5 columns, got 2'],
+      [4, 'expected 5 columns, got 1'],
+    ]);
+  });
+
+  it('refuses a file whose quoted field is never closed, naming the line', async () => {
+    const read = customersOf(
+      `${HEADER}\nCUS-000001,Ann,a@x.fr,Nice,FR\nCUS-000002,"Bob,b@x.fr,Metz,FR\n`,
+    );
+    await expect(read).rejects.toThrow(PipelineError);
+    await expect(read).rejects.toThrow(/line 3: a quoted field is never closed/);
+  });
+
+  it('refuses a wrong header', async () => {
+    await expect(customersOf('id,nom,email,city,country\n')).rejects.toThrow(
+      /line 1: expected the columns id,name,email,city,country/,
+    );
+  });
+
+  it('reads records cut by the 64 KB chunks whole, multi-byte characters included', async () => {
+    // ~4.6 MB: every record boundary and character position falls on some chunk boundary.
+    const names = ['Zoé Müller', 'Łukasz Żółw', '李小龙', 'Ana 🙂 Sousa', 'Ørjan Æbelø'];
+    const expected: Customer[] = [];
+    const lines = [HEADER];
+    for (let i = 1; i <= 60_000; i++) {
+      const name = `${names[i % names.length]} ${'é'.repeat(i % 7)}`;
+      const city = i % 3 === 0 ? 'Aix, Provence' : 'Köln';
+      expected.push({
+        id: `CUS-${String(i).padStart(6, '0')}`,
+        name,
+        email: `c${i}@x.fr`,
+        city,
+        country: 'FR',
+      });
+      lines.push(
+        `CUS-${String(i).padStart(6, '0')},${name},c${i}@x.fr,${i % 3 === 0 ? `"${city}"` : city},FR`,
+      );
+    }
+    const { rows, bad } = await customersOf(`${lines.join('\n')}\n`);
+    expect(bad).toEqual([]);
+    expect(rows.length).toBe(expected.length);
+    expect(rows).toEqual(expected);
+  });
+});
+
+describe('readOrders', () => {
+  it('gives the same rows one at a time as in chunks, bad ones with their line', async () => {
+    const seed = await mkdtemp(join(dir, 'orders-'));
+    const lines = ['id,product_id,customer_id,quantity,unit_price,sold_at'];
+    for (let i = 1; i <= 5_000; i++)
+      lines.push(
+        i % 1000 === 0
+          ? `ORD-${i},PRD-00001,CUS-000001,zero,1.00,2026-01-01T00:00:00Z`
+          : `ORD-${i},PRD-00001,CUS-000001,${1 + (i % 3)},19.99,2026-01-01T00:00:00.000Z`,
+      );
+    await writeFile(join(seed, 'orders.csv'), lines.join('\n'));
+    const single = [];
+    for await (const r of readOrders(seed)) single.push(r);
+    const chunked = [];
+    for await (const rows of readOrderChunks(seed)) chunked.push(...rows);
+    expect(chunked).toEqual(single);
+    expect(single.filter((r) => r.ok).length).toBe(4_995);
+    expect(single.filter((r) => !r.ok).map((r) => r.line)).toEqual([1001, 2001, 3001, 4001, 5001]);
+    const first = single[0]!;
+    expect(first.ok && first.row).toEqual({
+      id: 'ORD-1',
+      product_id: 'PRD-00001',
+      customer_id: 'CUS-000001',
+      quantity: 2,
+      unit_price_cents: 1999,
+      sold_at: '2026-01-01T00:00:00.000Z',
+    });
+  });
+});
