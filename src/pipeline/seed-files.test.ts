@@ -73,6 +73,50 @@ describe('readCustomers', () => {
     await expect(read).rejects.toThrow(/line 3: a quoted field is never closed/);
   });
 
+  it('refuses a malformed quote instead of folding the rows after it into one field', async () => {
+    // Papa Parse reads on to the next quote that fits: rows 3 to 6 would become one field.
+    const read = customersOf(
+      `${HEADER}\nCUS-000001,Ann,a@x.fr,Nice,FR\nCUS-000002,"Bob"x,b@x.fr,Metz,FR\n` +
+        `CUS-000003,Cy,c@x.fr,Metz,FR\nCUS-000004,Di,d@x.fr,Metz,FR\nCUS-000005,"Ed",e@x.fr,Metz,FR\n`,
+    );
+    await expect(read).rejects.toThrow(/line 3: a quoted field is malformed/);
+  });
+
+  it('refuses a record that never ends within a million characters, saying why', async () => {
+    const rows = Array.from(
+      { length: 40_000 },
+      (_, i) => `CUS-${String(i + 2).padStart(6, '0')},N,n@x.fr,Metz,FR`,
+    );
+    const unclosed = customersOf(`${HEADER}\nCUS-000001,"Ann,a@x.fr,Nice,FR\n${rows.join('\n')}\n`);
+    await expect(unclosed).rejects.toThrow(
+      /line 2: a quoted field is never closed within 1,048,576 characters/,
+    );
+    // A CRLF header makes CRLF the line break; LF rows then never end.
+    const mixed = customersOf(`${HEADER}\r\n${rows.join('\n')}\n`);
+    await expect(mixed).rejects.toThrow(
+      /line 2: no line break \(are the line endings mixed\?\) within/,
+    );
+  });
+
+  it('reads a CRLF cut by a chunk boundary right after a quoted field', async () => {
+    // The first 64 KB chunk ends between the \r and the \n of a record whose last field is quoted.
+    let text = `${HEADER}\r\n`;
+    let n = 0;
+    const row = (i: number, country: string) =>
+      `CUS-${String(i).padStart(6, '0')},Name ${i},c${i}@x.fr,Metz,${country}\r\n`;
+    while (text.length + row(n + 1, 'FR').length < 65_000) text += row(++n, 'FR');
+    const last = row(++n, '"FR"');
+    // Pad the name so that the row's \r is the chunk's last character.
+    const pad = 65_537 - text.length - last.length;
+    text += last.replace(`Name ${n}`, `Name ${n}${'x'.repeat(pad)}`);
+    expect(text.slice(65_535, 65_537)).toBe('\r\n');
+    text += row(++n, 'FR');
+    const { rows, bad } = await customersOf(text);
+    expect(bad).toEqual([]);
+    expect(rows.length).toBe(n);
+    expect(rows.every((r) => r.country === 'FR')).toBe(true);
+  });
+
   it('refuses a wrong header', async () => {
     await expect(customersOf('id,nom,email,city,country\n')).rejects.toThrow(
       /line 1: expected the columns id,name,email,city,country/,

@@ -38,7 +38,7 @@ function seedPath(dir: string, file: string): string {
   return path;
 }
 
-/** A record longer than this is taken for an unclosed quote rather than buffered further. */
+/** A record longer than this (in characters) is refused rather than buffered further. */
 const MAX_RECORD_CHARS = 1 << 20;
 
 /**
@@ -46,24 +46,28 @@ const MAX_RECORD_CHARS = 1 << 20;
  * parser reads each 64 KB of text; a record cut by the chunk's end is carried over to the next
  * one. Papa Parse rather than csv-parse: the replay worker parsed ~3 µs per row with csv-parse
  * and its stream of records, and a replay is CPU-bound (docs/BENCHMARKS.md).
+ *
+ * Broken quoting stops the read, naming the line, as csv-parse did: Papa Parse recovers from a
+ * malformed quote by reading on to the next quote that fits, which can fold any number of rows
+ * into one field; reporting that as one bad row would lose the others silently.
  */
-async function* csvRecordChunks(
-  path: string,
-): AsyncGenerator<{ records: string[][]; problems: Map<number, string> }> {
+async function* csvRecordChunks(path: string): AsyncGenerator<string[][]> {
   let parser: Papa.Parser | null = null;
   let carried = '';
   let first = true;
   let recordsBefore = 0;
   const parse = (text: string, last: boolean) => {
     const results = parser!.parse(text, 0, !last) as Papa.ParseResult<string[]>;
-    const problems = new Map<number, string>();
     for (const e of results.errors) {
-      if (e.code === 'MissingQuotes') throw unclosedQuote(path, recordsBefore + (e.row ?? 0) + 1);
-      problems.set(e.row ?? 0, e.message);
+      const row = e.row ?? 0;
+      // An error in the unfinished last record is Papa's, not the file's: it is parsed again
+      // whole with the next chunk.
+      if (row < results.data.length || last)
+        throw badQuoting(path, recordsBefore + row + 1, e.code === 'MissingQuotes');
     }
     carried = last ? '' : text.slice(results.meta.cursor);
     recordsBefore += results.data.length;
-    return { records: results.data, problems };
+    return results.data;
   };
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 << 10 });
   for await (let text of stream as AsyncIterable<string>) {
@@ -72,9 +76,10 @@ async function* csvRecordChunks(
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       parser = new Papa.Parser({ delimiter: ',', quoteChar: '"', newline: lineBreakOf(text) });
     }
-    const chunk = parse(carried + text, false);
-    if (carried.length > MAX_RECORD_CHARS) throw unclosedQuote(path, recordsBefore + 1);
-    if (chunk.records.length > 0) yield chunk;
+    const records = parse(carried + text, false);
+    // Re-parsing an ever longer carried record would be quadratic.
+    if (carried.length > MAX_RECORD_CHARS) throw recordTooLong(path, recordsBefore + 1, carried);
+    if (records.length > 0) yield records;
   }
   if (carried.length > 0) yield parse(carried, true);
 }
@@ -86,11 +91,24 @@ function lineBreakOf(text: string): '\n' | '\r\n' | '\r' {
   return '\n';
 }
 
-function unclosedQuote(path: string, line: number): PipelineError {
+const FIX_HINT = 'fix that line or regenerate the file with `npx dropship generate`';
+
+function badQuoting(path: string, line: number, unclosed: boolean): PipelineError {
   return new PipelineError(
     'BAD_INPUT',
-    `${path} line ${line}: a quoted field is never closed (or a record is over 1 MB)`,
-    { hint: 'fix the quoting on that line or regenerate the file with `npx dropship generate`' },
+    `${path} line ${line}: ${unclosed ? 'a quoted field is never closed' : 'a quoted field is malformed (text after its closing quote)'}`,
+    { hint: FIX_HINT },
+  );
+}
+
+function recordTooLong(path: string, line: number, carried: string): PipelineError {
+  const cause = carried.includes('"')
+    ? 'a quoted field is never closed'
+    : 'no line break (are the line endings mixed?)';
+  return new PipelineError(
+    'BAD_INPUT',
+    `${path} line ${line}: ${cause} within ${MAX_RECORD_CHARS.toLocaleString('en')} characters`,
+    { hint: FIX_HINT },
   );
 }
 
@@ -107,7 +125,7 @@ async function* readCsvChunks<T>(
   // field).
   let header = true;
   let line = 0;
-  for await (const { records, problems } of csvRecordChunks(path)) {
+  for await (const records of csvRecordChunks(path)) {
     const rows: RowResult<T>[] = [];
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
@@ -126,12 +144,10 @@ async function* readCsvChunks<T>(
         }
         continue;
       }
-      const problem =
-        problems.get(i) ??
-        (record.length < columns.length
+      const row =
+        record.length < columns.length
           ? `expected ${columns.length} columns, got ${record.length}`
-          : undefined);
-      const row = problem ?? toRow(record);
+          : toRow(record);
       rows.push(
         typeof row === 'string'
           ? { ok: false, file: path, line, problem: row }
