@@ -37,15 +37,11 @@ const port = parentPort!;
 port.on('message', (request: DecodeRequest) => {
   const acceptedFrom: number[] = [];
   const { accepted, rejected } = decodeBatch(unpack(request), acceptedFrom);
-  // The sender still holds the topics, and for string values the payloads (most of an
-  // event's bytes): it puts them back from `acceptedFrom` instead of receiving copies.
+  // The sender still holds the topics and the payloads (most of an event's bytes): it puts
+  // them back from `acceptedFrom` instead of receiving copies.
   const reply: DecodeReply = {
     id: request.id,
-    accepted: {
-      ...accepted,
-      topic: [],
-      payload: request.values.kind === 'strings' ? [] : accepted.payload,
-    },
+    accepted: { ...accepted, topic: [], payload: [] },
     acceptedFrom: Int32Array.from(acceptedFrom),
     rejected,
   };

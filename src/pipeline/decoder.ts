@@ -11,6 +11,7 @@
  * Decoding is a pure function of the bytes, so both paths give the same result (tested), and
  * a worker that dies only costs speed: its chunks are decoded inline instead.
  */
+import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import type { BusCoordinates, BusRecord } from '../bus/types.ts';
 import { decodeOrderEvent, utcMicros } from '../domain/event-decoding.ts';
@@ -19,7 +20,7 @@ import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-e
 import type { DeadLetter, DecodedChunk, RawEvent, RawEventFields } from '../warehouse/types.ts';
 
 /** The RAW row of a valid event: the payload as received plus its typed order fields. */
-function rawEventFieldsOf(event: OrderCreatedEvent, payload: string): RawEventFields {
+function rawEventFieldsOf(event: OrderCreatedEvent, payload: string | Uint8Array): RawEventFields {
   const o = event.order;
   return {
     eventId: event.event_id,
@@ -54,14 +55,17 @@ export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): Deco
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
     const coordinates = { topic: record.topic, partition: record.partition, offset: record.offset };
-    // Decode the bytes once: the same text is parsed and stored as the RAW payload.
-    const text =
-      record.value === null || typeof record.value === 'string'
-        ? record.value
-        : record.value.toString('utf8');
-    const decoded = decodeOrderEvent(text);
+    const value = record.value;
+    const text = value === null || typeof value === 'string' ? value : value.toString('utf8');
+    // JSON travels as UTF-8 (RFC 8259). Other bytes would be stored altered: replacement
+    // characters in the text, or, as bytes, a NULL (DuckDB refuses invalid UTF-8 silently).
+    const decoded =
+      value !== null && typeof value !== 'string' && !isUtf8(value)
+        ? notUtf8
+        : decodeOrderEvent(text);
     if (decoded.ok) {
-      accepted.push(coordinates, rawEventFieldsOf(decoded.event, text!));
+      // Stored as it came: bytes stay bytes (no string is kept for them).
+      accepted.push(coordinates, rawEventFieldsOf(decoded.event, value!));
       acceptedFrom?.push(i);
     } else {
       rejected.push({
@@ -76,6 +80,14 @@ export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): Deco
   }
   return { accepted: accepted.finish(), rejected };
 }
+
+const notUtf8 = {
+  ok: false,
+  reason: 'invalid_json',
+  detail: 'the value is not UTF-8 text',
+  eventId: null,
+  orderId: null,
+} as const;
 
 /** A decoded chunk as the decoder makes it: the accepted events as columns. */
 export interface DecodedColumns extends DecodedChunk {
@@ -100,8 +112,8 @@ export interface DecodeRequest {
 export interface DecodeReply {
   id: number;
   /**
-   * The accepted events without their topics (and, for string values, without their payloads):
-   * the sender still holds those, and `acceptedFrom` gives each event's record in the request.
+   * The accepted events without their topics and payloads: the sender still holds those, and
+   * `acceptedFrom` gives each event's record in the request.
    */
   accepted: RawEventColumns;
   acceptedFrom: Int32Array;
@@ -227,11 +239,11 @@ export class EventDecoder {
       if (!job) return;
       const { accepted, acceptedFrom } = reply;
       const records = job.records;
-      const payloadsSent = accepted.payload.length === acceptedFrom.length;
       for (let k = 0; k < acceptedFrom.length; k++) {
         const record = records[acceptedFrom[k]!]!;
         accepted.topic[k] = record.topic;
-        if (!payloadsSent) accepted.payload[k] = record.value as string;
+        // The value as received (a string, or Kafka's bytes, checked UTF-8 by the worker).
+        accepted.payload[k] = record.value!;
       }
       job.resolve({ accepted, rejected: reply.rejected });
     });

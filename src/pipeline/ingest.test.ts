@@ -95,3 +95,72 @@ it('counts the rows a failed attempt stored as stored, once, and nothing as rede
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+it("stores Kafka's bytes as received, and quarantines a value that is not UTF-8", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dropship-ingest-bytes-'));
+  const warehouse = await DuckDbWarehouse.open(join(dir, 'w.duckdb'));
+  try {
+    await warehouse.setup();
+    const bus = new MemoryBus({ partitions: 3 });
+    const producer = await bus.producer('orders_topic');
+    const at = '2026-01-01T00:00:00.000Z';
+    const texts = Array.from({ length: 5_000 }, (_, i) => {
+      const { value } = orderMessage(
+        {
+          id: `ORD-${String(i + 1).padStart(8, '0')}`,
+          product_id: 'PRD-00001',
+          customer_id: 'CUS-000001',
+          quantity: 1 + (i % 5),
+          unit_price_cents: 1000 + i,
+          sold_at: at,
+        },
+        at,
+      );
+      // Exactly as received means the spacing too.
+      return i % 100 === 0 ? JSON.stringify(JSON.parse(value), null, 2) : value;
+    });
+    // Bytes, as Kafka delivers them; the decoder takes batches of this size to its worker.
+    const messages = texts.map((text, i) => ({
+      key: `ORD-${String(i + 1).padStart(8, '0')}`,
+      value: Buffer.from(text, 'utf8'),
+    }));
+    // A valid event but for one byte that is not UTF-8 (in a field the schema ignores).
+    const notUtf8 = Buffer.concat([
+      Buffer.from('{"note":"'),
+      Buffer.from([0xff]),
+      Buffer.from(`",${texts[0]!.slice(1).replace('ORD-00000001', 'ORD-99999999')}`),
+    ]);
+    messages.splice(2_500, 0, { key: 'ORD-99999999', value: notUtf8 });
+    await producer.send(messages);
+    const consumer = await bus.consumer('orders_topic', 'g');
+    const stats = new PipelineStats();
+    const stop = new AbortController();
+    await runIngest({
+      consumer,
+      warehouse,
+      consumerGroup: 'g',
+      batchSize: 10_000,
+      batchWaitMs: 10,
+      signal: stop.signal,
+      stats,
+      onBatch: () => {
+        if (stats.consumed >= messages.length) stop.abort();
+      },
+    });
+    await bus.close();
+    const raw = await warehouse.query<{ order_id: string; payload: string }>(
+      'SELECT order_id, CAST(payload AS VARCHAR) AS payload FROM orders_events ORDER BY order_id',
+    );
+    expect(raw.length).toBe(texts.length);
+    expect(raw.map((r) => r.payload)).toEqual(texts);
+    const quarantined = await warehouse.query<{ reason: string; detail: string }>(
+      'SELECT reason, detail FROM orders_quarantine',
+    );
+    expect(quarantined).toEqual([
+      { reason: 'invalid_json', detail: 'the value is not UTF-8 text' },
+    ]);
+  } finally {
+    await warehouse.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -21,8 +21,11 @@ export interface RawEventColumns {
   eventId: string[];
   eventType: string[];
   orderId: string[];
-  /** The event exactly as received (JSON text). */
-  payload: string[];
+  /**
+   * The event exactly as received: its JSON text, or the UTF-8 bytes Kafka delivered, which
+   * go into DuckDB as they are (no string made of them, no copy back from the decode worker).
+   */
+  payload: (string | Uint8Array)[];
   createdAt: BigInt64Array;
   productId: string[];
   customerId: string[];

@@ -26,8 +26,8 @@ export interface RawEventFields {
   eventId: string;
   eventType: string;
   orderId: string;
-  /** The event exactly as received (JSON text). */
-  payload: string;
+  /** The event exactly as received: JSON text, or its UTF-8 bytes as Kafka delivered them. */
+  payload: string | Uint8Array;
   createdAtMicros: bigint;
   productId: string;
   customerId: string;

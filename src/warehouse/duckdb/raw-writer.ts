@@ -65,6 +65,9 @@ function rawChunkTypes(topics: readonly string[]) {
   ];
 }
 
+/** The payload's position in rawChunkTypes. */
+const PAYLOAD_COLUMN = 4;
+
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = duckdb.vector_size();
 
@@ -283,7 +286,7 @@ export class RawWriter {
     strings(1, (e) => e.eventId);
     strings(2, (e) => e.eventType);
     strings(3, (e) => e.orderId);
-    strings(4, (e) => e.payload);
+    payloads(chunk, runs);
     numbers(5, (e) => e.createdAt);
     copyColumn(chunk, 6, 0, new BigInt64Array(n).fill(ingestedAt.micros));
     strings(7, (e) => e.topic);
@@ -296,6 +299,21 @@ export class RawWriter {
     numbers(14, (e) => e.soldAt);
     return chunk;
   }
+}
+
+/**
+ * The payload column, straight into its vector: a payload that came as bytes (Kafka) is
+ * copied as it is, without becoming a string first (the decoder checked it is UTF-8; DuckDB
+ * would store invalid bytes as NULL).
+ */
+function payloads(chunk: DuckDBDataChunk, runs: RawEventColumns[]): void {
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, PAYLOAD_COLUMN);
+  let row = 0;
+  for (const run of runs)
+    for (const payload of run.payload) {
+      if (typeof payload === 'string') duckdb.vector_assign_string_element(vector, row++, payload);
+      else duckdb.vector_assign_string_element_len(vector, row++, payload);
+    }
 }
 
 /**
