@@ -48,6 +48,9 @@ const oddValues: (string | null)[] = [
   'café ☕ — not an event',
 ];
 
+/** Bytes that are not UTF-8 (only Kafka can deliver them): a dead letter on both paths. */
+const NOT_UTF8 = Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+
 /** Records as each bus hands them over: Kafka's values share one fetch buffer. */
 function records(kind: 'string' | 'buffer' | 'mixed', n: number): BusRecord[] {
   const values: (string | null)[] = [];
@@ -65,7 +68,7 @@ function records(kind: 'string' | 'buffer' | 'mixed', n: number): BusRecord[] {
       partition: i % 3,
       offset: BigInt(1_000_000_000_000 + i),
       key: null,
-      value: v === null ? null : asBuffer ? view : v,
+      value: v === null ? null : !asBuffer ? v : i % 50 === 14 ? NOT_UTF8 : view,
       headers: {},
       timestamp: 0,
     };
@@ -94,6 +97,8 @@ describe('EventDecoder', () => {
       expect(expected.rejected.map((r) => r.reason)).toEqual(
         expect.arrayContaining(['invalid_json', 'invalid_shape', 'invalid_value']),
       );
+      const notUtf8 = expected.rejected.filter((r) => r.detail === 'the value is not UTF-8 text');
+      expect(notUtf8.length).toBe(kind === 'string' ? 0 : 20);
     });
   }
 

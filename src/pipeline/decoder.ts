@@ -72,6 +72,7 @@ export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): Deco
         coordinates,
         reason: decoded.reason,
         detail: decoded.detail,
+        // As text, for the quarantine and the DLQ: bytes that are not UTF-8 show as U+FFFD.
         rawValue: text === null ? null : text.slice(0, 10_000),
         eventId: decoded.eventId,
         orderId: decoded.orderId,

@@ -309,11 +309,18 @@ export class RawWriter {
 function payloads(chunk: DuckDBDataChunk, runs: RawEventColumns[]): void {
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, PAYLOAD_COLUMN);
   let row = 0;
-  for (const run of runs)
+  for (const run of runs) {
+    // The binding checks no index: a short column would leave the chunk's previous payloads
+    // in place (node-api's setColumnValues refuses it), a long one write past the vector.
+    if (run.payload.length !== run.length)
+      throw new Error(`${run.payload.length} payloads for ${run.length} rows`);
     for (const payload of run.payload) {
       if (typeof payload === 'string') duckdb.vector_assign_string_element(vector, row++, payload);
       else duckdb.vector_assign_string_element_len(vector, row++, payload);
     }
+  }
+  if (row !== chunk.rowCount)
+    throw new Error(`${row} payloads for a chunk of ${chunk.rowCount} rows`);
 }
 
 /**
