@@ -10,8 +10,9 @@
  *       transaction per batch, commit after the write) of those 200k records
  *       ÷ org.apache.kafka.tools.ConsumerPerformance on the same topic (nMsg.sec).
  *
- * Each is the median of 3 rounds; each round runs ours and the baseline back to back on fresh
- * topics and groups. Our producer with gzip is measured too (the default stays uncompressed).
+ * Each is the median of 5 rounds (the machine's speed drifts by a third within minutes); each
+ * round runs ours and the baseline back to back on fresh topics and groups. Our producer with
+ * gzip is measured too (the default stays uncompressed).
  * Like each Java tool in its JVM, our producer and consumer each run in a fresh Node process
  * (this file, with `child` arguments), so neither runs beside the heap the bench's earlier
  * sections left (a replay next to 1M retained messages ran 5–10 % slower).
@@ -42,7 +43,7 @@ const CLI_BIN = join(ROOT, 'bin', 'dropship.js');
 const LIBS = join(ROOT, '.kafka', 'libs');
 const TOOLS_LOG = join(ROOT, 'infra', 'kafka', 'log4j2-tools.properties');
 const ORDERS = 200_000;
-const ROUNDS = Number(process.env.BENCH_KAFKA_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_KAFKA_ROUNDS ?? 5);
 /** `BENCH_KAFKA_ONLY=producer` runs part (1) alone: tuning the producer needs no consumer runs. */
 const PRODUCER_ONLY = process.env.BENCH_KAFKA_ONLY === 'producer';
 const TARGET_PRODUCE = 0.8;

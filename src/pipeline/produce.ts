@@ -189,11 +189,11 @@ const HANDOVER_BATCHES = 8;
  * flow control: the worker sends a batch only when it holds a credit, and gets one back per
  * batch taken here.
  *
- * The worker needs ~0.5 s to load its modules through tsx (Papa Parse, the domain code…) before its first
- * row: an eighth of a 200k-order replay, with the producer idle. So this thread reads and
- * encodes the first rows itself; once the worker is ready it is told from which row to start
- * (a few batches ahead, see HANDOVER_BATCHES) and skips the rows before. A file read
- * completely before then never waits for the worker.
+ * The worker needs ~0.5 s to load its modules through tsx (Papa Parse, the domain code…)
+ * before its first row: an eighth of a 200k-order replay, with the producer idle. So this
+ * thread reads and encodes the first rows itself; once the worker is ready it is told from
+ * which row to start (a few batches ahead, see HANDOVER_BATCHES) and skips the rows before.
+ * A file read completely before then never waits for the worker.
  */
 async function* encodedInWorker(
   file: { dir: string; path?: string },
