@@ -305,6 +305,10 @@ describe.skipIf(!broker.available)(`pipeline on Kafka (${broker.bootstrap})`, ()
     });
     const raw = kafka.producer();
     await raw.connect();
+    // The DLQ republishes each as received: the long one whole (the quarantine keeps 10,000
+    // characters of it), the one that is not UTF-8 byte for byte.
+    const long = `not JSON ${'x'.repeat(20_000)}`;
+    const notUtf8 = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
     await raw.send({
       topic: l.topic,
       messages: [
@@ -313,19 +317,26 @@ describe.skipIf(!broker.available)(`pipeline on Kafka (${broker.bootstrap})`, ()
           key: 'poison-2',
           value: JSON.stringify({ event_type: 'order_created', order: { id: 42 } }),
         },
+        { key: 'poison-3', value: long },
+        { key: 'poison-4', value: notUtf8 },
       ],
     });
     await raw.disconnect();
     const produce = await cli(l, ['produce', '--mode', 'replay', '--rate', '0']);
     expect(produce.code, produce.stderr).toBe(0);
     const consumer = start(l, ['consume']);
-    await waitCaughtUp(l, ORDERS + 2);
+    await waitCaughtUp(l, ORDERS + 4);
     const stderr = await stop(consumer);
-    expect(stderr).toMatch(/dead letters 2 \(published to .*\.dlq: 2\)/);
+    expect(stderr).toMatch(/dead letters 4 \(published to .*\.dlq: 4\)/);
 
     // Read the DLQ topic back.
     const dlq = kafka.consumer({ groupId: uniqueName('dlq-reader') });
-    const letters: { key: string; value: string; headers: Record<string, string> }[] = [];
+    const letters: {
+      key: string;
+      value: string;
+      bytes: Buffer;
+      headers: Record<string, string>;
+    }[] = [];
     await dlq.connect();
     try {
       await dlq.subscribe({ topics: [`${l.topic}.dlq`], fromBeginning: true });
@@ -334,28 +345,39 @@ describe.skipIf(!broker.available)(`pipeline on Kafka (${broker.bootstrap})`, ()
           const headers = Object.fromEntries(
             Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
           );
-          letters.push({ key: String(message.key), value: String(message.value), headers });
+          letters.push({
+            key: String(message.key),
+            value: String(message.value),
+            bytes: message.value!,
+            headers,
+          });
         },
       });
       const deadline = Date.now() + 30_000;
-      while (letters.length < 2 && Date.now() < deadline)
+      while (letters.length < 4 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
     } finally {
       await dlq.disconnect();
     }
-    expect(letters).toHaveLength(2);
-    const byValue = new Map(letters.map((d) => [d.value, d]));
-    const notJson = byValue.get('this is not JSON');
+    expect(letters).toHaveLength(4);
+    const byKey = new Map(letters.map((d) => [d.key, d]));
+    const notJson = byKey.get('poison-1');
+    expect(notJson?.value).toBe('this is not JSON');
     expect(notJson?.headers['dlq.reason']).toBe('invalid_json');
     expect(notJson?.headers['dlq.source.topic']).toBe(l.topic);
     expect(notJson?.headers['dlq.source.offset']).toMatch(/^\d+$/);
-    const wrongShape = letters.find((d) => d !== notJson);
+    const wrongShape = byKey.get('poison-2');
     expect(wrongShape?.headers['dlq.reason']).toBe('invalid_shape');
     expect(wrongShape?.headers['dlq.detail']).toBeTruthy();
+    expect(byKey.get('poison-3')?.value).toBe(long);
+    expect(byKey.get('poison-4')?.bytes.equals(notUtf8)).toBe(true);
+    expect(byKey.get('poison-4')?.headers['dlq.detail']).toBe('the value is not UTF-8 text');
 
     await expectEveryOrderOnce(l);
     const s = await snapshot(l.db);
     expect(s.quarantine.filter((q) => q.stage === 'ingest').map((q) => q.reason)).toEqual([
+      'invalid_json',
+      'invalid_json',
       'invalid_json',
       'invalid_shape',
     ]);

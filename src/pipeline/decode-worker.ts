@@ -36,19 +36,22 @@ function unpack(request: DecodeRequest): BusRecord[] {
 const port = parentPort!;
 port.on('message', (request: DecodeRequest) => {
   const acceptedFrom: number[] = [];
-  const { accepted, rejected } = decodeBatch(unpack(request), acceptedFrom);
+  const rejectedFrom: number[] = [];
+  const { accepted, rejected } = decodeBatch(unpack(request), acceptedFrom, rejectedFrom);
   // The sender still holds the topics and the payloads (most of an event's bytes): it puts
   // them back from `acceptedFrom` instead of receiving copies.
   const reply: DecodeReply = {
     id: request.id,
     accepted: { ...accepted, topic: [], payload: [] },
     acceptedFrom: Int32Array.from(acceptedFrom),
-    rejected,
+    // Not the values: posting a view into the request's buffer would copy all of it.
+    rejected: rejected.map(({ received: _, ...deadLetter }) => deadLetter),
+    rejectedFrom: Int32Array.from(rejectedFrom),
   };
   const a = reply.accepted;
   const columns = [a.partition, a.offset, a.createdAt, a.quantity, a.unitPriceCents, a.soldAt];
   port.postMessage(
     reply,
-    [reply.acceptedFrom, ...columns].map((c) => c.buffer as ArrayBuffer),
+    [reply.acceptedFrom, reply.rejectedFrom, ...columns].map((c) => c.buffer as ArrayBuffer),
   );
 });

@@ -46,10 +46,15 @@ export function rawEventOf(
 }
 
 /**
- * Decodes records in order. `acceptedFrom`, when given, receives each accepted record's index
- * (the worker uses it to send back where each event came from instead of its payload).
+ * Decodes records in order. `acceptedFrom` and `rejectedFrom`, when given, receive each
+ * accepted and rejected record's index (the worker sends those back instead of the records'
+ * values, which the sender still holds).
  */
-export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): DecodedColumns {
+export function decodeBatch(
+  records: BusRecord[],
+  acceptedFrom?: number[],
+  rejectedFrom?: number[],
+): DecodedColumns {
   const accepted = new RawEventColumnsBuilder(records.length);
   const rejected: DeadLetter[] = [];
   for (let i = 0; i < records.length; i++) {
@@ -76,7 +81,9 @@ export function decodeBatch(records: BusRecord[], acceptedFrom?: number[]): Deco
         rawValue: text === null ? null : text.slice(0, 10_000),
         eventId: decoded.eventId,
         orderId: decoded.orderId,
+        received: { key: record.key, value },
       });
+      rejectedFrom?.push(i);
     }
   }
   return { accepted: accepted.finish(), rejected };
@@ -118,7 +125,9 @@ export interface DecodeReply {
    */
   accepted: RawEventColumns;
   acceptedFrom: Int32Array;
+  /** Without what they received: `rejectedFrom` gives each one's record in the request. */
   rejected: DeadLetter[];
+  rejectedFrom: Int32Array;
 }
 
 function pack(id: number, records: BusRecord[]): DecodeRequest {
@@ -246,6 +255,10 @@ export class EventDecoder {
         // The value as received (a string, or Kafka's bytes, checked UTF-8 by the worker).
         accepted.payload[k] = record.value!;
       }
+      reply.rejected.forEach((deadLetter, k) => {
+        const record = records[reply.rejectedFrom[k]!]!;
+        deadLetter.received = { key: record.key, value: record.value };
+      });
       job.resolve({ accepted, rejected: reply.rejected });
     });
     const fail = (error: Error) => {

@@ -26,11 +26,12 @@ export interface IngestOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
+/** The dead letter as published to the DLQ: the message as received, the reason in headers. */
 function deadLetterMessage(d: DeadLetter) {
   const c = d.coordinates;
   return {
-    key: d.orderId ?? d.eventId ?? 'unknown',
-    value: d.rawValue ?? '',
+    key: d.received?.key ?? d.orderId ?? d.eventId ?? 'unknown',
+    value: d.received?.value ?? d.rawValue ?? '',
     headers: {
       'dlq.reason': d.reason,
       'dlq.detail': d.detail,

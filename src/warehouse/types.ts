@@ -41,9 +41,15 @@ export interface DeadLetter {
   coordinates: BusCoordinates | null;
   reason: RejectReason;
   detail: string;
+  /** The value as text, cut at 10,000 characters, for the quarantine table. */
   rawValue: string | null;
   eventId: string | null;
   orderId: string | null;
+  /**
+   * The bus record's key and value exactly as received (bytes not UTF-8 included), which the
+   * DLQ topic republishes unchanged so the message can be fixed and replayed from there.
+   */
+  received?: { key: string | null; value: Buffer | string | null };
 }
 
 /** Part of a decoded bus batch, in bus order. */
