@@ -71,6 +71,10 @@ describe('readCustomers', () => {
     );
     await expect(read).rejects.toThrow(PipelineError);
     await expect(read).rejects.toThrow(/line 3: a quoted field is never closed/);
+    await expect(read).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      hint: expect.stringMatching(/correct the quotes on that line/),
+    });
   });
 
   it('refuses a malformed quote instead of folding the rows after it into one field', async () => {

@@ -91,13 +91,15 @@ function lineBreakOf(text: string): '\n' | '\r\n' | '\r' {
   return '\n';
 }
 
-const FIX_HINT = 'fix that line or regenerate the file with `npx dropship generate`';
+const REGENERATE = 'or regenerate the file with `npx dropship generate`';
 
 function badQuoting(path: string, line: number, unclosed: boolean): PipelineError {
   return new PipelineError(
     'BAD_INPUT',
     `${path} line ${line}: ${unclosed ? 'a quoted field is never closed' : 'a quoted field is malformed (text after its closing quote)'}`,
-    { hint: FIX_HINT },
+    {
+      hint: `correct the quotes on that line (a quote inside a field is written "") ${REGENERATE}`,
+    },
   );
 }
 
@@ -108,7 +110,7 @@ function recordTooLong(path: string, line: number, carried: string): PipelineErr
   return new PipelineError(
     'BAD_INPUT',
     `${path} line ${line}: ${cause} within ${MAX_RECORD_CHARS.toLocaleString('en')} characters`,
-    { hint: FIX_HINT },
+    { hint: `check that line's quotes and the file's line endings, ${REGENERATE}` },
   );
 }
 
