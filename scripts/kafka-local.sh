@@ -143,8 +143,14 @@ read_pid() {
 # ---------------------------------------------------------------- config
 cluster_id() {
   if [[ ! -s "$CLUSTER_ID_FILE" ]]; then
-    # 16 random bytes, base64url without padding = 22 chars (Kafka's Uuid format).
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22 >"$CLUSTER_ID_FILE"
+    # 16 random bytes, base64url without padding = 22 chars (Kafka's Uuid format). Like
+    # Kafka's Uuid.randomUuid, never one that starts with "-": the storage tool would read it
+    # as an option ("--cluster-id: expected one argument"), one format in 64.
+    local id="-"
+    while [[ "$id" == -* ]]; do
+      id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)"
+    done
+    printf '%s\n' "$id" >"$CLUSTER_ID_FILE"
   fi
   cat "$CLUSTER_ID_FILE"
 }
