@@ -5,27 +5,19 @@
 import { parentPort } from 'node:worker_threads';
 import type { BusRecord } from '../bus/types.ts';
 import { decodeBatch, type DecodeReply, type DecodeRequest } from './decoder.ts';
+import { unpackValues } from './packed-values.ts';
 
 function unpack(request: DecodeRequest): BusRecord[] {
   const { topics, partitions, offsets, values } = request;
   const records: BusRecord[] = new Array(partitions.length);
-  const bytes = values.kind === 'bytes' ? Buffer.from(values.bytes) : null;
-  let start = 0;
+  const unpacked = values.kind === 'bytes' ? unpackValues(values) : values.strings;
   for (let i = 0; i < partitions.length; i++) {
-    let value: Buffer | string | null;
-    if (values.kind === 'strings') {
-      value = values.strings[i] ?? null;
-    } else {
-      const length = values.lengths[i]!;
-      value = length < 0 ? null : bytes!.subarray(start, start + length);
-      if (length > 0) start += length;
-    }
     records[i] = {
       topic: topics[i]!,
       partition: partitions[i]!,
       offset: offsets[i]!,
       key: null,
-      value,
+      value: unpacked[i] ?? null,
       headers: {},
       timestamp: 0,
     };

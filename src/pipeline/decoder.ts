@@ -17,6 +17,7 @@ import type { BusCoordinates, BusRecord } from '../bus/types.ts';
 import { decodeOrderEvent, utcMicros } from '../domain/event-decoding.ts';
 import type { OrderCreatedEvent } from '../domain/event.ts';
 import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-event-columns.ts';
+import { packValues, type PackedValues } from './packed-values.ts';
 import type { DeadLetter, DecodedChunk, RawEvent, RawEventFields } from '../warehouse/types.ts';
 
 /** The RAW row of a valid event: the payload as received plus its typed order fields. */
@@ -111,10 +112,7 @@ export interface DecodeRequest {
   topics: string[];
   partitions: Int32Array;
   offsets: BigInt64Array;
-  values:
-    | { kind: 'strings'; strings: (string | null)[] }
-    /** Lengths in bytes, -1 for a null value. */
-    | { kind: 'bytes'; bytes: ArrayBuffer; lengths: Int32Array };
+  values: { kind: 'strings'; strings: (string | null)[] } | ({ kind: 'bytes' } & PackedValues);
 }
 
 export interface DecodeReply {
@@ -147,31 +145,8 @@ function pack(id: number, records: BusRecord[]): DecodeRequest {
     const strings = records.map((r) => r.value as string | null);
     return { id, topics, partitions, offsets, values: { kind: 'strings', strings } };
   }
-  const lengths = new Int32Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const v = records[i]!.value;
-    lengths[i] = v === null ? -1 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-    if (lengths[i]! > 0) total += lengths[i]!;
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const r of records) {
-    const v = r.value;
-    if (v === null) continue;
-    if (typeof v === 'string') at += Buffer.from(bytes.buffer, at).write(v);
-    else {
-      bytes.set(v, at);
-      at += v.length;
-    }
-  }
-  return {
-    id,
-    topics,
-    partitions,
-    offsets,
-    values: { kind: 'bytes', bytes: bytes.buffer, lengths },
-  };
+  const values = packValues(records.map((r) => r.value));
+  return { id, topics, partitions, offsets, values: { kind: 'bytes', ...values } };
 }
 
 export interface EventDecoderOptions {

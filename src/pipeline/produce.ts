@@ -15,6 +15,7 @@ import type { Order } from '../domain/entities.ts';
 import { orderCreatedJson } from '../domain/event.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LiveOrders } from '../generator/orders.ts';
+import { unpackValues } from './packed-values.ts';
 import type { ReplayControl, ReplayValues, ReplayWorkerMessage } from './replay-worker.ts';
 import { readOrders, readProducts, type BadRow } from './seed-files.ts';
 import { sleep } from './retry.ts';
@@ -164,15 +165,8 @@ export async function streamOrders(
 
 /** A worker's batch as messages; packed values become views of the one buffer. */
 function messagesOf(keys: string[], values: ReplayValues): OutgoingMessage[] {
-  if (Array.isArray(values)) return keys.map((key, i) => ({ key, value: values[i]! }));
-  const bytes = Buffer.from(values.bytes);
-  let at = 0;
-  return keys.map((key, i) => {
-    const end = at + values.lengths[i]!;
-    const value = bytes.subarray(at, end);
-    at = end;
-    return { key, value };
-  });
+  const unpacked = Array.isArray(values) ? values : unpackValues(values);
+  return keys.map((key, i) => ({ key, value: unpacked[i]! }));
 }
 
 /** How many encoded batches the worker may prepare ahead of the publisher (bounded memory). */

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PipelineError } from '../errors.ts';
+import { packValues, type PackedValues } from './packed-values.ts';
 import { orderMessage } from './produce.ts';
 import { readOrderChunks, type BadRow } from './seed-files.ts';
 
@@ -16,7 +17,7 @@ import { readOrderChunks, type BadRow } from './seed-files.ts';
  * thread a copy of each, and the Kafka client would then encode each to bytes (~1.5 µs of its
  * time per event, docs/BENCHMARKS.md).
  */
-export type ReplayValues = string[] | { bytes: ArrayBuffer; lengths: Int32Array };
+export type ReplayValues = string[] | PackedValues;
 
 export type ReplayWorkerMessage =
   | { type: 'ready' }
@@ -34,18 +35,6 @@ interface ReplayWorkerData {
   ahead: number;
   /** Post values as UTF-8 bytes (see ReplayValues). */
   bytes: boolean;
-}
-
-/** The values' UTF-8 bytes, one after another, and the length of each. */
-function packed(values: string[]): { bytes: ArrayBuffer; lengths: Int32Array } {
-  const lengths = new Int32Array(values.length);
-  let total = 0;
-  for (let i = 0; i < values.length; i++) total += lengths[i] = Buffer.byteLength(values[i]!);
-  // Its own ArrayBuffer (not the shared pool's), so it can be transferred.
-  const bytes = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (const value of values) at += bytes.write(value, at);
-  return { bytes: bytes.buffer as ArrayBuffer, lengths };
 }
 
 async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerData): Promise<void> {
@@ -68,7 +57,7 @@ async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerDa
     while (credits <= 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve));
     credits--;
     if (data.bytes) {
-      const { bytes, lengths } = packed(values);
+      const { bytes, lengths } = packValues(values);
       port.postMessage(
         { type: 'batch', keys, values: { bytes, lengths }, badRows } satisfies ReplayWorkerMessage,
         [bytes, lengths.buffer as ArrayBuffer],
