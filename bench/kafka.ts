@@ -58,24 +58,27 @@ export interface BenchResult {
   notes: string[];
 }
 
-function javaTool(args: string[]): Promise<string> {
+/** Runs a command to its end: its stdout, or an error with the end of its stderr. */
+function outputOf(command: string, args: string[], label: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'java',
-      ['-Xmx1g', `-Dlog4j2.configurationFile=${TOOLS_LOG}`, '-cp', `${LIBS}/*`, ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.once('error', reject);
     child.once('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${args[0]} exited ${code}: ${err.slice(-2000)}`)),
+      code === 0 ? resolve(out) : reject(new Error(`${label} exited ${code}: ${err.slice(-2000)}`)),
     );
   });
+}
+
+function javaTool(args: string[]): Promise<string> {
+  return outputOf(
+    'java',
+    ['-Xmx1g', `-Dlog4j2.configurationFile=${TOOLS_LOG}`, '-cp', `${LIBS}/*`, ...args],
+    args[0]!,
+  );
 }
 
 /** ProducerPerformance: "200000 records sent, 81234.5 records/sec (…)". */
@@ -145,24 +148,16 @@ function bus(bootstrap: string, compression: KafkaCompression = 'none'): KafkaBu
 }
 
 /** Runs `ourProducer` or `ourConsumer` in a fresh Node process; resolves with its msg/s. */
-function inChild(task: ChildTask): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), 'child', JSON.stringify(task)],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const rate = Number(out.trim().split('\n').at(-1));
-      if (code === 0 && Number.isFinite(rate)) resolve(rate);
-      else reject(new Error(`bench child ${task.kind} exited ${code}: ${err.slice(-2000)}`));
-    });
-  });
+async function inChild(task: ChildTask): Promise<number> {
+  const label = `bench child ${task.kind}`;
+  const out = await outputOf(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), 'child', JSON.stringify(task)],
+    label,
+  );
+  const rate = Number(out.trim().split('\n').at(-1));
+  if (!Number.isFinite(rate)) throw new Error(`${label} printed no rate: ${out.slice(-500)}`);
+  return rate;
 }
 
 type ChildTask =

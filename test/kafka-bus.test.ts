@@ -47,10 +47,15 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
     afterEach(async () => {
       while (open.length) await open.pop()!.close();
     });
+    /** A bus on `bootstrap` (the test broker by default), closed after the test. */
+    const openBus = (bootstrap = broker.bootstrap) => {
+      const bus = new KafkaBus(kafkaConfig(bootstrap));
+      open.push(bus);
+      return bus;
+    };
 
     it('hands out batches no larger than maxRecords, spanning partitions, and commits only on commit()', async () => {
-      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
-      open.push(bus);
+      const bus = openBus();
       const topic = uniqueName('slices');
       const group = uniqueName('g');
       await bus.ensureTopic(topic, 3);
@@ -81,8 +86,7 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
     });
 
     it('puts each key on the partition Java clients pick (murmur2, sign bit cleared, modulo)', async () => {
-      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
-      open.push(bus);
+      const bus = openBus();
       const topic = uniqueName('partitions');
       await bus.ensureTopic(topic, 3);
       const producer = await bus.producer(topic);
@@ -99,8 +103,7 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
     });
 
     it('publishes one send larger than the broker accepts in one record batch (1 MB), all of it in order', async () => {
-      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
-      open.push(bus);
+      const bus = openBus();
       const topic = uniqueName('large-send');
       await bus.ensureTopic(topic, 1);
       const producer = await bus.producer(topic);
@@ -116,8 +119,7 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
     });
 
     it('creates topics idempotently with the requested partitions', async () => {
-      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
-      open.push(bus);
+      const bus = openBus();
       const topic = uniqueName('create');
       await bus.ensureTopic(topic, 4);
       await bus.ensureTopic(topic, 4);
@@ -132,11 +134,9 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
     });
 
     it('ping describes the cluster; an unreachable broker is BUS_UNAVAILABLE with the fix', async () => {
-      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
-      open.push(bus);
+      const bus = openBus();
       expect(await bus.ping()).toMatch(/Kafka cluster .* 1 broker/);
-      const nowhere = new KafkaBus(kafkaConfig('127.0.0.1:1'));
-      open.push(nowhere);
+      const nowhere = openBus('127.0.0.1:1');
       const started = Date.now();
       const error = await nowhere.ping().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PipelineError);
@@ -148,8 +148,7 @@ describe.skipIf(!broker.available)('Kafka bus', () => {
     });
 
     it('says plainly when the topic to consume does not exist', async () => {
-      const bus = new KafkaBus(kafkaConfig(broker.bootstrap));
-      open.push(bus);
+      const bus = openBus();
       const consumer = await bus.consumer(uniqueName('missing'), uniqueName('g'));
       const iterate = async () => {
         for await (const batch of consumer.batches({ maxRecords: 10, maxWaitMs: 10 })) void batch;

@@ -10,7 +10,8 @@ import { expect, it } from 'vitest';
 import { MemoryBus } from '../bus/memory/memory-bus.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.ts';
 import type { DecodedChunk, IngestBatch, Warehouse } from '../warehouse/types.ts';
-import { runIngest } from './ingest.ts';
+import type { OutgoingMessage } from '../bus/types.ts';
+import { runIngest, type IngestOptions } from './ingest.ts';
 import { orderMessage } from './produce.ts';
 import { PipelineStats } from './stats.ts';
 
@@ -43,46 +44,72 @@ function failingOnce(warehouse: DuckDbWarehouse): Warehouse {
   });
 }
 
-it('counts the rows a failed attempt stored as stored, once, and nothing as redelivered', async () => {
+const AT = '2026-01-01T00:00:00.000Z';
+
+/** The message of order number `n` (ORD-0000000n), sold and published at AT. */
+function orderNo(n: number, quantity = 1, unitPriceCents = 1000) {
+  return orderMessage(
+    {
+      id: `ORD-${String(n).padStart(8, '0')}`,
+      product_id: 'PRD-00001',
+      customer_id: 'CUS-000001',
+      quantity,
+      unit_price_cents: unitPriceCents,
+      sold_at: AT,
+    },
+    AT,
+  );
+}
+
+/** A fresh DuckDB warehouse for the test, closed and deleted afterwards. */
+async function withWarehouse(body: (warehouse: DuckDbWarehouse) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'dropship-ingest-'));
   const warehouse = await DuckDbWarehouse.open(join(dir, 'w.duckdb'));
   try {
     await warehouse.setup();
-    const bus = new MemoryBus({ partitions: 3 });
-    const producer = await bus.producer('orders_topic');
-    const at = '2026-01-01T00:00:00.000Z';
-    const messages = Array.from({ length: EVENTS }, (_, i) =>
-      orderMessage(
-        {
-          id: `ORD-${String(i + 1).padStart(8, '0')}`,
-          product_id: 'PRD-00001',
-          customer_id: 'CUS-000001',
-          quantity: 1,
-          unit_price_cents: 1000,
-          sold_at: at,
-        },
-        at,
-      ),
-    );
-    await producer.send(messages);
-    const consumer = await bus.consumer('orders_topic', 'g');
-    const stats = new PipelineStats();
-    const stop = new AbortController();
+    await body(warehouse);
+  } finally {
+    await warehouse.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Publishes the messages on the in-process bus and ingests them all into `warehouse`. */
+async function ingestAll(
+  warehouse: Warehouse,
+  messages: OutgoingMessage[],
+  options: { batchSize: number; onRetry?: IngestOptions['onRetry'] },
+): Promise<PipelineStats> {
+  const bus = new MemoryBus({ partitions: 3 });
+  await (await bus.producer('orders_topic')).send(messages);
+  const consumer = await bus.consumer('orders_topic', 'g');
+  const stats = new PipelineStats();
+  const stop = new AbortController();
+  await runIngest({
+    consumer,
+    warehouse,
+    consumerGroup: 'g',
+    batchSize: options.batchSize,
+    batchWaitMs: 10,
+    signal: stop.signal,
+    stats,
+    onRetry: options.onRetry,
+    onBatch: () => {
+      if (stats.consumed >= messages.length) stop.abort();
+    },
+  });
+  await bus.close();
+  return stats;
+}
+
+it('counts the rows a failed attempt stored as stored, once, and nothing as redelivered', async () => {
+  await withWarehouse(async (warehouse) => {
+    const messages = Array.from({ length: EVENTS }, (_, i) => orderNo(i + 1));
     const retries: string[] = [];
-    await runIngest({
-      consumer,
-      warehouse: failingOnce(warehouse),
-      consumerGroup: 'g',
+    const stats = await ingestAll(failingOnce(warehouse), messages, {
       batchSize: EVENTS,
-      batchWaitMs: 10,
-      signal: stop.signal,
-      stats,
       onRetry: (error) => retries.push((error as Error).message),
-      onBatch: () => {
-        if (stats.consumed >= EVENTS) stop.abort();
-      },
     });
-    await bus.close();
     expect(retries.join('\n')).toMatch(/disk full \(injected\)/);
     const [raw] = await warehouse.query<{ n: number }>('SELECT count(*) AS n FROM orders_events');
     expect(Number(raw!.n)).toBe(EVENTS);
@@ -90,32 +117,13 @@ it('counts the rows a failed attempt stored as stored, once, and nothing as rede
       inserted: EVENTS,
       redelivered: 0,
     });
-  } finally {
-    await warehouse.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 it("stores Kafka's bytes as received, and quarantines a value that is not UTF-8", async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'dropship-ingest-bytes-'));
-  const warehouse = await DuckDbWarehouse.open(join(dir, 'w.duckdb'));
-  try {
-    await warehouse.setup();
-    const bus = new MemoryBus({ partitions: 3 });
-    const producer = await bus.producer('orders_topic');
-    const at = '2026-01-01T00:00:00.000Z';
+  await withWarehouse(async (warehouse) => {
     const texts = Array.from({ length: 5_000 }, (_, i) => {
-      const { value } = orderMessage(
-        {
-          id: `ORD-${String(i + 1).padStart(8, '0')}`,
-          product_id: 'PRD-00001',
-          customer_id: 'CUS-000001',
-          quantity: 1 + (i % 5),
-          unit_price_cents: 1000 + i,
-          sold_at: at,
-        },
-        at,
-      );
+      const { value } = orderNo(i + 1, 1 + (i % 5), 1000 + i);
       // Exactly as received means the spacing too.
       return i % 100 === 0 ? JSON.stringify(JSON.parse(value), null, 2) : value;
     });
@@ -131,23 +139,7 @@ it("stores Kafka's bytes as received, and quarantines a value that is not UTF-8"
       Buffer.from(`",${texts[0]!.slice(1).replace('ORD-00000001', 'ORD-99999999')}`),
     ]);
     messages.splice(2_500, 0, { key: 'ORD-99999999', value: notUtf8 });
-    await producer.send(messages);
-    const consumer = await bus.consumer('orders_topic', 'g');
-    const stats = new PipelineStats();
-    const stop = new AbortController();
-    await runIngest({
-      consumer,
-      warehouse,
-      consumerGroup: 'g',
-      batchSize: 10_000,
-      batchWaitMs: 10,
-      signal: stop.signal,
-      stats,
-      onBatch: () => {
-        if (stats.consumed >= messages.length) stop.abort();
-      },
-    });
-    await bus.close();
+    await ingestAll(warehouse, messages, { batchSize: 10_000 });
     const raw = await warehouse.query<{ order_id: string; payload: string }>(
       'SELECT order_id, CAST(payload AS VARCHAR) AS payload FROM orders_events ORDER BY order_id',
     );
@@ -159,8 +151,5 @@ it("stores Kafka's bytes as received, and quarantines a value that is not UTF-8"
     expect(quarantined).toEqual([
       { reason: 'invalid_json', detail: 'the value is not UTF-8 text' },
     ]);
-  } finally {
-    await warehouse.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
