@@ -28,7 +28,8 @@ import type {
   TaskRunOptions,
   Warehouse,
 } from '../types.ts';
-import { RawWriter } from './raw-writer.ts';
+import { ingestOnce } from '../once-only-ingest.ts';
+import { DuckDbRawStore, ROWS_PER_TRANSACTION } from './raw-writer.ts';
 import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE } from './sql.ts';
 
 /** Serialises async sections (the single writer). */
@@ -145,8 +146,8 @@ export class DuckDbWarehouse implements Warehouse {
   /** Next RAW ingest_seq; this process owns the file, so it can hand them out. */
   private nextSeq = 0;
   private ready = false;
-  /** RAW's hot path: decoded chunks → transactions of rows, dead letters and offsets. */
-  private readonly rawWriter: RawWriter;
+  /** RAW's hot path: transactions of rows, dead letters and offsets, appended as data chunks. */
+  private readonly rawStore: DuckDbRawStore;
 
   private constructor(
     readonly path: string,
@@ -154,7 +155,15 @@ export class DuckDbWarehouse implements Warehouse {
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
   ) {
-    this.rawWriter = new RawWriter(writer);
+    this.rawStore = new DuckDbRawStore(
+      writer,
+      {
+        raw: () => this.appender('raw', T.ordersEvents),
+        quarantine: () => this.appender('quarantine', T.quarantine),
+      },
+      timestamp,
+      0,
+    );
   }
 
   static async open(path: string): Promise<DuckDbWarehouse> {
@@ -280,18 +289,9 @@ export class DuckDbWarehouse implements Warehouse {
   async ingest(batch: IngestBatch): Promise<IngestResult> {
     return this.writeLock.run(async () => {
       await this.ensureReady();
+      this.rawStore.nextSeq = this.nextSeq;
       try {
-        const { nextSeq, ...result } = await this.rawWriter.write(
-          batch,
-          {
-            raw: await this.appender('raw', T.ordersEvents),
-            quarantine: () => this.appender('quarantine', T.quarantine),
-          },
-          this.nextSeq,
-          timestamp,
-        );
-        this.nextSeq = nextSeq;
-        return result;
+        return await ingestOnce(batch, this.rawStore, ROWS_PER_TRANSACTION);
       } catch (error) {
         // Transactions committed before the failure keep their rows (and offsets). The next
         // ingest_seq is read back from RAW, right even if a COMMIT reported as failed did land;
@@ -305,6 +305,8 @@ export class DuckDbWarehouse implements Warehouse {
           `writing a batch to RAW failed: ${(error as Error).message}`,
           { transient: true, cause: error },
         );
+      } finally {
+        if (this.ready) this.nextSeq = this.rawStore.nextSeq;
       }
     });
   }

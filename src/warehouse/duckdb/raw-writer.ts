@@ -1,18 +1,14 @@
 /**
- * The ingest's hot path into DuckDB: decoded bus records → RAW rows, dead letters → quarantine,
- * and the bus offsets of both, stored with them.
+ * DuckDB's primitives for the once-only ingest (../once-only-ingest.ts): one transaction of RAW
+ * rows, dead letters and bus offsets, appended as DuckDB data chunks.
  *
- * A batch is written in transactions of about ROWS_PER_TRANSACTION records (ended at the first
- * decoded chunk that reaches it), each carrying the offsets of its own records, so every committed transaction is complete on its own: after a
- * crash between two of them the earlier ones stay, and their records, delivered again, are
- * recognised by the stored offsets and skipped.
- *
- * Why several transactions: DuckDB's COMMIT (WAL write, and a checkpoint every 64 MB of WAL)
- * runs on a DuckDB thread, and is now the longest step of the ingest. The JS thread converts
- * the next transaction's columns into DuckDB data chunks while the previous transaction
- * commits, then appends them in a few calls (docs/BENCHMARKS.md). Transactions of a full row
- * group (122,880 rows, which DuckDB writes to the file directly instead of the WAL) wrote 20 %
- * fewer bytes but were no faster, and would need batches twice the default.
+ * Why transactions of ROWS_PER_TRANSACTION and not one per batch: DuckDB's COMMIT (WAL write,
+ * and a checkpoint every 64 MB of WAL) runs on a DuckDB thread, and is now the longest step of
+ * the ingest. The JS thread converts the next transaction's columns into DuckDB data chunks
+ * while the previous transaction commits, then appends them in a few calls
+ * (docs/BENCHMARKS.md). Transactions of a full row group (122,880 rows, which DuckDB writes to
+ * the file directly instead of the WAL) wrote 20 % fewer bytes but were no faster, and would
+ * need batches twice the default.
  *
  * Commits happen in order, one at a time, on the single writer connection: RAW's ingest_seq
  * stays gap-free and committed in increasing order, which the emulated stream relies on.
@@ -28,16 +24,44 @@ import {
   type DuckDBAppender,
   type DuckDBConnection,
   type DuckDBTimestampValue,
+  type DuckDBType,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { BusCoordinates } from '../../bus/types.ts';
 import { EVENT_TYPES } from '../../domain/event.ts';
+import {
+  QuarantineTable,
+  RawTable,
+  columnNames,
+  quarantineRow,
+  type ColumnType,
+  type RawColumn,
+} from '../../domain/table-columns.ts';
 import { Tables as T } from '../../domain/tables.ts';
-import { columnsOf, sliceColumns, type RawEventColumns } from '../raw-event-columns.ts';
-import type { DeadLetter, IngestBatch, IngestResult } from '../types.ts';
+import { offsetKey, type RawStore, type RawTransaction } from '../once-only-ingest.ts';
+import { sliceColumns, type RawEventColumns } from '../raw-event-columns.ts';
+import type { DeadLetter } from '../types.ts';
 
 /** Large enough to amortise a commit, small enough to prepare the next one during it. */
 export const ROWS_PER_TRANSACTION = 25_000;
+
+/** RAW's columns as DuckDB holds them: its own ingest_seq, then the shared definition's. */
+const RAW_COLUMNS = ['ingest_seq', ...columnNames(RawTable)] as const;
+const COLUMN = Object.fromEntries(RAW_COLUMNS.map((name, i) => [name, i])) as Record<
+  'ingest_seq' | RawColumn,
+  number
+>;
+
+const CHUNK_TYPE: Record<ColumnType, DuckDBType> = {
+  text: VARCHAR,
+  // Into the JSON column as VARCHAR: same storage, and the decoder parsed it.
+  json: VARCHAR,
+  timestamp: TIMESTAMP,
+  int32: INTEGER,
+  int64: BIGINT,
+  // Cents, as DECIMAL(12,2) stores them.
+  money: DECIMAL(12, 2),
+};
 
 /**
  * The chunk's column types, in RAW's column order: RAW's own types, so the append converts
@@ -45,47 +69,28 @@ export const ROWS_PER_TRANSACTION = 25_000;
  * go in as ENUMs, one byte per row instead of one string each (strings are the costly part
  * of filling a chunk), and DuckDB turns them into VARCHAR on append.
  */
-function rawChunkTypes(topics: readonly string[]) {
+function rawChunkTypes(topics: readonly string[]): DuckDBType[] {
   return [
-    BIGINT, // ingest_seq
-    VARCHAR, // event_id
-    ENUM(EVENT_TYPES), // event_type
-    VARCHAR, // order_id
-    VARCHAR, // payload (into the JSON column: same storage, and the decoder parsed it)
-    TIMESTAMP, // created_at
-    TIMESTAMP, // ingested_at (one value per transaction)
-    ENUM(topics), // topic
-    INTEGER, // partition
-    BIGINT, // offset
-    VARCHAR, // product_id
-    VARCHAR, // customer_id
-    INTEGER, // quantity
-    DECIMAL(12, 2), // unit_price (cents, as stored)
-    TIMESTAMP, // sold_at
+    BIGINT,
+    ...RawTable.columns.map((c) =>
+      c.name === 'event_type'
+        ? ENUM(EVENT_TYPES)
+        : c.name === 'topic'
+          ? ENUM(topics)
+          : CHUNK_TYPE[c.type],
+    ),
   ];
 }
-
-/** The payload's position in rawChunkTypes. */
-const PAYLOAD_COLUMN = 4;
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = duckdb.vector_size();
 
-interface PendingTransaction {
-  /** Accepted events in bus order, as runs of columns. */
-  pieces: RawEventColumns[];
-  rows: number;
-  deadLetters: DeadLetter[];
-  /** Next offset per topic/partition, from the records of this transaction. */
-  offsets: Map<string, BusCoordinates>;
-}
-
-export interface RawWriterAppenders {
-  raw: DuckDBAppender;
+export interface RawStoreAppenders {
+  raw: () => Promise<DuckDBAppender>;
   quarantine: () => Promise<DuckDBAppender>;
 }
 
-export class RawWriter {
+export class DuckDbRawStore implements RawStore {
   /**
    * Reused across transactions: a chunk's memory is native, unseen by the garbage collector.
    * Made again when a new topic appears (the topic column's ENUM lists the topics seen).
@@ -93,105 +98,54 @@ export class RawWriter {
   private chunks: DuckDBDataChunk[] = [];
   private readonly topics: string[] = [];
 
-  constructor(private readonly connection: DuckDBConnection) {}
-
   /**
-   * Writes the batch; `firstSeq` is RAW's next ingest_seq. Resolves with the counts and the
-   * next ingest_seq. On failure the transactions committed so far stay (with their offsets);
-   * the caller reads the next ingest_seq back from RAW.
+   * @param nextSeq RAW's next ingest_seq, read by the warehouse, advanced here as transactions
+   *   are written; after a failure the warehouse reads it back from RAW.
    */
-  async write(
-    batch: IngestBatch,
-    appenders: RawWriterAppenders,
-    firstSeq: number,
-    timestamp: (ms: number) => DuckDBTimestampValue,
-  ): Promise<IngestResult & { nextSeq: number }> {
-    const stored = await this.storedOffsets(batch.consumerGroup);
-    const result = { inserted: 0, quarantined: 0, redelivered: 0 };
-    let nextSeq = firstSeq;
-    let committing: Promise<void> | null = null;
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly appenders: RawStoreAppenders,
+    private readonly timestamp: (ms: number) => DuckDBTimestampValue,
+    public nextSeq: number,
+  ) {}
 
-    const commitInOrder = async (tx: PendingTransaction): Promise<void> => {
-      const seq = nextSeq;
-      nextSeq += tx.rows;
-      const now = timestamp(Date.now());
-      // The JS side of the next transaction, while the previous one commits.
-      const chunks = this.fillChunks(tx.pieces, seq, now);
-      if (committing) await committing;
-      committing = null;
-      await this.connection.run('BEGIN TRANSACTION');
-      try {
-        for (const chunk of chunks) appenders.raw.appendDataChunk(chunk);
-        appenders.raw.flushSync();
-        if (tx.deadLetters.length > 0) {
-          const quarantine = await appenders.quarantine();
-          appendDeadLetters(quarantine, tx.deadLetters, now);
-          quarantine.flushSync();
-        }
-        await this.storeOffsets(batch.consumerGroup, tx.offsets, now);
-      } catch (error) {
-        appenders.raw.clear();
-        await this.connection.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-      const done = this.connection.run('COMMIT').then(() => {
-        result.inserted += tx.rows;
-        result.quarantined += tx.deadLetters.length;
-        if (batch.committed) {
-          batch.committed.inserted += tx.rows;
-          batch.committed.quarantined += tx.deadLetters.length;
-        }
-      });
-      // Awaited before the next transaction or at the end; never left unobserved.
-      done.catch(() => undefined);
-      committing = done;
-    };
+  readOffsets(consumerGroup: string): Promise<Map<string, bigint>> {
+    return this.storedOffsets(consumerGroup);
+  }
 
+  async writeTransaction(
+    tx: RawTransaction,
+    consumerGroup: string,
+    previous: Promise<void> | null,
+  ): Promise<{ committed: Promise<void> }> {
+    const seq = this.nextSeq;
+    this.nextSeq += tx.rows;
+    const now = this.timestamp(Date.now());
+    // The JS side of this transaction, while the previous one commits.
+    const chunks = this.fillChunks(tx.pieces, seq, now);
+    if (previous) await previous;
+    const raw = await this.appenders.raw();
+    await this.connection.run('BEGIN TRANSACTION');
     try {
-      let tx = emptyTransaction();
-      const seen = new OffsetTracker(stored);
-      for (const pending of batch.chunks) {
-        const chunk = await pending;
-        const accepted = Array.isArray(chunk.accepted)
-          ? columnsOf(chunk.accepted)
-          : (chunk.accepted as RawEventColumns);
-        // Runs of new events go into the transaction as slices of the chunk's columns; a
-        // redelivered event (rare) ends a run.
-        let runStart = 0;
-        const endRun = (end: number) => {
-          if (end > runStart) tx.pieces.push(sliceColumns(accepted, runStart, end));
-          tx.rows += end - runStart;
-        };
-        for (let i = 0; i < accepted.length; i++) {
-          const c = accepted;
-          if (seen.isNew(c.topic[i]!, c.partition[i]!, c.offset[i]!, tx.offsets)) continue;
-          endRun(i);
-          runStart = i + 1;
-          result.redelivered++;
-        }
-        endRun(accepted.length);
-        for (const d of chunk.rejected) {
-          const c = d.coordinates;
-          if (c && !seen.isNew(c.topic, c.partition, c.offset, tx.offsets)) result.redelivered++;
-          else tx.deadLetters.push(d);
-        }
-        // A chunk is never split: its rows and dead letters are interleaved in bus order, and
-        // a transaction's stored offsets must not pass a record it does not hold.
-        if (tx.rows + tx.deadLetters.length >= ROWS_PER_TRANSACTION) {
-          await commitInOrder(tx);
-          tx = emptyTransaction();
-        }
+      for (const chunk of chunks) raw.appendDataChunk(chunk);
+      raw.flushSync();
+      if (tx.deadLetters.length > 0) {
+        const quarantine = await this.appenders.quarantine();
+        appendDeadLetters(quarantine, tx.deadLetters, now);
+        quarantine.flushSync();
       }
-      if (tx.rows + tx.deadLetters.length > 0) await commitInOrder(tx);
-      if (committing) await committing;
+      await this.storeOffsets(consumerGroup, tx.offsets, now);
     } catch (error) {
-      // Let a commit in flight finish first: the connection must be idle when the lock goes.
-      // A failed COMMIT normally ends the transaction; the ROLLBACK makes sure.
-      if (committing) await (committing as Promise<void>).catch(() => undefined);
+      raw.clear();
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    return { ...result, nextSeq };
+    return { committed: this.connection.run('COMMIT').then(() => undefined) };
+  }
+
+  async abort(): Promise<void> {
+    // A failed COMMIT normally ends the transaction; the ROLLBACK makes sure.
+    await this.connection.run('ROLLBACK').catch(() => undefined);
   }
 
   private async storedOffsets(consumerGroup: string): Promise<Map<string, bigint>> {
@@ -201,7 +155,9 @@ export class RawWriter {
         { g: consumerGroup },
       )
     ).getRowObjectsJson();
-    return new Map(rows.map((r) => [`${r.topic}\u0000${r.p}`, BigInt(r.o as string)]));
+    return new Map(
+      rows.map((r) => [offsetKey(String(r.topic), Number(r.p)), BigInt(r.o as string)]),
+    );
   }
 
   private async storeOffsets(
@@ -282,21 +238,21 @@ export class RawWriter {
     };
     const seqs = new BigInt64Array(n);
     for (let k = 0; k < n; k++) seqs[k] = BigInt(firstSeq + k);
-    copyColumn(chunk, 0, 0, seqs);
-    strings(1, (e) => e.eventId);
-    strings(2, (e) => e.eventType);
-    strings(3, (e) => e.orderId);
+    copyColumn(chunk, COLUMN.ingest_seq, 0, seqs);
+    strings(COLUMN.event_id, (e) => e.eventId);
+    strings(COLUMN.event_type, (e) => e.eventType);
+    strings(COLUMN.order_id, (e) => e.orderId);
     payloads(chunk, runs);
-    numbers(5, (e) => e.createdAt);
-    copyColumn(chunk, 6, 0, new BigInt64Array(n).fill(ingestedAt.micros));
-    strings(7, (e) => e.topic);
-    numbers(8, (e) => e.partition);
-    numbers(9, (e) => e.offset);
-    strings(10, (e) => e.productId);
-    strings(11, (e) => e.customerId);
-    numbers(12, (e) => e.quantity);
-    numbers(13, (e) => e.unitPriceCents);
-    numbers(14, (e) => e.soldAt);
+    numbers(COLUMN.created_at, (e) => e.createdAt);
+    copyColumn(chunk, COLUMN.ingested_at, 0, new BigInt64Array(n).fill(ingestedAt.micros));
+    strings(COLUMN.topic, (e) => e.topic);
+    numbers(COLUMN.partition, (e) => e.partition);
+    numbers(COLUMN.offset, (e) => e.offset);
+    strings(COLUMN.product_id, (e) => e.productId);
+    strings(COLUMN.customer_id, (e) => e.customerId);
+    numbers(COLUMN.quantity, (e) => e.quantity);
+    numbers(COLUMN.unit_price, (e) => e.unitPriceCents);
+    numbers(COLUMN.sold_at, (e) => e.soldAt);
     return chunk;
   }
 }
@@ -307,7 +263,7 @@ export class RawWriter {
  * would store invalid bytes as NULL).
  */
 function payloads(chunk: DuckDBDataChunk, runs: RawEventColumns[]): void {
-  const vector = duckdb.data_chunk_get_vector(chunk.chunk, PAYLOAD_COLUMN);
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, COLUMN.payload);
   let row = 0;
   for (const run of runs) {
     // The binding checks no index: a short column would leave the chunk's previous payloads
@@ -348,67 +304,24 @@ function copyColumn(
   );
 }
 
-function emptyTransaction(): PendingTransaction {
-  return { pieces: [], rows: 0, deadLetters: [], offsets: new Map() };
-}
-
-/**
- * Recognises records below the offset already stored for their partition: an earlier delivery
- * wrote them (crash between the warehouse commit and the bus commit). Tracks each
- * transaction's next offsets on the way.
- */
-class OffsetTracker {
-  private lastTopic = '';
-  private lastPartition = -1;
-  private lastKey = '';
-
-  constructor(private readonly stored: Map<string, bigint>) {}
-
-  isNew(topic: string, partition: number, offset: bigint, next: Map<string, BusCoordinates>) {
-    // One key string per partition change, not per record.
-    if (topic !== this.lastTopic || partition !== this.lastPartition) {
-      this.lastTopic = topic;
-      this.lastPartition = partition;
-      this.lastKey = `${topic}\u0000${partition}`;
-    }
-    const key = this.lastKey;
-    const known = this.stored.get(key);
-    if (known !== undefined && offset < known) return false;
-    const seen = next.get(key);
-    if (!seen) next.set(key, { topic, partition, offset: offset + 1n });
-    else if (offset >= seen.offset) seen.offset = offset + 1n; // the tracker's own object
-    return true;
-  }
-}
-
+/** Dead letters in the quarantine's column order (the definition's, then DuckDB's ingest_seq). */
 function appendDeadLetters(
   appender: DuckDBAppender,
   deadLetters: DeadLetter[],
   now: DuckDBTimestampValue,
 ): void {
+  const nowMs = Number(now.micros / 1000n);
   for (const d of deadLetters) {
-    appender.appendTimestamp(now);
-    appender.appendVarchar('ingest');
-    appender.appendVarchar(d.reason);
-    appender.appendVarchar(d.detail);
-    appendNullable(appender, d.eventId);
-    appendNullable(appender, d.orderId);
-    appendNullable(appender, d.rawValue);
-    if (d.coordinates) {
-      appender.appendVarchar(d.coordinates.topic);
-      appender.appendInteger(d.coordinates.partition);
-      appender.appendBigInt(d.coordinates.offset);
-    } else {
-      appender.appendNull();
-      appender.appendNull();
-      appender.appendNull();
+    const row = quarantineRow(d, nowMs);
+    for (const c of QuarantineTable.columns) {
+      const value = row[c.name];
+      if (value === null) appender.appendNull();
+      else if (c.type === 'timestamp') appender.appendTimestamp(now);
+      else if (c.type === 'int32') appender.appendInteger(Number(value));
+      else if (c.type === 'int64') appender.appendBigInt(BigInt(value));
+      else appender.appendVarchar(String(value));
     }
-    appender.appendNull();
+    appender.appendNull(); // ingest_seq: an ingest dead letter has no RAW row
     appender.endRow();
   }
-}
-
-function appendNullable(appender: DuckDBAppender, value: string | null): void {
-  if (value === null) appender.appendNull();
-  else appender.appendVarchar(value);
 }

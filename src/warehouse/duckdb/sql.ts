@@ -3,46 +3,60 @@
  * TIMESTAMP_NTZ); money is DECIMAL(12,2). RAW keeps the event as JSON plus the columns the
  * pipeline filters on (order id, bus coordinates, ingest sequence).
  */
+import {
+  BusOffsetsTable,
+  CustomersTable,
+  InventoryTable,
+  OrdersTable,
+  QuarantineTable,
+  RawTable,
+} from '../../domain/table-columns.ts';
 import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
+import { createTableSql, type DdlDialect } from '../ddl.ts';
+
+/** RAW columns added after the first release (older files get them by ALTER, in this order). */
+const TYPED_AT_INGEST: readonly string[] = [
+  'product_id',
+  'customer_id',
+  'quantity',
+  'unit_price',
+  'sold_at',
+];
+
+/** DuckDB's names for the logical column types. */
+export const duckDbDialect: DdlDialect = {
+  types: {
+    text: 'VARCHAR',
+    json: 'JSON',
+    timestamp: 'TIMESTAMP',
+    int32: 'INTEGER',
+    int64: 'BIGINT',
+    money: 'DECIMAL(12, 2)',
+  },
+  column: (name) => (name === 'partition' || name === 'offset' ? `"${name}"` : name),
+};
+
+/**
+ * RAW's position, first in RAW and last in the quarantine: the emulated stream reads ranges of
+ * it. It only grows, so DuckDB's per-row-group min/max lets a range scan skip old data without
+ * an index (an ART index here would cost more on every append than it saves).
+ */
+const INGEST_SEQ = 'ingest_seq BIGINT';
 
 export const DDL = [
-  `CREATE TABLE IF NOT EXISTS ${T.ordersEvents} (
-    -- Position in RAW: the emulated stream reads ranges of it. It only grows, so DuckDB's
-    -- per-row-group min/max lets a range scan skip old data without an index (an ART index
-    -- here would cost more on every append than it saves).
-    ingest_seq BIGINT NOT NULL,
-    event_id VARCHAR NOT NULL,
-    event_type VARCHAR NOT NULL,
-    order_id VARCHAR NOT NULL,
-    -- FSST is what DuckDB picks for this JSON text anyway; naming it spares every checkpoint
-    -- trying the other string compressions (~10 % of the ingest's commit time, same file size).
-    payload JSON USING COMPRESSION fsst NOT NULL,
-    created_at TIMESTAMP,              -- the event's own timestamp
-    ingested_at TIMESTAMP NOT NULL,
-    topic VARCHAR,
-    "partition" INTEGER,
-    "offset" BIGINT,
-    -- The order's fields, typed at ingest (the payload keeps the event as received), so the
-    -- task reads columns instead of parsing JSON for every row. Last, so that files created
-    -- before they existed get the same column order from the ALTERs below.
-    product_id VARCHAR,
-    customer_id VARCHAR,
-    quantity INTEGER,
-    unit_price DECIMAL(12, 2),
-    sold_at TIMESTAMP
-  )`,
+  createTableSql(RawTable, duckDbDialect, {
+    leading: [`${INGEST_SEQ} NOT NULL`],
+    // FSST is what DuckDB picks for this JSON text anyway; naming it spares every checkpoint
+    // trying the other string compressions (~10 % of the ingest's commit time, same file size).
+    columnOptions: { payload: 'USING COMPRESSION fsst' },
+  }),
   // Upgrade of a RAW table created before the typed columns: add them and fill them from the payload.
-  ...(
-    [
-      ['product_id', 'VARCHAR'],
-      ['customer_id', 'VARCHAR'],
-      ['quantity', 'INTEGER'],
-      ['unit_price', 'DECIMAL(12, 2)'],
-      ['sold_at', 'TIMESTAMP'],
-    ] as const
-  ).map(
-    ([column, type]) => `ALTER TABLE ${T.ordersEvents} ADD COLUMN IF NOT EXISTS ${column} ${type}`,
-  ),
+  ...RawTable.columns
+    .filter((c) => TYPED_AT_INGEST.includes(c.name))
+    .map(
+      (c) =>
+        `ALTER TABLE ${T.ordersEvents} ADD COLUMN IF NOT EXISTS ${c.name} ${duckDbDialect.types[c.type]}`,
+    ),
   `UPDATE ${T.ordersEvents} SET
      product_id = json_extract_string(payload, '$.order.product_id'),
      customer_id = json_extract_string(payload, '$.order.customer_id'),
@@ -50,56 +64,13 @@ export const DDL = [
      unit_price = CAST(json_extract_string(payload, '$.order.unit_price') AS DECIMAL(12, 2)),
      sold_at = CAST(json_extract_string(payload, '$.order.sold_at') AS TIMESTAMP)
    WHERE product_id IS NULL AND event_type = 'order_created'`,
-  `CREATE TABLE IF NOT EXISTS ${T.quarantine} (
-    quarantined_at TIMESTAMP NOT NULL,
-    stage VARCHAR NOT NULL,            -- ingest (unreadable event) or task (unknown reference)
-    reason VARCHAR NOT NULL,
-    detail VARCHAR,
-    event_id VARCHAR,
-    order_id VARCHAR,
-    raw_value VARCHAR,
-    topic VARCHAR,
-    "partition" INTEGER,
-    "offset" BIGINT,
-    ingest_seq BIGINT
-  )`,
-  `CREATE TABLE IF NOT EXISTS ${T.busOffsets} (
-    consumer_group VARCHAR NOT NULL,
-    topic VARCHAR NOT NULL,
-    "partition" INTEGER NOT NULL,
-    next_offset BIGINT NOT NULL,
-    updated_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (consumer_group, topic, "partition")
-  )`,
-  `CREATE TABLE IF NOT EXISTS ${T.customers} (
-    id VARCHAR PRIMARY KEY,
-    name VARCHAR NOT NULL,
-    email VARCHAR NOT NULL,
-    city VARCHAR,
-    country VARCHAR
-  )`,
-  `CREATE TABLE IF NOT EXISTS ${T.inventory} (
-    id VARCHAR PRIMARY KEY,
-    product_name VARCHAR NOT NULL,
-    category VARCHAR NOT NULL,
-    price DECIMAL(12, 2) NOT NULL,
-    stock_quantity INTEGER NOT NULL
-  )`,
-  // No PRIMARY KEY on orders: DuckDB keeps ART indexes in memory, which would make memory grow
-  // with the number of orders. One row per id is the task's job (dedupe + MERGE) and
-  // validation's `duplicates` check proves it.
-  `CREATE TABLE IF NOT EXISTS ${T.orders} (
-    id VARCHAR NOT NULL,
-    product_id VARCHAR NOT NULL,
-    customer_id VARCHAR NOT NULL,
-    quantity INTEGER NOT NULL,
-    unit_price DECIMAL(12, 2) NOT NULL,
-    sold_at TIMESTAMP NOT NULL,
-    ingested_at TIMESTAMP NOT NULL,
-    event_id VARCHAR NOT NULL,
-    event_created_at TIMESTAMP,        -- decides which event wins when an order is sent again
-    merged_at TIMESTAMP NOT NULL
-  )`,
+  createTableSql(QuarantineTable, duckDbDialect, {
+    trailing: [`${INGEST_SEQ} -- the RAW row of a dead letter of the task`],
+  }),
+  createTableSql(BusOffsetsTable, duckDbDialect),
+  createTableSql(CustomersTable, duckDbDialect),
+  createTableSql(InventoryTable, duckDbDialect),
+  createTableSql(OrdersTable, duckDbDialect),
   `CREATE TABLE IF NOT EXISTS ${T.taskState} (
     task_name VARCHAR PRIMARY KEY,
     stream_offset BIGINT NOT NULL,     -- last RAW ingest_seq merged

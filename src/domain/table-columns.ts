@@ -1,0 +1,188 @@
+/**
+ * The columns of every table both warehouses hold, defined once: each adapter turns these into
+ * its DDL (with its own type names, warehouse/<adapter>/ddl) and its writers take their column
+ * order from here. snowflake/02_create_tables.sql is checked against this file by a test.
+ *
+ * Types are logical: `money` is an exact decimal with 2 places (DuckDB DECIMAL(12,2),
+ * Snowflake NUMBER(12,2)); `timestamp` holds UTC without a zone (TIMESTAMP / TIMESTAMP_NTZ);
+ * `json` is the event as received (JSON / VARIANT).
+ *
+ * Tables only one warehouse needs (DuckDB's emulation of the stream and of TASK_HISTORY) are
+ * not here: they live with that adapter.
+ */
+import type { DeadLetter } from '../warehouse/types.ts';
+import { Tables } from './tables.ts';
+
+export type ColumnType = 'text' | 'json' | 'timestamp' | 'int32' | 'int64' | 'money';
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable: boolean;
+  /** Why the column exists, for the DDL's comments. */
+  readonly doc?: string;
+}
+
+export interface TableDef {
+  readonly name: string;
+  readonly columns: readonly ColumnDef[];
+  readonly primaryKey?: readonly string[];
+}
+
+const col = <N extends string>(
+  name: N,
+  type: ColumnType,
+  nullable: boolean,
+  doc?: string,
+): ColumnDef & { readonly name: N } => ({
+  name,
+  type,
+  nullable,
+  doc,
+});
+
+/** RAW: one row per bus record, as received, plus its order's fields typed at ingest. */
+export const RawTable = {
+  name: Tables.ordersEvents,
+  columns: [
+    col('event_id', 'text', false),
+    col('event_type', 'text', false),
+    col('order_id', 'text', false),
+    col('payload', 'json', false, 'the event exactly as received'),
+    col('created_at', 'timestamp', true, "the event's own timestamp"),
+    col('ingested_at', 'timestamp', false),
+    col('topic', 'text', true, 'bus coordinates of the record'),
+    col('partition', 'int32', true),
+    col('offset', 'int64', true),
+    // Typed at ingest so the task reads columns instead of parsing JSON for every row.
+    col('product_id', 'text', true),
+    col('customer_id', 'text', true),
+    col('quantity', 'int32', true),
+    col('unit_price', 'money', true),
+    col('sold_at', 'timestamp', true),
+  ],
+} as const satisfies TableDef;
+
+/** Dead letters: events that could not become PROD rows, with the reason (never dropped). */
+export const QuarantineTable = {
+  name: Tables.quarantine,
+  columns: [
+    col('quarantined_at', 'timestamp', false),
+    col('stage', 'text', false, 'ingest (unreadable event) or task (unknown reference)'),
+    col('reason', 'text', false),
+    col('detail', 'text', true),
+    col('event_id', 'text', true),
+    col('order_id', 'text', true),
+    col('raw_value', 'text', true, 'the value as text, its first 10,000 characters'),
+    col('topic', 'text', true),
+    col('partition', 'int32', true),
+    col('offset', 'int64', true),
+  ],
+} as const satisfies TableDef;
+
+/** The consumer group's next bus offset per partition, stored in the same transaction as RAW rows. */
+export const BusOffsetsTable = {
+  name: Tables.busOffsets,
+  columns: [
+    col('consumer_group', 'text', false),
+    col('topic', 'text', false),
+    col('partition', 'int32', false),
+    col('next_offset', 'int64', false),
+    col('updated_at', 'timestamp', false),
+  ],
+  primaryKey: ['consumer_group', 'topic', 'partition'],
+} as const satisfies TableDef;
+
+export const CustomersTable = {
+  name: Tables.customers,
+  columns: [
+    col('id', 'text', false),
+    col('name', 'text', false),
+    col('email', 'text', false),
+    col('city', 'text', true),
+    col('country', 'text', true),
+  ],
+  primaryKey: ['id'],
+} as const satisfies TableDef;
+
+export const InventoryTable = {
+  name: Tables.inventory,
+  columns: [
+    col('id', 'text', false),
+    col('product_name', 'text', false),
+    col('category', 'text', false),
+    col('price', 'money', false),
+    col('stock_quantity', 'int32', false),
+  ],
+  primaryKey: ['id'],
+} as const satisfies TableDef;
+
+/**
+ * PROD orders. No primary key: DuckDB keeps ART indexes in memory (memory would grow with the
+ * orders) and Snowflake does not enforce one; one row per id is the task's job (dedupe + MERGE)
+ * and validation's `duplicates` check proves it.
+ */
+export const OrdersTable = {
+  name: Tables.orders,
+  columns: [
+    col('id', 'text', false),
+    col('product_id', 'text', false),
+    col('customer_id', 'text', false),
+    col('quantity', 'int32', false),
+    col('unit_price', 'money', false),
+    col('sold_at', 'timestamp', false),
+    col('ingested_at', 'timestamp', false),
+    col('event_id', 'text', false),
+    col(
+      'event_created_at',
+      'timestamp',
+      true,
+      'decides which event wins when an order is sent again',
+    ),
+    col('merged_at', 'timestamp', false),
+  ],
+} as const satisfies TableDef;
+
+/** Every table both warehouses create, in creation order. */
+export const SharedTables = [
+  RawTable,
+  QuarantineTable,
+  BusOffsetsTable,
+  CustomersTable,
+  InventoryTable,
+  OrdersTable,
+] as const;
+
+type ColumnName<T extends TableDef> = T['columns'][number]['name'];
+export type QuarantineColumn = ColumnName<typeof QuarantineTable>;
+export type RawColumn = ColumnName<typeof RawTable>;
+
+/** A value of a quarantine row; timestamps as ms since the epoch. */
+export type QuarantineValue = string | number | bigint | null;
+
+/**
+ * A dead letter of the ingest as a quarantine row, by column name: every writer takes the
+ * values in QuarantineTable's column order from here.
+ */
+export function quarantineRow(
+  d: DeadLetter,
+  quarantinedAtMs: number,
+): Record<QuarantineColumn, QuarantineValue> {
+  return {
+    quarantined_at: quarantinedAtMs,
+    stage: 'ingest',
+    reason: d.reason,
+    detail: d.detail,
+    event_id: d.eventId,
+    order_id: d.orderId,
+    raw_value: d.rawValue,
+    topic: d.coordinates?.topic ?? null,
+    partition: d.coordinates?.partition ?? null,
+    offset: d.coordinates?.offset ?? null,
+  };
+}
+
+/** Column names of a table in its order. */
+export function columnNames(table: TableDef): string[] {
+  return table.columns.map((c) => c.name);
+}
