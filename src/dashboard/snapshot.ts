@@ -1,18 +1,16 @@
 /**
- * One refresh of the dashboard: a handful of small aggregate queries (GROUP BY runs in the
- * warehouse, only results come back), turned into the JSON the API serves. The SQL is plain
- * standard SQL that DuckDB and Snowflake both accept; time windows are computed here and bound
- * as parameters (`$since`), never `now()` in SQL, so a test can fix the clock.
+ * One refresh of the dashboard: a handful of the warehouse's named reads (small aggregates:
+ * GROUP BY runs in the warehouse, only results come back), turned into the JSON the API
+ * serves. Time windows are computed here and passed in, so a test can fix the clock.
  *
  * A snapshot is cached for about a second and shared by concurrent requests, so ten open
  * tabs cost the warehouse the same as one.
  */
 import type { PipelineStats } from '../pipeline/stats.ts';
-import { Tables as T } from '../domain/tables.ts';
 import type { TaskRun, Warehouse } from '../warehouse/types.ts';
 import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
 import { latestValidation, type ValidationStatus } from './validation-report.ts';
-import { lowerKeys, toDay, toIso, toMoney, toNumber, toText } from './values.ts';
+import { toDay, toIso, toMoney, toNumber, toText } from './values.ts';
 
 const DAY_MS = 86_400_000;
 /** Minutes of RAW history shown by the ingest-rate chart when no live counters exist. */
@@ -29,8 +27,13 @@ export interface Kpis {
   /** Orders sold (orders.sold_at) in the 24 h before `generated_at`; 0 for replayed history. */
   orders_last_24h_by_sale_time: number;
   revenue_last_24h_by_sale_time: number;
+  /** Customers and products in the catalogue. */
   customers: number;
   products: number;
+  /** Distinct customers with an order in PROD. */
+  buyers: number;
+  /** Distinct products with an order in PROD. */
+  products_sold: number;
   first_sale_at: string | null;
   last_sale_at: string | null;
   last_ingested_at: string | null;
@@ -133,23 +136,6 @@ export interface SnapshotSources {
   lag?: () => Promise<number | null>;
 }
 
-async function rows(
-  warehouse: Warehouse,
-  sql: string,
-  params?: Record<string, string | number | Date>,
-): Promise<Record<string, unknown>[]> {
-  return (await warehouse.query<Record<string, unknown>>(sql, params)).map(lowerKeys);
-}
-
-const PRODUCT_RANK = (orderBy: string) => `
-  SELECT o.product_id AS product_id, i.product_name AS product_name, i.category AS category,
-         sum(o.quantity) AS units, count(*) AS order_count, sum(o.quantity * o.unit_price) AS revenue
-  FROM ${T.orders} o
-  LEFT JOIN ${T.inventory} i ON i.id = o.product_id
-  GROUP BY o.product_id, i.product_name, i.category
-  ORDER BY ${orderBy}, o.product_id
-  LIMIT 5`;
-
 function productRank(r: Record<string, unknown>): ProductRank {
   return {
     product_id: String(r.product_id),
@@ -163,70 +149,18 @@ function productRank(r: Record<string, unknown>): ProductRank {
 
 export async function loadSnapshot(sources: SnapshotSources, now = new Date()): Promise<Snapshot> {
   const { warehouse } = sources;
+  const { reads } = warehouse;
   const since = new Date(now.getTime() - DAY_MS);
 
-  const [k = {}] = await rows(
-    warehouse,
-    `SELECT count(*) AS total_orders,
-            coalesce(sum(quantity * unit_price), 0) AS total_revenue,
-            coalesce(sum(CASE WHEN ingested_at >= $since AND ingested_at <= $now THEN 1 ELSE 0 END), 0) AS orders_ingested_24h,
-            coalesce(sum(CASE WHEN ingested_at >= $since AND ingested_at <= $now THEN quantity * unit_price ELSE 0 END), 0) AS revenue_ingested_24h,
-            coalesce(sum(CASE WHEN sold_at >= $since AND sold_at <= $now THEN 1 ELSE 0 END), 0) AS orders_sold_24h,
-            coalesce(sum(CASE WHEN sold_at >= $since AND sold_at <= $now THEN quantity * unit_price ELSE 0 END), 0) AS revenue_sold_24h,
-            min(sold_at) AS first_sale_at, max(sold_at) AS last_sale_at
-     FROM ${T.orders}`,
-    { since, now },
-  );
-  const [c = {}] = await rows(
-    warehouse,
-    `SELECT (SELECT count(*) FROM ${T.ordersEvents}) AS raw_rows,
-            (SELECT max(ingested_at) FROM ${T.ordersEvents}) AS last_ingested_at,
-            (SELECT count(*) FROM ${T.quarantine}) AS dead_letters,
-            (SELECT count(*) FROM ${T.customers}) AS customers,
-            (SELECT count(*) FROM ${T.inventory}) AS products`,
-  );
-  const byVolume = (await rows(warehouse, PRODUCT_RANK('units DESC, revenue DESC'))).map(
-    productRank,
-  );
-  const byRevenue = (await rows(warehouse, PRODUCT_RANK('revenue DESC, units DESC'))).map(
-    productRank,
-  );
-  const recent = await rows(
-    warehouse,
-    `SELECT o.id AS id, o.product_id AS product_id, i.product_name AS product_name, i.category AS category,
-            o.customer_id AS customer_id, c.name AS customer_name, c.city AS city, c.country AS country,
-            o.quantity AS quantity, o.unit_price AS unit_price, o.quantity * o.unit_price AS amount,
-            o.sold_at AS sold_at, o.ingested_at AS ingested_at
-     FROM ${T.orders} o
-     LEFT JOIN ${T.inventory} i ON i.id = o.product_id
-     LEFT JOIN ${T.customers} c ON c.id = o.customer_id
-     ORDER BY o.ingested_at DESC, o.sold_at DESC, o.id DESC
-     LIMIT 20`,
-  );
-  const daily = await rows(
-    warehouse,
-    `SELECT CAST(sold_at AS DATE) AS sale_day, count(*) AS order_count, sum(quantity * unit_price) AS revenue
-     FROM ${T.orders}
-     GROUP BY CAST(sold_at AS DATE)
-     ORDER BY sale_day`,
-  );
-  const categories = await rows(
-    warehouse,
-    `SELECT coalesce(i.category, 'unknown') AS category, count(*) AS order_count, sum(o.quantity) AS units,
-            sum(o.quantity * o.unit_price) AS revenue
-     FROM ${T.orders} o
-     LEFT JOIN ${T.inventory} i ON i.id = o.product_id
-     GROUP BY coalesce(i.category, 'unknown')
-     ORDER BY revenue DESC, category`,
-  );
-  const reasons = await rows(
-    warehouse,
-    `SELECT reason, stage, count(*) AS n FROM ${T.quarantine} GROUP BY reason, stage ORDER BY n DESC, reason, stage LIMIT 5`,
-  );
-  const runStates = await rows(
-    warehouse,
-    `SELECT state, count(*) AS n FROM ${T.taskHistory} GROUP BY state`,
-  );
+  const k = await reads.salesKpis(since, now);
+  const c = await reads.tableCounts();
+  const byVolume = (await reads.topProducts('units', 5)).map(productRank);
+  const byRevenue = (await reads.topProducts('revenue', 5)).map(productRank);
+  const recent = await reads.latestOrders(20);
+  const daily = await reads.dailySales();
+  const categories = await reads.categorySales();
+  const reasons = await reads.deadLetterReasons(5);
+  const summary = await warehouse.taskSummary();
   const [lastRun] = await warehouse.taskHistory(1);
   const backlog = await warehouse.streamBacklog();
 
@@ -237,14 +171,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     const windowStart = new Date(
       Math.floor(now.getTime() / 60_000) * 60_000 - (RATE_WINDOW_MINUTES - 1) * 60_000,
     );
-    const perMinute = await rows(
-      warehouse,
-      `SELECT date_trunc('minute', ingested_at) AS minute_start, count(*) AS n
-       FROM ${T.ordersEvents}
-       WHERE ingested_at >= $from AND ingested_at <= $now
-       GROUP BY date_trunc('minute', ingested_at)`,
-      { from: windowStart, now },
-    );
+    const perMinute = await reads.ingestPerMinute(windowStart, now);
     ratePoints = ratePerMinute(
       perMinute.map((r) => ({ minute: toIso(r.minute_start) ?? '', events: toNumber(r.n) })),
       now,
@@ -276,6 +203,8 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       revenue_last_24h_by_sale_time: toMoney(k.revenue_sold_24h),
       customers: toNumber(c.customers),
       products: toNumber(c.products),
+      buyers: toNumber(k.buyers),
+      products_sold: toNumber(k.products_sold),
       first_sale_at: toIso(k.first_sale_at),
       last_sale_at: toIso(k.last_sale_at),
       last_ingested_at: lastIngestedAt,
@@ -337,7 +266,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
             errorMessage: lastRun.errorMessage,
           }
         : null,
-      task_runs: Object.fromEntries(runStates.map((r) => [String(r.state), toNumber(r.n)])),
+      task_runs: summary.runs,
       dead_letters: {
         total: toNumber(c.dead_letters),
         top_reasons: reasons.map((r) => ({

@@ -238,16 +238,14 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     const last = await runTaskOnce(warehouse, stats, 'manual');
     options.onTaskRun?.(last);
 
-    const [counts] = await warehouse.query<{ raw: number; prod: number; quarantined: number }>(
-      'SELECT (SELECT count(*) FROM orders_events) AS raw, (SELECT count(*) FROM orders) AS prod, (SELECT count(*) FROM orders_quarantine) AS quarantined',
-    );
+    const counts = await warehouse.reads.tableCounts();
     return {
       eventsRead: published + badRows,
       published,
       badRows,
-      rawRows: Number(counts?.raw ?? 0),
-      prodOrders: Number(counts?.prod ?? 0),
-      quarantined: Number(counts?.quarantined ?? 0),
+      rawRows: Number(counts.raw_rows ?? 0),
+      prodOrders: Number(counts.prod_orders ?? 0),
+      quarantined: Number(counts.dead_letters ?? 0),
       redelivered: stats.redelivered,
       taskRuns: stats.taskRuns,
       durationMs: performance.now() - started,

@@ -7,6 +7,7 @@ import type { BusCoordinates } from '../bus/types.ts';
 import type { Customer, Product } from '../domain/entities.ts';
 import type { RejectReason } from '../domain/event-decoding.ts';
 import type { RawEventColumns } from './raw-event-columns.ts';
+import type { WarehouseReads } from './reads.ts';
 
 /**
  * An event accepted by the ingest, ready for RAW, one object per event (tests and fixtures).
@@ -101,23 +102,36 @@ export interface TaskRun {
   rowsUpdated: number;
   /** Rows sent to quarantine by the task (unknown customer or product). */
   rowsQuarantined: number;
-  /** Stream offsets: RAW ingest_seq range (from, to]. */
-  offsetFrom: number;
-  offsetTo: number;
+  /**
+   * The emulated stream's RAW range (from, to] of ingest_seq (DuckDB); null where the warehouse
+   * keeps its stream's offset itself (Snowflake).
+   */
+  offsetFrom: number | null;
+  offsetTo: number | null;
   errorMessage: string | null;
 }
 
 export interface TaskRunOptions {
   scheduledTime?: Date;
   trigger?: TaskRun['trigger'];
-  /** Test hook: fail after the MERGE, before the commit, to prove the offset does not move. */
-  injectFailure?: string;
+  /** Told while a run started elsewhere (Snowflake's EXECUTE TASK) is awaited. */
+  onWait?: (waitedMs: number) => void;
+}
+
+/** The task's state besides its runs. */
+export interface TaskSummary {
+  /** A suspended task merges nothing; null when the warehouse cannot say. */
+  suspended: boolean | null;
+  /** Runs in the task's history, by state. */
+  runs: Partial<Record<TaskState, number>>;
 }
 
 export type SqlParams = Record<string, string | number | boolean | null | Date>;
 
 export interface Warehouse {
   readonly kind: 'duckdb' | 'snowflake';
+  /** Every read the dashboard, validation and the CLI make (portable SQL, reads.ts). */
+  readonly reads: WarehouseReads;
   /** Human description without secrets (`DuckDB data/warehouse.duckdb`). */
   describe(): string;
   /** Creates every object (RAW, PROD, stream state, task history); idempotent. */
@@ -137,7 +151,11 @@ export interface Warehouse {
   runTask(options?: TaskRunOptions): Promise<TaskRun>;
   /** Most recent runs first. */
   taskHistory(limit?: number): Promise<TaskRun[]>;
-  /** Read-only query with bound `$name` parameters; rows as JSON-safe objects. */
+  taskSummary(): Promise<TaskSummary>;
+  /**
+   * An ad-hoc read with bound `$name` parameters, rows as JSON-safe objects with lower-case
+   * keys, for tools and tests. Product code uses the named reads (`reads`).
+   */
   query<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
   close(): Promise<void>;
 }

@@ -88,22 +88,34 @@ export function switchableWarehouse(inner: Warehouse): {
 } {
   let failing = false;
   let queries = 0;
-  const reads = new Set<PropertyKey>(['query', 'streamBacklog', 'taskHistory']);
-  const warehouse = new Proxy(inner, {
+  /** A read that counts as a query and fails during the outage. */
+  const read =
+    (fn: (...a: unknown[]) => unknown, self: object, counts: boolean) =>
+    async (...args: unknown[]) => {
+      if (counts) queries++;
+      if (failing)
+        throw new PipelineError(
+          'WAREHOUSE_UNAVAILABLE',
+          'simulated outage: the warehouse does not answer',
+          { transient: true },
+        );
+      return fn.apply(self, args);
+    };
+  const namedReads = new Proxy(inner.reads, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
       if (typeof value !== 'function') return value;
-      if (!reads.has(property)) return value.bind(target);
-      return async (...args: unknown[]) => {
-        if (property === 'query') queries++;
-        if (failing)
-          throw new PipelineError(
-            'WAREHOUSE_UNAVAILABLE',
-            'simulated outage: the warehouse does not answer',
-            { transient: true },
-          );
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+      return read(value as (...a: unknown[]) => unknown, target, true);
+    },
+  });
+  const otherReads = new Set<PropertyKey>(['query', 'streamBacklog', 'taskHistory', 'taskSummary']);
+  const warehouse = new Proxy(inner, {
+    get(target, property) {
+      if (property === 'reads') return namedReads;
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!otherReads.has(property)) return value.bind(target);
+      return read(value as (...a: unknown[]) => unknown, target, property === 'query');
     },
   });
   return { warehouse, fail: (on) => (failing = on), queries: () => queries };

@@ -8,6 +8,7 @@ import type { BusRecord } from '../../src/bus/types.ts';
 import { MAX_QUANTITY, orderCreatedEvent } from '../../src/domain/event.ts';
 import { decodeBatch, rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
+import { withProdOrdersUnavailable } from '../helpers/faults.ts';
 
 export interface WarehouseFactory {
   name: string;
@@ -442,10 +443,11 @@ export function warehouseContract(factory: WarehouseFactory): void {
         consumerGroup: 'g',
         chunks: [{ accepted: rawEvents([order(1), order(2)]), rejected: [] }],
       });
-      const failed = await w.runTask({ injectFailure: 'injected failure after MERGE' });
+      const failed = await withProdOrdersUnavailable(w, () => w.runTask());
       expect(failed.state).toBe('FAILED');
-      expect(failed.errorMessage).toContain('injected failure');
+      expect(failed.errorMessage?.toLowerCase()).toContain('orders');
       expect(await count(w, 'orders')).toBe(0);
+      expect(await count(w, 'orders_quarantine')).toBe(0);
       expect(await w.streamBacklog()).toBe(2);
       const retry = await w.runTask();
       expect(retry).toMatchObject({

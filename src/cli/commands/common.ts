@@ -24,10 +24,17 @@ export function requireKafka(
 export function describeRun(run: TaskRun): string {
   const base = `task run #${run.runId} ${run.state}`;
   if (run.state === 'SUCCEEDED') {
-    return `${base}: ${formatCount(run.rowsRead)} RAW rows → ${formatCount(run.rowsInserted)} inserted, ${formatCount(run.rowsUpdated)} updated, ${formatCount(run.rowsQuarantined)} quarantined (stream offset ${run.offsetFrom} → ${run.offsetTo})`;
+    const offsets =
+      run.offsetFrom === null ? '' : ` (stream offset ${run.offsetFrom} → ${run.offsetTo})`;
+    return `${base}: ${formatCount(run.rowsRead)} RAW rows → ${formatCount(run.rowsInserted)} inserted, ${formatCount(run.rowsUpdated)} updated, ${formatCount(run.rowsQuarantined)} quarantined${offsets}`;
   }
-  if (run.state === 'FAILED')
-    return `${base}: ${run.errorMessage ?? 'unknown error'} (stream offset stays at ${run.offsetFrom})`;
+  if (run.state === 'FAILED') {
+    const offsets =
+      run.offsetFrom === null
+        ? 'the stream keeps its rows'
+        : `stream offset stays at ${run.offsetFrom}`;
+    return `${base}: ${run.errorMessage ?? 'unknown error'} (${offsets})`;
+  }
   if (run.state === 'SKIPPED') return `${base}: no new RAW rows`;
   return base;
 }

@@ -64,13 +64,11 @@ async function checkWarehouse(config: Config): Promise<Check> {
     return fromError('warehouse', error);
   }
   try {
-    const [row] = await warehouse.query<{ raw: number; prod: number }>(
-      'SELECT (SELECT count(*) FROM orders_events) AS raw, (SELECT count(*) FROM orders) AS prod',
-    );
+    const counts = await warehouse.reads.tableCounts();
     return {
       status: 'ok',
       name: 'warehouse',
-      detail: `${warehouse.describe()}: ${Number(row?.raw ?? 0)} RAW events, ${Number(row?.prod ?? 0)} PROD orders`,
+      detail: `${warehouse.describe()}: ${Number(counts.raw_rows ?? 0)} RAW events, ${Number(counts.prod_orders ?? 0)} PROD orders`,
     };
   } catch (error) {
     return {

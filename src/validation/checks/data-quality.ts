@@ -3,35 +3,11 @@
  * quantity > 0, price ≥ 0 and equal to the inventory catalogue price, and every customer and
  * product known (no orphan references). Any problem is a FAIL, counted per problem.
  */
-import { Tables as T } from '../../domain/tables.ts';
+import { REQUIRED_ORDER_COLUMNS } from '../../warehouse/reads.ts';
 import { count, formatCount, plural } from '../values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'data_quality';
-
-/** Columns an order cannot be without. */
-export const REQUIRED_ORDER_COLUMNS = [
-  'id',
-  'product_id',
-  'customer_id',
-  'quantity',
-  'unit_price',
-  'sold_at',
-  'ingested_at',
-] as const;
-
-const SQL = `
-  SELECT
-    count(*) AS orders,
-    ${REQUIRED_ORDER_COLUMNS.map((c) => `count(*) - count(o.${c}) AS null_${c}`).join(',\n    ')},
-    sum(CASE WHEN o.quantity <= 0 THEN 1 ELSE 0 END) AS non_positive_quantity,
-    sum(CASE WHEN o.unit_price < 0 THEN 1 ELSE 0 END) AS negative_price,
-    sum(CASE WHEN p.id IS NOT NULL AND o.unit_price <> p.price THEN 1 ELSE 0 END) AS price_differs_from_catalogue,
-    sum(CASE WHEN o.customer_id IS NOT NULL AND c.id IS NULL THEN 1 ELSE 0 END) AS unknown_customer,
-    sum(CASE WHEN o.product_id IS NOT NULL AND p.id IS NULL THEN 1 ELSE 0 END) AS unknown_product
-  FROM ${T.orders} o
-  LEFT JOIN ${T.customers} c ON c.id = o.customer_id
-  LEFT JOIN ${T.inventory} p ON p.id = o.product_id`;
 
 const LABELS: Record<string, [string, string]> = {
   non_positive_quantity: ['order with quantity ≤ 0', 'orders with quantity ≤ 0'],
@@ -49,9 +25,7 @@ export const dataQuality: Check = {
   description:
     'PROD orders: no nulls in required fields, quantity > 0, price ≥ 0 and equal to the catalogue, no orphan customer or product',
   async run({ warehouse }) {
-    // The customers and inventory joins are on primary keys, so each order appears once
-    // (unless PROD itself holds an id twice, which the duplicates check reports).
-    const [row = {}] = await warehouse.query(SQL);
+    const row: Record<string, unknown> = await warehouse.reads.qualityCounts();
     const nulls = Object.fromEntries(
       REQUIRED_ORDER_COLUMNS.map((c) => [c, count(row[`null_${c}`])]),
     );

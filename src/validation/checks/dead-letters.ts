@@ -10,19 +10,13 @@ import { result, type Check } from './types.ts';
 const NAME = 'dead_letters';
 const TOP = 5;
 
-const BY_REASON_SQL = `
-  SELECT reason, count(*) AS n FROM ${T.quarantine}
-  GROUP BY reason ORDER BY count(*) DESC, reason LIMIT ${TOP}`;
-
-const BY_STAGE_SQL = `SELECT stage, count(*) AS n FROM ${T.quarantine} GROUP BY stage ORDER BY stage`;
-
 export const deadLetters: Check = {
   name: NAME,
   description:
     'events in quarantine, with the top 5 reasons (WARN when any: accounted for, not lost)',
   async run({ warehouse }) {
-    const byReason = await warehouse.query(BY_REASON_SQL);
-    const byStage = await warehouse.query(BY_STAGE_SQL);
+    const byReason = await warehouse.reads.deadLettersByReason(TOP);
+    const byStage = await warehouse.reads.deadLettersByStage();
     const stages = Object.fromEntries(byStage.map((r) => [String(r.stage), count(r.n)]));
     const total = Object.values(stages).reduce((a, b) => a + b, 0);
     const m = {

@@ -4,28 +4,17 @@
  * the task dedupes it, so it is counted and reported as a WARN. The same bus record
  * (topic, partition, offset) stored twice would mean the ingest's offset bookkeeping failed.
  */
-import { Tables as T } from '../../domain/tables.ts';
 import { count, formatCount, plural } from '../values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'duplicates';
-
-const SQL = `
-  SELECT
-    (SELECT count(*) FROM (SELECT id FROM ${T.orders} GROUP BY id HAVING count(*) > 1) d) AS prod_duplicate_ids,
-    (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${T.orders} GROUP BY id HAVING count(*) > 1) d) AS prod_extra_rows,
-    (SELECT count(*) FROM ${T.ordersEvents}) AS raw_rows,
-    (SELECT count(*) FROM (SELECT event_id FROM ${T.ordersEvents} GROUP BY event_id HAVING count(*) > 1) d) AS raw_duplicate_event_ids,
-    (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${T.ordersEvents} GROUP BY event_id HAVING count(*) > 1) d) AS raw_redundant_rows,
-    (SELECT count(*) FROM (SELECT topic FROM ${T.ordersEvents} WHERE "offset" IS NOT NULL
-      GROUP BY topic, "partition", "offset" HAVING count(*) > 1) d) AS raw_duplicate_bus_records`;
 
 export const duplicates: Check = {
   name: NAME,
   description:
     'PROD order ids are unique (FAIL); redelivered or replayed events in RAW are counted (WARN, the task dedupes them)',
   async run({ warehouse }) {
-    const [row = {}] = await warehouse.query(SQL);
+    const row = await warehouse.reads.duplicateCounts();
     const m = {
       prod_duplicate_ids: count(row.prod_duplicate_ids),
       prod_extra_rows: count(row.prod_extra_rows),

@@ -3,18 +3,10 @@
  * compared with FRESHNESS_THRESHOLD. Stale or empty RAW is a WARN (a pipeline may be
  * legitimately idle), not a FAIL. The moment of evaluation is a bound parameter.
  */
-import { Tables as T } from '../../domain/tables.ts';
 import { count, formatCount, humanDuration, isoTimestamp } from '../values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'recent_activity';
-
-const SQL = `
-  SELECT
-    count(*) AS raw_rows,
-    max(ingested_at) AS last_ingested_at,
-    sum(CASE WHEN ingested_at >= $since THEN 1 ELSE 0 END) AS rows_within_threshold
-  FROM ${T.ordersEvents}`;
 
 export const recentActivity: Check = {
   name: NAME,
@@ -23,7 +15,7 @@ export const recentActivity: Check = {
   async run({ warehouse, config, now }) {
     const threshold = config.freshnessThresholdMs;
     const since = new Date(now.getTime() - threshold);
-    const [row = {}] = await warehouse.query(SQL, { since });
+    const row = await warehouse.reads.recentActivity(since);
     const last = isoTimestamp(row.last_ingested_at);
     const m = {
       raw_rows: count(row.raw_rows),

@@ -4,7 +4,6 @@
  * the manifest is reconciled against the replayed orders only and the live ones are reported
  * apart. Revenue is summed by the warehouse as an exact DECIMAL and compared as integer cents.
  */
-import { Tables as T } from '../../domain/tables.ts';
 import { cents, count, formatCount, money, plural } from '../values.ts';
 import { result, type Check } from './types.ts';
 
@@ -13,27 +12,12 @@ const NAME = 'reconciliation';
 /** Ids of orders produced by `produce --mode stream` (see LiveOrders): not in any manifest. */
 export const LIVE_ORDER_PATTERN = 'ORD-L%';
 
-const SQL = `
-  SELECT
-    (SELECT count(DISTINCT order_id) FROM ${T.ordersEvents}
-      WHERE event_type = 'order_created' AND order_id NOT LIKE $live) AS raw_replayed_orders,
-    (SELECT count(DISTINCT order_id) FROM ${T.ordersEvents}
-      WHERE event_type = 'order_created' AND order_id LIKE $live) AS raw_live_orders,
-    (SELECT count(*) FROM ${T.orders} WHERE id NOT LIKE $live) AS prod_replayed_orders,
-    (SELECT sum(quantity) FROM ${T.orders} WHERE id NOT LIKE $live) AS prod_replayed_items,
-    (SELECT CAST(sum(quantity * unit_price) AS DECIMAL(38, 2)) FROM ${T.orders} WHERE id NOT LIKE $live) AS prod_replayed_revenue,
-    (SELECT count(*) FROM ${T.orders} WHERE id LIKE $live) AS prod_live_orders,
-    (SELECT CAST(sum(quantity * unit_price) AS DECIMAL(38, 2)) FROM ${T.orders} WHERE id LIKE $live) AS prod_live_revenue,
-    (SELECT count(DISTINCT q.order_id) FROM ${T.quarantine} q
-      WHERE q.order_id IS NOT NULL AND q.order_id NOT LIKE $live
-        AND NOT EXISTS (SELECT 1 FROM ${T.orders} o WHERE o.id = q.order_id)) AS quarantined_replayed_orders`;
-
 export const reconciliation: Check = {
   name: NAME,
   description:
     'manifest ⇄ RAW ⇄ PROD: order count, items sold and revenue to the cent (live ORD-L orders reported apart)',
   async run({ warehouse, manifest, manifestPath, backlog }) {
-    const [row = {}] = await warehouse.query(SQL, { live: LIVE_ORDER_PATTERN });
+    const row = await warehouse.reads.reconciliationCounts(LIVE_ORDER_PATTERN);
     const prodRevenue = cents(row.prod_replayed_revenue);
     const liveRevenue = cents(row.prod_live_revenue);
     const observed = {

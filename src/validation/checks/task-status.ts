@@ -3,50 +3,42 @@
  * SCHEDULED or EXECUTING is not a result yet and is ignored. FAILED, or a suspended task, is a
  * FAIL; SUCCEEDED or SKIPPED (no new data) is a PASS; no run at all is a WARN.
  */
-import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
-import { count, formatCount, isoTimestamp } from '../values.ts';
+import { TASK_NAME } from '../../domain/tables.ts';
+import type { TaskState } from '../../warehouse/types.ts';
+import { formatCount, isoTimestamp } from '../values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'task_status';
 
-const LAST_RUN_SQL = `
-  SELECT run_id, state, completed_time, rows_read, rows_inserted, rows_updated, rows_quarantined, error_message
-  FROM ${T.taskHistory}
-  WHERE task_name = $task AND state IN ('SUCCEEDED', 'FAILED', 'SKIPPED')
-  ORDER BY completed_time DESC, run_id DESC
-  LIMIT 1`;
+const COMPLETED = new Set<TaskState>(['SUCCEEDED', 'FAILED', 'SKIPPED']);
 
-const COUNTS_SQL = `
-  SELECT
-    (SELECT count(*) FROM ${T.taskHistory} WHERE task_name = $task AND state = 'SUCCEEDED') AS succeeded,
-    (SELECT count(*) FROM ${T.taskHistory} WHERE task_name = $task AND state = 'FAILED') AS failed,
-    (SELECT count(*) FROM ${T.taskHistory} WHERE task_name = $task AND state = 'SKIPPED') AS skipped,
-    (SELECT count(*) FROM ${T.taskHistory} WHERE task_name = $task AND state IN ('SCHEDULED', 'EXECUTING')) AS pending,
-    (SELECT count(*) FROM ${T.taskState} WHERE task_name = $task AND suspended = TRUE) AS suspended`;
+/** How many recent runs are searched for the latest completed one. */
+const RECENT_RUNS = 50;
 
 export const taskStatus: Check = {
   name: NAME,
   description:
     'latest completed task run: FAILED or suspended → FAIL, SUCCEEDED/SKIPPED → PASS, none → WARN',
   async run({ warehouse }) {
-    const [last] = await warehouse.query(LAST_RUN_SQL, { task: TASK_NAME });
-    const [counts = {}] = await warehouse.query(COUNTS_SQL, { task: TASK_NAME });
+    const summary = await warehouse.taskSummary();
+    const last = (await warehouse.taskHistory(RECENT_RUNS)).find((r) => COMPLETED.has(r.state));
+    const runs = summary.runs;
     const m = {
       task: TASK_NAME,
-      suspended: count(counts.suspended) > 0,
-      last_run_id: last ? count(last.run_id) : null,
-      last_state: last ? String(last.state) : null,
-      last_completed_at: last ? isoTimestamp(last.completed_time) : null,
-      last_rows_read: last ? count(last.rows_read) : null,
-      last_rows_inserted: last ? count(last.rows_inserted) : null,
-      last_rows_updated: last ? count(last.rows_updated) : null,
-      last_rows_quarantined: last ? count(last.rows_quarantined) : null,
-      last_error: last?.error_message == null ? null : String(last.error_message),
+      suspended: summary.suspended === true,
+      last_run_id: last ? last.runId : null,
+      last_state: last ? last.state : null,
+      last_completed_at: last ? isoTimestamp(last.completedTime) : null,
+      last_rows_read: last ? last.rowsRead : null,
+      last_rows_inserted: last ? last.rowsInserted : null,
+      last_rows_updated: last ? last.rowsUpdated : null,
+      last_rows_quarantined: last ? last.rowsQuarantined : null,
+      last_error: last?.errorMessage ?? null,
       runs: {
-        succeeded: count(counts.succeeded),
-        failed: count(counts.failed),
-        skipped: count(counts.skipped),
-        pending: count(counts.pending),
+        succeeded: runs.SUCCEEDED ?? 0,
+        failed: runs.FAILED ?? 0,
+        skipped: runs.SKIPPED ?? 0,
+        pending: (runs.SCHEDULED ?? 0) + (runs.EXECUTING ?? 0),
       },
     };
     const lastRun = last

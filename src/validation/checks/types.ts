@@ -1,7 +1,7 @@
 /**
- * What every check receives and returns. A check reads the warehouse through
- * `warehouse.query` with bound `$name` parameters and portable SQL (DuckDB and Snowflake), and
- * decides PASS / WARN / FAIL from numbers it puts in `metrics`.
+ * What every check receives and returns. A check reads the warehouse through its named reads
+ * (`warehouse.reads`, `taskSummary`, `taskHistory`: the same on every warehouse), and decides
+ * PASS / WARN / FAIL from numbers it puts in `metrics`.
  */
 import type { Config } from '../../config/config.ts';
 import type { Manifest } from '../../domain/manifest.ts';

@@ -26,11 +26,14 @@ import type {
   SqlParams,
   TaskRun,
   TaskRunOptions,
+  TaskState,
+  TaskSummary,
   Warehouse,
 } from '../types.ts';
 import { ingestOnce } from '../once-only-ingest.ts';
 import { DuckDbRawStore, ROWS_PER_TRANSACTION } from './raw-writer.ts';
-import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE } from './sql.ts';
+import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE, duckDbDialect } from './sql.ts';
+import { WarehouseReads } from '../reads.ts';
 
 /** Serialises async sections (the single writer). */
 class Mutex {
@@ -148,6 +151,11 @@ export class DuckDbWarehouse implements Warehouse {
   private ready = false;
   /** RAW's hot path: transactions of rows, dead letters and offsets, appended as data chunks. */
   private readonly rawStore: DuckDbRawStore;
+  readonly reads = new WarehouseReads((sql, params) => this.query(sql, params), {
+    // The emulated stream: RAW rows past the task's offset.
+    pendingRawRows: `SELECT * FROM ${T.ordersEvents} WHERE ingest_seq > (SELECT stream_offset FROM ${T.taskState} WHERE task_name = '${TASK_NAME}')`,
+    column: duckDbDialect.column,
+  });
 
   private constructor(
     readonly path: string,
@@ -336,11 +344,32 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async streamBacklog(): Promise<number> {
-    const rows = await this.query<{ n: number }>(
-      `SELECT count(*) AS n FROM ${T.ordersEvents} WHERE ingest_seq > (SELECT stream_offset FROM ${T.taskState} WHERE task_name = $task)`,
+    return this.reads.pendingRawRows();
+  }
+
+  async taskSummary(): Promise<TaskSummary> {
+    const [state] = await this.query<{ suspended: boolean }>(
+      `SELECT suspended FROM ${T.taskState} WHERE task_name = $task`,
       { task: TASK_NAME },
     );
-    return Number(rows[0]?.n ?? 0);
+    const runs = await this.query<{ state: TaskState; n: number }>(
+      `SELECT state, count(*) AS n FROM ${T.taskHistory} WHERE task_name = $task GROUP BY state`,
+      { task: TASK_NAME },
+    );
+    return {
+      suspended: state ? Boolean(state.suspended) : null,
+      runs: Object.fromEntries(runs.map((r) => [r.state, Number(r.n)])),
+    };
+  }
+
+  /**
+   * A statement on the writer connection, between the pipeline's writes (tools and tests:
+   * e.g. a test that makes the task fail from outside).
+   */
+  async execute(sql: string): Promise<void> {
+    await this.writeLock.run(async () => {
+      await this.writer.run(sql);
+    });
   }
 
   async runTask(options: TaskRunOptions = {}): Promise<TaskRun> {
@@ -412,7 +441,6 @@ export class DuckDbWarehouse implements Warehouse {
             `UPDATE ${T.taskState} SET stream_offset = $to, updated_at = $now WHERE task_name = $task`,
             { to, now, task: TASK_NAME },
           );
-          if (options.injectFailure) throw new Error(options.injectFailure);
           const done: TaskRun = {
             ...base,
             state: 'SUCCEEDED',

@@ -1,0 +1,342 @@
+/**
+ * Everything the dashboard, validation and the CLI read from a warehouse, as named reads, in
+ * SQL that DuckDB and Snowflake both accept, over the tables both hold (domain/table-columns.ts).
+ * Each adapter runs them through its own `select` and supplies the one thing that differs:
+ * which RAW rows its task has not consumed yet (DuckDB: past the emulated stream's offset;
+ * Snowflake: the rows of the stream).
+ *
+ * Parameters are `$name` binds (Snowflake's adapter turns them into positional ones); time
+ * windows are bound, never `now()` in SQL, so a test can fix the clock. Values come back as the
+ * driver gives them (numbers or strings, timestamps as text): callers convert with
+ * validation/values.ts or dashboard/values.ts.
+ */
+import { OrdersTable } from '../domain/table-columns.ts';
+import { Tables as T } from '../domain/tables.ts';
+import type { SqlParams } from './types.ts';
+
+/** A row with known column names (lower case), values as the driver returns them. */
+export type Row<K extends string> = Record<K, unknown>;
+
+/** Runs a read with `$name` binds; rows with lower-case keys. */
+export type Select = (sql: string, params?: SqlParams) => Promise<Record<string, unknown>[]>;
+
+export interface ReadDialect {
+  /** A subquery of the RAW rows the task has not consumed yet (all RAW columns). */
+  pendingRawRows: string;
+  /** A RAW column name as this dialect writes it (`partition` and `offset` are keywords). */
+  column(name: string): string;
+}
+
+export type ProductRankOrder = 'units' | 'revenue';
+
+/** Columns an order cannot be without (data_quality). */
+export const REQUIRED_ORDER_COLUMNS = [
+  'id',
+  'product_id',
+  'customer_id',
+  'quantity',
+  'unit_price',
+  'sold_at',
+  'ingested_at',
+] as const satisfies readonly (typeof OrdersTable)['columns'][number]['name'][];
+
+export class WarehouseReads {
+  constructor(
+    private readonly select: Select,
+    private readonly dialect: ReadDialect,
+  ) {}
+
+  private async one<K extends string>(sql: string, params?: SqlParams): Promise<Row<K>> {
+    const [row] = await this.select(sql, params);
+    return (row ?? {}) as Row<K>;
+  }
+
+  private async all<K extends string>(sql: string, params?: SqlParams): Promise<Row<K>[]> {
+    return (await this.select(sql, params)) as Row<K>[];
+  }
+
+  /** Sizes of every table, and the last RAW arrival. */
+  tableCounts() {
+    return this.one<
+      'raw_rows' | 'last_ingested_at' | 'dead_letters' | 'customers' | 'products' | 'prod_orders'
+    >(
+      `SELECT (SELECT count(*) FROM ${T.ordersEvents}) AS raw_rows,
+              (SELECT max(ingested_at) FROM ${T.ordersEvents}) AS last_ingested_at,
+              (SELECT count(*) FROM ${T.quarantine}) AS dead_letters,
+              (SELECT count(*) FROM ${T.customers}) AS customers,
+              (SELECT count(*) FROM ${T.inventory}) AS products,
+              (SELECT count(*) FROM ${T.orders}) AS prod_orders`,
+    );
+  }
+
+  /** PROD totals, and those received (ingested_at) or sold (sold_at) in [since, now]. */
+  salesKpis(since: Date, now: Date) {
+    return this.one<
+      | 'total_orders'
+      | 'total_revenue'
+      | 'orders_ingested_24h'
+      | 'revenue_ingested_24h'
+      | 'orders_sold_24h'
+      | 'revenue_sold_24h'
+      | 'first_sale_at'
+      | 'last_sale_at'
+      | 'buyers'
+      | 'products_sold'
+    >(
+      `SELECT count(*) AS total_orders,
+              coalesce(sum(quantity * unit_price), 0) AS total_revenue,
+              coalesce(sum(CASE WHEN ingested_at >= $since AND ingested_at <= $now THEN 1 ELSE 0 END), 0) AS orders_ingested_24h,
+              coalesce(sum(CASE WHEN ingested_at >= $since AND ingested_at <= $now THEN quantity * unit_price ELSE 0 END), 0) AS revenue_ingested_24h,
+              coalesce(sum(CASE WHEN sold_at >= $since AND sold_at <= $now THEN 1 ELSE 0 END), 0) AS orders_sold_24h,
+              coalesce(sum(CASE WHEN sold_at >= $since AND sold_at <= $now THEN quantity * unit_price ELSE 0 END), 0) AS revenue_sold_24h,
+              min(sold_at) AS first_sale_at, max(sold_at) AS last_sale_at,
+              count(DISTINCT customer_id) AS buyers, count(DISTINCT product_id) AS products_sold
+       FROM ${T.orders}`,
+      { since, now },
+    );
+  }
+
+  topProducts(by: ProductRankOrder, limit: number) {
+    const orderBy = by === 'units' ? 'units DESC, revenue DESC' : 'revenue DESC, units DESC';
+    return this.all<
+      'product_id' | 'product_name' | 'category' | 'units' | 'order_count' | 'revenue'
+    >(
+      `SELECT o.product_id AS product_id, i.product_name AS product_name, i.category AS category,
+              sum(o.quantity) AS units, count(*) AS order_count, sum(o.quantity * o.unit_price) AS revenue
+       FROM ${T.orders} o
+       LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+       GROUP BY o.product_id, i.product_name, i.category
+       ORDER BY ${orderBy}, o.product_id
+       LIMIT ${Math.trunc(limit)}`,
+    );
+  }
+
+  /** The orders most recently received, with their product and customer. */
+  latestOrders(limit: number) {
+    return this.all<
+      | 'id'
+      | 'product_id'
+      | 'product_name'
+      | 'category'
+      | 'customer_id'
+      | 'customer_name'
+      | 'city'
+      | 'country'
+      | 'quantity'
+      | 'unit_price'
+      | 'amount'
+      | 'sold_at'
+      | 'ingested_at'
+    >(
+      `SELECT o.id AS id, o.product_id AS product_id, i.product_name AS product_name, i.category AS category,
+              o.customer_id AS customer_id, c.name AS customer_name, c.city AS city, c.country AS country,
+              o.quantity AS quantity, o.unit_price AS unit_price, o.quantity * o.unit_price AS amount,
+              o.sold_at AS sold_at, o.ingested_at AS ingested_at
+       FROM ${T.orders} o
+       LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+       LEFT JOIN ${T.customers} c ON c.id = o.customer_id
+       ORDER BY o.ingested_at DESC, o.sold_at DESC, o.id DESC
+       LIMIT ${Math.trunc(limit)}`,
+    );
+  }
+
+  /** Orders and revenue per day of sale (UTC), days without sales absent. */
+  dailySales() {
+    return this.all<'sale_day' | 'order_count' | 'revenue'>(
+      `SELECT CAST(sold_at AS DATE) AS sale_day, count(*) AS order_count, sum(quantity * unit_price) AS revenue
+       FROM ${T.orders}
+       GROUP BY CAST(sold_at AS DATE)
+       ORDER BY sale_day`,
+    );
+  }
+
+  categorySales() {
+    return this.all<'category' | 'order_count' | 'units' | 'revenue'>(
+      `SELECT coalesce(i.category, 'unknown') AS category, count(*) AS order_count, sum(o.quantity) AS units,
+              sum(o.quantity * o.unit_price) AS revenue
+       FROM ${T.orders} o
+       LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+       GROUP BY coalesce(i.category, 'unknown')
+       ORDER BY revenue DESC, category`,
+    );
+  }
+
+  /** Dead letters counted by reason and stage, most frequent first. */
+  deadLetterReasons(limit: number) {
+    return this.all<'reason' | 'stage' | 'n'>(
+      `SELECT reason, stage, count(*) AS n FROM ${T.quarantine}
+       GROUP BY reason, stage ORDER BY n DESC, reason, stage LIMIT ${Math.trunc(limit)}`,
+    );
+  }
+
+  /** RAW rows per minute of arrival in [from, now]; minutes without rows absent. */
+  ingestPerMinute(from: Date, now: Date) {
+    return this.all<'minute_start' | 'n'>(
+      `SELECT date_trunc('minute', ingested_at) AS minute_start, count(*) AS n
+       FROM ${T.ordersEvents}
+       WHERE ingested_at >= $from AND ingested_at <= $now
+       GROUP BY date_trunc('minute', ingested_at)`,
+      { from, now },
+    );
+  }
+
+  /** RAW rows the task has not consumed yet (SYSTEM$STREAM_HAS_DATA's content). */
+  async pendingRawRows(): Promise<number> {
+    const row = await this.one<'n'>(
+      `SELECT count(*) AS n FROM (${this.dialect.pendingRawRows}) pending`,
+    );
+    return Number(row.n ?? 0);
+  }
+
+  /**
+   * reconciliation: replayed orders (ids not matching `livePattern`) in RAW, PROD and
+   * quarantine, items and revenue to the cent; live ones apart.
+   */
+  reconciliationCounts(livePattern: string) {
+    return this.one<
+      | 'raw_replayed_orders'
+      | 'raw_live_orders'
+      | 'prod_replayed_orders'
+      | 'prod_replayed_items'
+      | 'prod_replayed_revenue'
+      | 'prod_live_orders'
+      | 'prod_live_revenue'
+      | 'quarantined_replayed_orders'
+    >(
+      `SELECT
+        (SELECT count(DISTINCT order_id) FROM ${T.ordersEvents}
+          WHERE event_type = 'order_created' AND order_id NOT LIKE $live) AS raw_replayed_orders,
+        (SELECT count(DISTINCT order_id) FROM ${T.ordersEvents}
+          WHERE event_type = 'order_created' AND order_id LIKE $live) AS raw_live_orders,
+        (SELECT count(*) FROM ${T.orders} WHERE id NOT LIKE $live) AS prod_replayed_orders,
+        (SELECT sum(quantity) FROM ${T.orders} WHERE id NOT LIKE $live) AS prod_replayed_items,
+        (SELECT CAST(sum(quantity * unit_price) AS DECIMAL(38, 2)) FROM ${T.orders} WHERE id NOT LIKE $live) AS prod_replayed_revenue,
+        (SELECT count(*) FROM ${T.orders} WHERE id LIKE $live) AS prod_live_orders,
+        (SELECT CAST(sum(quantity * unit_price) AS DECIMAL(38, 2)) FROM ${T.orders} WHERE id LIKE $live) AS prod_live_revenue,
+        (SELECT count(DISTINCT q.order_id) FROM ${T.quarantine} q
+          WHERE q.order_id IS NOT NULL AND q.order_id NOT LIKE $live
+            AND NOT EXISTS (SELECT 1 FROM ${T.orders} o WHERE o.id = q.order_id)) AS quarantined_replayed_orders`,
+      { live: livePattern },
+    );
+  }
+
+  /**
+   * raw_vs_prod_counts: RAW order ids against PROD and the task's quarantine. An id with a RAW
+   * row the task has consumed must be in one of them (else it was lost); an id whose rows all
+   * wait in the stream is backlog.
+   */
+  rawVsProdCounts() {
+    return this.one<
+      | 'raw_order_ids'
+      | 'quarantined_order_ids'
+      | 'prod_orders'
+      | 'missing_from_prod'
+      | 'waiting_in_backlog'
+      | 'prod_without_raw'
+      | 'backlog_rows'
+    >(
+      `WITH raw_ids AS (
+        SELECT order_id, count(*) AS n FROM ${T.ordersEvents}
+        WHERE event_type = 'order_created' GROUP BY order_id
+      ),
+      pending_ids AS (
+        SELECT order_id, count(*) AS n FROM (${this.dialect.pendingRawRows}) p
+        WHERE event_type = 'order_created' GROUP BY order_id
+      ),
+      task_quarantined AS (
+        SELECT DISTINCT order_id FROM ${T.quarantine} WHERE stage = 'task' AND order_id IS NOT NULL
+      ),
+      unmerged AS (
+        SELECT r.order_id, r.n - coalesce(p.n, 0) AS consumed_rows
+        FROM raw_ids r LEFT JOIN pending_ids p ON p.order_id = r.order_id
+        WHERE NOT EXISTS (SELECT 1 FROM ${T.orders} o WHERE o.id = r.order_id)
+          AND NOT EXISTS (SELECT 1 FROM task_quarantined q WHERE q.order_id = r.order_id)
+      )
+      SELECT
+        (SELECT count(*) FROM raw_ids) AS raw_order_ids,
+        (SELECT count(*) FROM raw_ids r
+          WHERE EXISTS (SELECT 1 FROM task_quarantined q WHERE q.order_id = r.order_id)
+            AND NOT EXISTS (SELECT 1 FROM ${T.orders} o WHERE o.id = r.order_id)) AS quarantined_order_ids,
+        (SELECT count(*) FROM ${T.orders}) AS prod_orders,
+        (SELECT count(*) FROM unmerged WHERE consumed_rows > 0) AS missing_from_prod,
+        (SELECT count(*) FROM unmerged WHERE consumed_rows = 0) AS waiting_in_backlog,
+        (SELECT count(*) FROM ${T.orders} o
+          WHERE NOT EXISTS (SELECT 1 FROM raw_ids r WHERE r.order_id = o.id)) AS prod_without_raw,
+        (SELECT count(*) FROM (${this.dialect.pendingRawRows}) b) AS backlog_rows`,
+    );
+  }
+
+  /** duplicates: PROD ids stored twice; RAW events seen again; bus records stored twice. */
+  duplicateCounts() {
+    const { column } = this.dialect;
+    return this.one<
+      | 'prod_duplicate_ids'
+      | 'prod_extra_rows'
+      | 'raw_rows'
+      | 'raw_duplicate_event_ids'
+      | 'raw_redundant_rows'
+      | 'raw_duplicate_bus_records'
+    >(
+      `SELECT
+        (SELECT count(*) FROM (SELECT id FROM ${T.orders} GROUP BY id HAVING count(*) > 1) d) AS prod_duplicate_ids,
+        (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${T.orders} GROUP BY id HAVING count(*) > 1) d) AS prod_extra_rows,
+        (SELECT count(*) FROM ${T.ordersEvents}) AS raw_rows,
+        (SELECT count(*) FROM (SELECT event_id FROM ${T.ordersEvents} GROUP BY event_id HAVING count(*) > 1) d) AS raw_duplicate_event_ids,
+        (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${T.ordersEvents} GROUP BY event_id HAVING count(*) > 1) d) AS raw_redundant_rows,
+        (SELECT count(*) FROM (SELECT topic FROM ${T.ordersEvents} WHERE ${column('offset')} IS NOT NULL
+          GROUP BY topic, ${column('partition')}, ${column('offset')} HAVING count(*) > 1) d) AS raw_duplicate_bus_records`,
+    );
+  }
+
+  /** data_quality: nulls per required column, implausible values, orphan references. */
+  qualityCounts() {
+    return this.one<
+      | 'orders'
+      | `null_${(typeof REQUIRED_ORDER_COLUMNS)[number]}`
+      | 'non_positive_quantity'
+      | 'negative_price'
+      | 'price_differs_from_catalogue'
+      | 'unknown_customer'
+      | 'unknown_product'
+    >(
+      // The joins are on primary keys, so each order appears once (unless PROD itself holds
+      // an id twice, which the duplicates check reports).
+      `SELECT
+        count(*) AS orders,
+        ${REQUIRED_ORDER_COLUMNS.map((c) => `count(*) - count(o.${c}) AS null_${c}`).join(',\n        ')},
+        sum(CASE WHEN o.quantity <= 0 THEN 1 ELSE 0 END) AS non_positive_quantity,
+        sum(CASE WHEN o.unit_price < 0 THEN 1 ELSE 0 END) AS negative_price,
+        sum(CASE WHEN p.id IS NOT NULL AND o.unit_price <> p.price THEN 1 ELSE 0 END) AS price_differs_from_catalogue,
+        sum(CASE WHEN o.customer_id IS NOT NULL AND c.id IS NULL THEN 1 ELSE 0 END) AS unknown_customer,
+        sum(CASE WHEN o.product_id IS NOT NULL AND p.id IS NULL THEN 1 ELSE 0 END) AS unknown_product
+      FROM ${T.orders} o
+      LEFT JOIN ${T.customers} c ON c.id = o.customer_id
+      LEFT JOIN ${T.inventory} p ON p.id = o.product_id`,
+    );
+  }
+
+  /** recent_activity: RAW size, last arrival, rows that arrived since `since`. */
+  recentActivity(since: Date) {
+    return this.one<'raw_rows' | 'last_ingested_at' | 'rows_within_threshold'>(
+      `SELECT count(*) AS raw_rows, max(ingested_at) AS last_ingested_at,
+              coalesce(sum(CASE WHEN ingested_at >= $since THEN 1 ELSE 0 END), 0) AS rows_within_threshold
+       FROM ${T.ordersEvents}`,
+      { since },
+    );
+  }
+
+  /** dead_letters: quarantined events by stage (ingest, task). */
+  deadLettersByStage() {
+    return this.all<'stage' | 'n'>(
+      `SELECT stage, count(*) AS n FROM ${T.quarantine} GROUP BY stage ORDER BY stage`,
+    );
+  }
+
+  /** dead_letters: the most frequent reasons. */
+  deadLettersByReason(limit: number) {
+    return this.all<'reason' | 'n'>(
+      `SELECT reason, count(*) AS n FROM ${T.quarantine}
+       GROUP BY reason ORDER BY count(*) DESC, reason LIMIT ${Math.trunc(limit)}`,
+    );
+  }
+}
