@@ -8,6 +8,7 @@ export default tseslint.config(
       'data/',
       'reports/',
       '.kafka/',
+      '.snowflake-emulator/',
       'test-results/',
       'dist/',
       'src/dashboard/static/vendor/',

@@ -122,7 +122,7 @@ describe('validation report', () => {
       },
       cwd: fx.dir,
     });
-    expect(config.warehouse).toMatchObject({ kind: 'snowflake', password: secret }); // the secret is really there to leak
+    expect(config.warehouse).toMatchObject({ kind: 'snowflake', auth: { password: secret } }); // the secret is really there to leak
     const report = await runValidation(fx.warehouse, { config });
     expect(JSON.stringify(report)).not.toContain(secret);
     expect(report.configuration).toMatchObject({

@@ -2,11 +2,13 @@
  * Configuration: flags > environment > .env > defaults, validated by one zod schema that is
  * discriminated on the bus and warehouse kinds. Errors name the variable and the flag.
  */
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { PipelineError } from '../errors.ts';
+import { identifierProblem } from '../warehouse/snowflake/identifier.ts';
 import { parseDuration } from './duration.ts';
 import { SETTINGS, type SettingName } from './settings.ts';
 
@@ -37,19 +39,71 @@ const BusConfig = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const SnowflakeAuth = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('password'), password: z.string().min(1) }),
+  z.object({
+    method: z.literal('key-pair'),
+    /** Absolute path of a readable PEM private key (checked when the config is loaded). */
+    privateKeyPath: z.string().min(1),
+    privateKeyPassphrase: z.string().min(1).optional(),
+  }),
+]);
+
 const WarehouseConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('duckdb'), path: z.string().min(1) }),
   z.object({
     kind: z.literal('snowflake'),
-    account: z.string().min(1, 'is required when WAREHOUSE=snowflake'),
-    user: z.string().min(1, 'is required when WAREHOUSE=snowflake'),
-    password: z.string().min(1, 'is required when WAREHOUSE=snowflake'),
+    account: z.string().min(1),
+    user: z.string().min(1),
+    auth: SnowflakeAuth,
     role: z.string().min(1),
     warehouse: z.string().min(1),
     database: z.string().min(1),
     schema: z.string().min(1),
+    /** The account endpoint when it is not <account>.snowflakecomputing.com (an origin, no path). */
+    accessUrl: z.url().optional(),
   }),
 ]);
+
+const snowflakeIdentifier = z.string().superRefine((name, ctx) => {
+  const problem = identifierProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const snowflakeAccount = z
+  .string({ message: 'is required when WAREHOUSE=snowflake' })
+  .min(1, 'is required when WAREHOUSE=snowflake')
+  .refine(
+    (account) => !/:\/\/|snowflakecomputing\.com/i.test(account),
+    'must be the account identifier (e.g. myorg-myaccount), not a URL; a full URL goes in SNOW_ACCESS_URL',
+  );
+
+const accessUrl = z.string().transform((text, ctx) => {
+  const fail = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(
+      'must be a URL such as https://myorg-myaccount.snowflakecomputing.com or http://127.0.0.1:8085',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return fail(`must start with https:// or http:// (got ${url.protocol}//)`);
+  if (url.username || url.password)
+    return fail('must not hold a user or password: use SNOW_USER and SNOW_PASSWORD');
+  if (url.pathname !== '/' || url.search || url.hash)
+    return fail('must be the account endpoint alone, without a path or query');
+  return url.origin;
+});
+
+/** A URL shown in an error, without the user and password it may (wrongly) carry. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+}
 
 export const ConfigSchema = z.object({
   seedDir: z.string().min(1),
@@ -72,6 +126,8 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 export type BusConfig = Config['bus'];
 export type WarehouseConfig = Config['warehouse'];
+export type SnowflakeConfig = Extract<WarehouseConfig, { kind: 'snowflake' }>;
+export type SnowflakeAuthConfig = z.infer<typeof SnowflakeAuth>;
 
 export type Overrides = Partial<Record<SettingName, string | number | undefined>>;
 
@@ -132,13 +188,18 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
   }
 
   // Parse scalar settings one by one so each error names its variable.
-  const field = <T>(name: SettingName, schema: z.ZodType<T>): T => {
+  const field = <T>(
+    name: SettingName,
+    schema: z.ZodType<T>,
+    shown: (value: string) => string = (value) => value,
+  ): T => {
     const result = schema.safeParse(raw[name]);
     if (!result.success) {
       const message = result.error.issues[0]?.message ?? 'invalid';
+      const value = raw[name];
       throw new PipelineError(
         'BAD_CONFIG',
-        `${settingLabel(name)}: ${message} (got ${raw[name] === undefined ? 'nothing' : JSON.stringify(isSecret(name) ? '***' : raw[name])})`,
+        `${settingLabel(name)}: ${message} (got ${value === undefined ? 'nothing' : JSON.stringify(isSecret(name) ? '***' : shown(value))})`,
         {
           hint: 'fix the flag, the environment variable or the .env entry; .env.example lists every setting',
         },
@@ -176,22 +237,25 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
       ? { kind: 'duckdb', path: resolve(cwd, field('DUCKDB_PATH', text)) }
       : {
           kind: 'snowflake',
-          account: field(
-            'SNOW_ACCOUNT',
-            z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1),
-          ),
+          account: field('SNOW_ACCOUNT', snowflakeAccount),
           user: field(
             'SNOW_USER',
             z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1),
           ),
-          password: field(
-            'SNOW_PASSWORD',
-            z.string({ message: 'is required when WAREHOUSE=snowflake' }).min(1),
-          ),
+          auth: snowflakeAuth(raw, cwd),
           role: field('SNOW_ROLE', text),
-          warehouse: field('SNOW_WAREHOUSE', text),
-          database: field('SNOW_DATABASE', text),
-          schema: field('SNOW_SCHEMA', text),
+          warehouse: field('SNOW_WAREHOUSE', snowflakeIdentifier),
+          database: field('SNOW_DATABASE', snowflakeIdentifier),
+          schema: field('SNOW_SCHEMA', snowflakeIdentifier),
+          ...(raw.SNOW_ACCESS_URL?.trim()
+            ? {
+                accessUrl: field(
+                  'SNOW_ACCESS_URL',
+                  z.string().trim().pipe(accessUrl),
+                  withoutCredentials,
+                ),
+              }
+            : {}),
         };
 
   const candidate = {
@@ -224,15 +288,88 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
   return { config, sources };
 }
 
+/**
+ * Snowflake authentication from the settings: key pair when SNOW_PRIVATE_KEY_PATH is set (the
+ * key file is read now, so a missing file, a file that is not a private key or a wrong
+ * passphrase is reported before any connection), else the password. Messages never show a
+ * secret, the key, or its passphrase.
+ */
+function snowflakeAuth(
+  raw: Record<SettingName, string | undefined>,
+  cwd: string,
+): SnowflakeAuthConfig {
+  const keyPath = raw.SNOW_PRIVATE_KEY_PATH?.trim();
+  if (!keyPath) {
+    if (raw.SNOW_PASSWORD) return { method: 'password', password: raw.SNOW_PASSWORD };
+    throw new PipelineError(
+      'BAD_CONFIG',
+      'SNOW_PASSWORD or SNOW_PRIVATE_KEY_PATH: one is required when WAREHOUSE=snowflake (got neither)',
+      {
+        hint: 'set SNOW_PASSWORD, or SNOW_PRIVATE_KEY_PATH to the PEM private key of SNOW_USER (key-pair authentication), in the environment or .env',
+      },
+    );
+  }
+  const path = resolve(cwd, keyPath);
+  const bad = (setting: SettingName, message: string, hint: string, cause?: unknown) =>
+    new PipelineError('BAD_CONFIG', `${setting}: ${message}`, { hint, cause });
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw bad(
+      'SNOW_PRIVATE_KEY_PATH',
+      `cannot read the private key file ${path} (${code})`,
+      'point SNOW_PRIVATE_KEY_PATH at a readable PEM file (a relative path is taken from the current directory)',
+      cause,
+    );
+  }
+  if (!/-----BEGIN (ENCRYPTED |RSA )?PRIVATE KEY-----/.test(pem))
+    throw bad(
+      'SNOW_PRIVATE_KEY_PATH',
+      `${path} is not a PEM private key (no "-----BEGIN PRIVATE KEY-----" line)`,
+      'give the private key (e.g. rsa_key.p8 from `openssl pkcs8 -topk8`), not the public key',
+    );
+  const passphrase = raw.SNOW_PRIVATE_KEY_PASSPHRASE || undefined;
+  try {
+    createPrivateKey({ key: pem, format: 'pem', ...(passphrase ? { passphrase } : {}) });
+  } catch {
+    // The cause is left out on purpose: crypto errors are not meant for users and say nothing
+    // the message does not, and the key stays out of every error object.
+    throw passphrase
+      ? bad(
+          'SNOW_PRIVATE_KEY_PASSPHRASE',
+          `does not decrypt the private key ${path}`,
+          'set the passphrase the key was encrypted with',
+        )
+      : bad(
+          'SNOW_PRIVATE_KEY_PASSPHRASE',
+          `the private key ${path} cannot be read without a passphrase (encrypted, or damaged)`,
+          'set SNOW_PRIVATE_KEY_PASSPHRASE to the passphrase of the key',
+        );
+  }
+  return {
+    method: 'key-pair',
+    privateKeyPath: path,
+    ...(passphrase ? { privateKeyPassphrase: passphrase } : {}),
+  };
+}
+
 export function isSecret(name: string): boolean {
   return SETTINGS.some((s) => s.env === name && 'secret' in s && s.secret);
 }
 
 /** The configuration with secrets removed, for reports, logs and the dashboard. */
 export function publicConfig(config: Config): Record<string, unknown> {
-  const warehouse =
-    config.warehouse.kind === 'snowflake'
-      ? { ...config.warehouse, password: '***' }
-      : config.warehouse;
-  return { ...config, warehouse };
+  if (config.warehouse.kind !== 'snowflake') return { ...config };
+  const { auth } = config.warehouse;
+  const shownAuth =
+    auth.method === 'password'
+      ? { method: auth.method, password: '***' }
+      : {
+          method: auth.method,
+          privateKeyPath: auth.privateKeyPath,
+          ...(auth.privateKeyPassphrase ? { privateKeyPassphrase: '***' } : {}),
+        };
+  return { ...config, warehouse: { ...config.warehouse, auth: shownAuth } };
 }

@@ -64,17 +64,50 @@ export const SETTINGS = [
     default: 'data/warehouse.duckdb',
     description: 'DuckDB warehouse file.',
   },
-  { env: 'SNOW_ACCOUNT', description: 'Snowflake account identifier (WAREHOUSE=snowflake).' },
-  { env: 'SNOW_USER', description: 'Snowflake user.' },
+  {
+    env: 'SNOW_ACCOUNT',
+    description:
+      'Snowflake account identifier, e.g. myorg-myaccount (WAREHOUSE=snowflake; required). Not a URL: that goes in SNOW_ACCESS_URL.',
+  },
+  { env: 'SNOW_USER', description: 'Snowflake user (required).' },
   {
     env: 'SNOW_PASSWORD',
     secret: true,
-    description: 'Snowflake password (never printed or logged).',
+    description:
+      'Snowflake password (never printed or logged). This or SNOW_PRIVATE_KEY_PATH is required; the key wins when both are set.',
+  },
+  {
+    env: 'SNOW_PRIVATE_KEY_PATH',
+    description:
+      'Key-pair authentication: path of the PEM private key (PKCS#8, e.g. rsa_key.p8) whose public key is set on SNOW_USER.',
+  },
+  {
+    env: 'SNOW_PRIVATE_KEY_PASSPHRASE',
+    secret: true,
+    description:
+      'Passphrase of SNOW_PRIVATE_KEY_PATH when the key is encrypted (never printed or logged).',
   },
   { env: 'SNOW_ROLE', default: 'ACCOUNTADMIN', description: 'Snowflake role.' },
-  { env: 'SNOW_WAREHOUSE', default: 'mon_entrepot', description: 'Snowflake virtual warehouse.' },
-  { env: 'SNOW_DATABASE', default: 'ma_base', description: 'Snowflake database.' },
-  { env: 'SNOW_SCHEMA', default: 'mon_schema', description: 'Snowflake schema.' },
+  {
+    env: 'SNOW_WAREHOUSE',
+    default: 'mon_entrepot',
+    description: 'Snowflake virtual warehouse (an unquoted identifier).',
+  },
+  {
+    env: 'SNOW_DATABASE',
+    default: 'ma_base',
+    description: 'Snowflake database (an unquoted identifier).',
+  },
+  {
+    env: 'SNOW_SCHEMA',
+    default: 'mon_schema',
+    description: 'Snowflake schema (an unquoted identifier).',
+  },
+  {
+    env: 'SNOW_ACCESS_URL',
+    description:
+      'Full URL of the account endpoint when it is not https://<SNOW_ACCOUNT>.snowflakecomputing.com, e.g. http://127.0.0.1:8085 for the local emulator (npm run snowflake:local).',
+  },
   // Stages
   {
     env: 'PRODUCE_RATE',
