@@ -1,6 +1,8 @@
--- Snowflake objects of the production pipeline (the seed's names; adjust to your SNOW_* settings).
--- The embedded DuckDB warehouse creates its equivalents with `dropship setup`; these scripts are
--- for a Snowflake account. Run them in order with a role that may create warehouses and databases.
+-- Snowflake objects of the production pipeline, in the seed's names: mon_entrepot (warehouse),
+-- ma_base (database), mon_schema (schema). `dropship setup` runs 01, 02 and 03 in order with
+-- those three names replaced by SNOW_WAREHOUSE, SNOW_DATABASE and SNOW_SCHEMA; to run them by
+-- hand (Snowsight, SnowSQL), replace the names the same way, with a role that may create
+-- warehouses and databases (or create those two beforehand and skip the first statements).
 CREATE WAREHOUSE IF NOT EXISTS mon_entrepot
   WAREHOUSE_SIZE = 'XSMALL'
   AUTO_SUSPEND = 60

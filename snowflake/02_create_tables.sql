@@ -1,71 +1,82 @@
--- RAW, dead letters, bus offsets and PROD. Same columns as src/warehouse/duckdb/sql.ts.
+-- RAW, dead letters, bus offsets and PROD, in the schema of 01.
+-- These statements are the columns of src/domain/table-columns.ts in Snowflake's types (a test
+-- compares them): change both together.
 USE SCHEMA ma_base.mon_schema;
 
--- RAW: one row per bus record, the event as received plus its Kafka coordinates.
+-- RAW: one row per bus record, the event as received (VARIANT), its bus coordinates, and
+-- the order's fields typed at ingest so the task reads columns instead of parsing JSON.
 CREATE TABLE IF NOT EXISTS orders_events (
-  ingest_seq NUMBER AUTOINCREMENT,
-  event_id STRING NOT NULL,
-  event_type STRING NOT NULL,
-  order_id STRING NOT NULL,
+  event_id VARCHAR NOT NULL,
+  event_type VARCHAR NOT NULL,
+  order_id VARCHAR NOT NULL,
   payload VARIANT NOT NULL,
   created_at TIMESTAMP_NTZ,
   ingested_at TIMESTAMP_NTZ NOT NULL,
-  topic STRING,
-  "partition" NUMBER,
-  "offset" NUMBER
+  topic VARCHAR,
+  "PARTITION" INTEGER,
+  "OFFSET" BIGINT,
+  product_id VARCHAR,
+  customer_id VARCHAR,
+  quantity INTEGER,
+  unit_price NUMBER(12, 2),
+  sold_at TIMESTAMP_NTZ
 );
 
 -- Dead letters: events that cannot become PROD rows, with the reason. Never dropped.
 CREATE TABLE IF NOT EXISTS orders_quarantine (
   quarantined_at TIMESTAMP_NTZ NOT NULL,
-  stage STRING NOT NULL,
-  reason STRING NOT NULL,
-  detail STRING,
-  event_id STRING,
-  order_id STRING,
-  raw_value STRING,
-  topic STRING,
-  "partition" NUMBER,
-  "offset" NUMBER,
-  ingest_seq NUMBER
+  stage VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,
+  detail VARCHAR,
+  event_id VARCHAR,
+  order_id VARCHAR,
+  raw_value VARCHAR,
+  topic VARCHAR,
+  "PARTITION" INTEGER,
+  "OFFSET" BIGINT
 );
 
--- Bus offsets written in the same transaction as the RAW rows: a redelivery is recognised.
+-- The consumer group's next offset per partition, written in the same transaction as the RAW
+-- rows: a record delivered again after a crash is recognised and skipped.
 CREATE TABLE IF NOT EXISTS bus_offsets (
-  consumer_group STRING NOT NULL,
-  topic STRING NOT NULL,
-  "partition" NUMBER NOT NULL,
-  next_offset NUMBER NOT NULL,
+  consumer_group VARCHAR NOT NULL,
+  topic VARCHAR NOT NULL,
+  "PARTITION" INTEGER NOT NULL,
+  next_offset BIGINT NOT NULL,
   updated_at TIMESTAMP_NTZ NOT NULL,
-  PRIMARY KEY (consumer_group, topic, "partition")
+  PRIMARY KEY (consumer_group, topic, "PARTITION")
 );
 
+-- PROD reference data, loaded by `dropship setup` from the generated CSVs (upsert by id).
 CREATE TABLE IF NOT EXISTS customers (
-  id STRING PRIMARY KEY,
-  name STRING NOT NULL,
-  email STRING NOT NULL,
-  city STRING,
-  country STRING
+  id VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  email VARCHAR NOT NULL,
+  city VARCHAR,
+  country VARCHAR,
+  PRIMARY KEY (id)
 );
 
 CREATE TABLE IF NOT EXISTS inventory (
-  id STRING PRIMARY KEY,
-  product_name STRING NOT NULL,
-  category STRING NOT NULL,
+  id VARCHAR NOT NULL,
+  product_name VARCHAR NOT NULL,
+  category VARCHAR NOT NULL,
   price NUMBER(12, 2) NOT NULL,
-  stock_quantity NUMBER NOT NULL
+  stock_quantity INTEGER NOT NULL,
+  PRIMARY KEY (id)
 );
 
--- PROD: one row per order (Snowflake does not enforce keys: the task's dedupe does).
+-- PROD: one row per order. Snowflake does not enforce keys: the task's dedupe does, and
+-- `dropship validate` (duplicates) proves it.
 CREATE TABLE IF NOT EXISTS orders (
-  id STRING NOT NULL,
-  product_id STRING NOT NULL,
-  customer_id STRING NOT NULL,
-  quantity NUMBER NOT NULL,
+  id VARCHAR NOT NULL,
+  product_id VARCHAR NOT NULL,
+  customer_id VARCHAR NOT NULL,
+  quantity INTEGER NOT NULL,
   unit_price NUMBER(12, 2) NOT NULL,
   sold_at TIMESTAMP_NTZ NOT NULL,
   ingested_at TIMESTAMP_NTZ NOT NULL,
-  event_id STRING NOT NULL,
+  event_id VARCHAR NOT NULL,
   event_created_at TIMESTAMP_NTZ,
   merged_at TIMESTAMP_NTZ NOT NULL
 );

@@ -1,34 +1,36 @@
--- The stream and the scheduled task: RAW → PROD, incremental and deduplicating.
+-- The streams and the scheduled tasks: RAW → PROD, incremental and deduplicating.
+-- `dropship setup` runs this script (idempotent: the streams are created only when missing, so
+-- their offsets survive a second setup; the tasks are replaced and resumed).
 USE SCHEMA ma_base.mon_schema;
 
--- Append-only stream: exactly the RAW rows added since the task last consumed it.
-CREATE STREAM IF NOT EXISTS orders_events_stream ON TABLE orders_events APPEND_ONLY = TRUE;
+-- Two streams on RAW, one per task: each holds exactly the RAW rows added since its task last
+-- consumed it, and a task's statement moves its stream's offset in the same transaction.
+CREATE STREAM IF NOT EXISTS orders_stream ON TABLE orders_events;
+CREATE STREAM IF NOT EXISTS orders_quarantine_stream ON TABLE orders_events;
 
--- Runs only when the stream has data; consuming the stream in the MERGE advances its offset
--- in the same transaction. The source is deduplicated by order id (latest event wins): a MERGE
--- whose source holds two rows for one key would insert both.
--- Not here yet: the quarantine of orders with an unknown customer or product (the DuckDB task
--- does it in the same transaction); in this script such rows are consumed without reaching PROD.
+-- The MERGE. Runs only when the stream has data. The source is deduplicated by order id first
+-- (the latest event wins; ties: the one stored last): a MERGE whose source holds two rows for
+-- one key would insert both. If that latest event names an unknown customer or product, the
+-- order is left to the quarantine task below (as on DuckDB). An identical replayed order
+-- changes nothing.
 CREATE OR REPLACE TASK merge_orders_task
   WAREHOUSE = mon_entrepot
   SCHEDULE = '1 MINUTE'
-WHEN SYSTEM$STREAM_HAS_DATA('ORDERS_EVENTS_STREAM')
+  TIMEZONE = 'UTC'
+WHEN SYSTEM$STREAM_HAS_DATA('ORDERS_STREAM')
 AS
 MERGE INTO orders AS t
 USING (
-  SELECT
-    s.payload:order.id::STRING AS id,
-    s.payload:order.product_id::STRING AS product_id,
-    s.payload:order.customer_id::STRING AS customer_id,
-    s.payload:order.quantity::NUMBER AS quantity,
-    s.payload:order.unit_price::NUMBER(12, 2) AS unit_price,
-    s.payload:order.sold_at::TIMESTAMP_NTZ AS sold_at,
-    s.ingested_at, s.event_id, s.created_at AS event_created_at
-  FROM orders_events_stream s
-  JOIN customers c ON c.id = s.payload:order.customer_id::STRING
-  JOIN inventory p ON p.id = s.payload:order.product_id::STRING
-  WHERE s.event_type = 'order_created'
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY s.order_id ORDER BY s.created_at DESC, s.ingest_seq DESC) = 1
+  SELECT d.order_id AS id, d.product_id, d.customer_id, d.quantity, d.unit_price, d.sold_at,
+         d.ingested_at, d.event_id, d.created_at AS event_created_at
+  FROM (
+    SELECT * FROM orders_stream
+    WHERE event_type = 'order_created'
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY order_id
+                               ORDER BY created_at DESC, ingested_at DESC, topic DESC, "PARTITION" DESC, "OFFSET" DESC) = 1
+  ) d
+  WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = d.customer_id)
+    AND EXISTS (SELECT 1 FROM inventory p WHERE p.id = d.product_id)
 ) AS s
 ON t.id = s.id
 WHEN MATCHED AND s.event_created_at > t.event_created_at
@@ -42,6 +44,36 @@ WHEN NOT MATCHED THEN INSERT
   VALUES (s.id, s.product_id, s.customer_id, s.quantity, s.unit_price, s.sold_at, s.ingested_at,
           s.event_id, s.event_created_at, CURRENT_TIMESTAMP()::TIMESTAMP_NTZ);
 
+-- The quarantine: orders whose customer or product is unknown, with the reason, never dropped.
+-- A second task on its own stream, because a task runs one statement. The MERGE above takes
+-- exactly the complement of these rows, provided customers and inventory do not change between
+-- the two runs (`dropship setup` loads them before any order; `dropship task run` runs this
+-- task first, then the MERGE). Deduplicated like the MERGE's source.
+CREATE OR REPLACE TASK quarantine_orders_task
+  WAREHOUSE = mon_entrepot
+  SCHEDULE = '1 MINUTE'
+  TIMEZONE = 'UTC'
+WHEN SYSTEM$STREAM_HAS_DATA('ORDERS_QUARANTINE_STREAM')
+AS
+INSERT INTO orders_quarantine
+  (quarantined_at, stage, reason, detail, event_id, order_id, raw_value, topic, "PARTITION", "OFFSET")
+SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ, 'task',
+       CASE WHEN NOT s.customer_known THEN 'unknown_customer' ELSE 'unknown_product' END,
+       CASE WHEN NOT s.customer_known THEN 'customer ' || s.customer_id || ' is not in customers'
+            ELSE 'product ' || s.product_id || ' is not in inventory' END,
+       s.event_id, s.order_id, LEFT(TO_JSON(s.payload), 10000), s.topic, s."PARTITION", s."OFFSET"
+FROM (
+  SELECT q.*,
+         EXISTS (SELECT 1 FROM customers c WHERE c.id = q.customer_id) AS customer_known,
+         EXISTS (SELECT 1 FROM inventory p WHERE p.id = q.product_id) AS product_known
+  FROM orders_quarantine_stream q
+  WHERE q.event_type = 'order_created'
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY q.order_id
+                             ORDER BY q.created_at DESC, q.ingested_at DESC, q.topic DESC, q."PARTITION" DESC, q."OFFSET" DESC) = 1
+) s
+WHERE NOT (s.customer_known AND s.product_known);
+
+ALTER TASK quarantine_orders_task RESUME;
 ALTER TASK merge_orders_task RESUME;
 
 -- History of the runs (SCHEDULED rows are upcoming runs, not failures):

@@ -96,12 +96,16 @@ export interface TaskRun {
   queryStartTime: string | null;
   completedTime: string | null;
   state: TaskState;
+  /*
+   * Row counts. null where the warehouse's history does not record them (Snowflake's
+   * TASK_HISTORY): a run started by `runTask` always has them, measured around the run.
+   */
   /** RAW rows consumed from the stream. */
-  rowsRead: number;
-  rowsInserted: number;
-  rowsUpdated: number;
+  rowsRead: number | null;
+  rowsInserted: number | null;
+  rowsUpdated: number | null;
   /** Rows sent to quarantine by the task (unknown customer or product). */
-  rowsQuarantined: number;
+  rowsQuarantined: number | null;
   /**
    * The emulated stream's RAW range (from, to] of ingest_seq (DuckDB); null where the warehouse
    * keeps its stream's offset itself (Snowflake).

@@ -9,6 +9,8 @@ import { MAX_QUANTITY, orderCreatedEvent } from '../../src/domain/event.ts';
 import { decodeBatch, rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
 import { withProdOrdersUnavailable } from '../helpers/faults.ts';
+import { duckDbDialect } from '../../src/warehouse/duckdb/sql.ts';
+import { snowflakeDialect } from '../../src/warehouse/snowflake/sql.ts';
 
 export interface WarehouseFactory {
   name: string;
@@ -83,6 +85,11 @@ async function prod(w: Warehouse): Promise<{ id: string; quantity: number; unit_
 async function count(w: Warehouse, table: string): Promise<number> {
   const [row] = await w.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
   return Number(row?.n);
+}
+
+/** A bus coordinate column as the warehouse's dialect writes it (`partition`, `offset` are keywords). */
+function bus(w: Warehouse, name: 'partition' | 'offset'): string {
+  return (w.kind === 'duckdb' ? duckDbDialect : snowflakeDialect).column(name);
 }
 
 export function warehouseContract(factory: WarehouseFactory): void {
@@ -173,13 +180,18 @@ export function warehouseContract(factory: WarehouseFactory): void {
       });
       expect(retry).toEqual({ inserted: 60_000 - kept, quarantined: 0, redelivered: kept });
       expect(committed).toEqual({ inserted: 60_000, quarantined: 0 });
-      const [raw] = await w.query<{ n: number; ids: number; lo: number; hi: number }>(
-        'SELECT count(*) AS n, count(DISTINCT order_id) AS ids, min(ingest_seq) AS lo, max(ingest_seq) AS hi FROM orders_events',
+      const [raw] = await w.query<{ n: number; ids: number }>(
+        'SELECT count(*) AS n, count(DISTINCT order_id) AS ids FROM orders_events',
       );
-      // Every record once, and the ingest sequence has no gap (the stream relies on it).
-      expect([raw!.n, raw!.ids, raw!.hi - raw!.lo + 1].map(Number)).toEqual([
-        60_000, 60_000, 60_000,
-      ]);
+      // Every record once.
+      expect([raw!.n, raw!.ids].map(Number)).toEqual([60_000, 60_000]);
+      if (w.kind === 'duckdb') {
+        // DuckDB's emulated stream reads ranges of ingest_seq: it must have no gap.
+        const [seq] = await w.query<{ lo: number; hi: number }>(
+          'SELECT min(ingest_seq) AS lo, max(ingest_seq) AS hi FROM orders_events',
+        );
+        expect(Number(seq!.hi) - Number(seq!.lo) + 1).toBe(60_000);
+      }
       const run = await w.runTask();
       expect(run).toMatchObject({ state: 'SUCCEEDED', rowsInserted: 60_000 });
     });
@@ -202,12 +214,11 @@ export function warehouseContract(factory: WarehouseFactory): void {
         chunks: [{ accepted: mixed, rejected: [] }],
       });
       expect(result).toEqual({ inserted: 3_000, quarantined: 0, redelivered: 3_000 });
-      const rows = await w.query<{ order_id: string; offset: number; seq: number }>(
-        `SELECT order_id, "offset", ingest_seq AS seq FROM orders_events WHERE "partition" = 1 ORDER BY ingest_seq`,
+      const rows = await w.query<{ order_id: string; o: number }>(
+        `SELECT order_id, ${bus(w, 'offset')} AS o FROM orders_events WHERE ${bus(w, 'partition')} = 1 ORDER BY ${bus(w, 'offset')}`,
       );
       expect(rows.map((r) => r.order_id)).toEqual(fresh.map((e) => e.orderId));
-      expect(rows.map((r) => Number(r.offset))).toEqual(fresh.map((_, i) => i));
-      expect(Number(rows.at(-1)!.seq) - Number(rows[0]!.seq)).toBe(2_999);
+      expect(rows.map((r) => Number(r.o))).toEqual(fresh.map((_, i) => i));
     });
 
     it('a dead letter in the chunk that ends a transaction is never lost to a failure after it', async () => {
@@ -284,7 +295,7 @@ export function warehouseContract(factory: WarehouseFactory): void {
         `SELECT order_id, event_type, topic, CAST(quantity AS VARCHAR) AS quantity,
            CAST(unit_price AS VARCHAR) AS unit_price, CAST(sold_at AS VARCHAR) AS sold_at,
            CAST(created_at AS VARCHAR) AS created_at
-         FROM orders_events ORDER BY ingest_seq`,
+         FROM orders_events ORDER BY order_id`,
       );
       expect(rows).toEqual([
         {
@@ -486,7 +497,8 @@ export function warehouseContract(factory: WarehouseFactory): void {
       // Each keeps the event as received, fetched from RAW.
       const kept = await w.query<{ same: boolean }>(
         `SELECT q.raw_value = CAST(r.payload AS VARCHAR) AS same
-         FROM orders_quarantine q JOIN orders_events r ON r.ingest_seq = q.ingest_seq`,
+         FROM orders_quarantine q JOIN orders_events r
+           ON r.topic = q.topic AND r.${bus(w, 'partition')} = q.${bus(w, 'partition')} AND r.${bus(w, 'offset')} = q.${bus(w, 'offset')}`,
       );
       expect(kept.map((r) => r.same)).toEqual([true, true]);
     });

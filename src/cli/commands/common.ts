@@ -21,12 +21,17 @@ export function requireKafka(
   return config.bus;
 }
 
+/** A run's row count; `—` where the warehouse's history does not record it. */
+export function runCount(n: number | null): string {
+  return n === null ? '—' : formatCount(n);
+}
+
 export function describeRun(run: TaskRun): string {
   const base = `task run #${run.runId} ${run.state}`;
   if (run.state === 'SUCCEEDED') {
     const offsets =
       run.offsetFrom === null ? '' : ` (stream offset ${run.offsetFrom} → ${run.offsetTo})`;
-    return `${base}: ${formatCount(run.rowsRead)} RAW rows → ${formatCount(run.rowsInserted)} inserted, ${formatCount(run.rowsUpdated)} updated, ${formatCount(run.rowsQuarantined)} quarantined${offsets}`;
+    return `${base}: ${runCount(run.rowsRead)} RAW rows → ${runCount(run.rowsInserted)} inserted, ${runCount(run.rowsUpdated)} updated, ${runCount(run.rowsQuarantined)} quarantined${offsets}`;
   }
   if (run.state === 'FAILED') {
     const offsets =

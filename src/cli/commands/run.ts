@@ -64,7 +64,7 @@ export function registerRun(program: Command): void {
                 return;
               }
               merged.runs += run.state === 'SUCCEEDED' ? 1 : 0;
-              merged.rows += run.rowsInserted + run.rowsUpdated;
+              merged.rows += (run.rowsInserted ?? 0) + (run.rowsUpdated ?? 0);
               if (Date.now() - merged.since >= 30_000 && merged.runs > 0) {
                 progress.done();
                 ctx.log(

@@ -3,7 +3,7 @@ import { runTaskOnce, runTaskSchedule } from '../../pipeline/task.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { nonNegativeInt } from '../args.ts';
 import { command, ExitCode } from '../run-command.ts';
-import { describeRun } from './common.ts';
+import { describeRun, runCount } from './common.ts';
 
 export function registerTask(program: Command): void {
   const task = program
@@ -71,10 +71,10 @@ export function registerTask(program: Command): void {
             r.trigger,
             r.scheduledTime,
             r.completedTime ?? '',
-            String(r.rowsRead),
-            String(r.rowsInserted),
-            String(r.rowsUpdated),
-            String(r.rowsQuarantined),
+            runCount(r.rowsRead),
+            runCount(r.rowsInserted),
+            runCount(r.rowsUpdated),
+            runCount(r.rowsQuarantined),
             r.errorMessage ?? '',
           ]);
           const header = [
