@@ -36,15 +36,14 @@ CREATE TABLE IF NOT EXISTS orders_quarantine (
   "OFFSET" BIGINT
 );
 
--- The consumer group's next offset per partition, written in the same transaction as the RAW
+-- The consumer group's next offset per partition, appended in the same transaction as the RAW
 -- rows: a record delivered again after a crash is recognised and skipped.
 CREATE TABLE IF NOT EXISTS bus_offsets (
   consumer_group VARCHAR NOT NULL,
   topic VARCHAR NOT NULL,
   "PARTITION" INTEGER NOT NULL,
   next_offset BIGINT NOT NULL,
-  updated_at TIMESTAMP_NTZ NOT NULL,
-  PRIMARY KEY (consumer_group, topic, "PARTITION")
+  updated_at TIMESTAMP_NTZ NOT NULL
 );
 
 -- PROD reference data, loaded by `dropship setup` from the generated CSVs (upsert by id).

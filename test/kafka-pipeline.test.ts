@@ -22,6 +22,7 @@ import {
   startPrivateBroker,
   uniqueName,
 } from './helpers/kafka-broker.ts';
+import { groupOffsets, waitCaughtUp, waitForOutput } from './helpers/pipeline-processes.ts';
 
 const broker = await kafkaBroker();
 const ORDERS = 5000;
@@ -63,61 +64,8 @@ const cli = (l: Lane, args: string[], extra: Record<string, string> = {}) =>
 const start = (l: Lane, args: string[], extra: Record<string, string> = {}) =>
   startCli(args, { cwd: dir, env: { ...l.env, ...extra }, timeoutMs: 180_000 });
 
-/** Records on the topic and records committed by the group (summed over partitions). */
-async function offsets(l: Lane): Promise<{ end: number; committed: number }> {
-  const kafka = new Kafka({
-    clientId: 'dropship-tests',
-    brokers: [l.bootstrap],
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const [ends, groups] = await Promise.all([
-      admin.fetchTopicOffsets(l.topic),
-      admin.fetchOffsets({ groupId: l.group, topics: [l.topic] }),
-    ]);
-    const end = ends.reduce((sum, p) => sum + Number(p.high), 0);
-    const committed = (groups[0]?.partitions ?? []).reduce(
-      (sum, p) => sum + Math.max(0, Number(p.offset)),
-      0,
-    );
-    return { end, committed };
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Waits until the group has committed every record of the topic (and at least `atLeast`). */
-async function waitCaughtUp(l: Lane, atLeast: number, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = { end: 0, committed: 0 };
-  while (Date.now() < deadline) {
-    last = await offsets(l).catch(() => last);
-    if (last.end >= atLeast && last.committed === last.end) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`group ${l.group} did not catch up on ${l.topic}: ${JSON.stringify(last)}`);
-}
-
-async function waitFor(started: StartedCli, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        started.child.stderr!.off('data', onData);
-        resolve();
-      }
-    };
-    started.child.stderr!.on('data', onData);
-  });
-}
+const offsets = groupOffsets;
+const waitFor = waitForOutput;
 
 /** SIGINT: the consumer finishes its batch, commits and exits 0. */
 async function stop(started: StartedCli): Promise<string> {

@@ -80,7 +80,12 @@ export const QuarantineTable = {
   ],
 } as const satisfies TableDef;
 
-/** The consumer group's next bus offset per partition, stored in the same transaction as RAW rows. */
+/**
+ * The consumer group's next bus offset per partition, stored in the same transaction as RAW
+ * rows. A warehouse may keep one row per partition (DuckDB: an upsert on its primary key) or
+ * append one per transaction and read the highest (Snowflake: inserts never wait on the locks
+ * of a killed consumer's transaction, as an update would).
+ */
 export const BusOffsetsTable = {
   name: Tables.busOffsets,
   columns: [
@@ -90,8 +95,10 @@ export const BusOffsetsTable = {
     col('next_offset', 'int64', false),
     col('updated_at', 'timestamp', false),
   ],
-  primaryKey: ['consumer_group', 'topic', 'partition'],
 } as const satisfies TableDef;
+
+/** The key of a bus offsets row where a warehouse keeps one row per partition. */
+export const BUS_OFFSETS_KEY = ['consumer_group', 'topic', 'partition'] as const;
 
 export const CustomersTable = {
   name: Tables.customers,

@@ -18,6 +18,8 @@ export interface TableOptions {
   trailing?: string[];
   /** Written after a column's type (`USING COMPRESSION fsst`). */
   columnOptions?: Record<string, string>;
+  /** A primary key this dialect declares besides the table's own. */
+  primaryKey?: readonly string[];
 }
 
 export function columnDdl(c: ColumnDef, dialect: DdlDialect, options: TableOptions = {}): string {
@@ -37,7 +39,7 @@ export function createTableSql(
     ...table.columns.map((c) => columnDdl(c, dialect, options)),
     ...(options.trailing ?? []),
   ];
-  if (table.primaryKey)
-    lines.push(`PRIMARY KEY (${table.primaryKey.map((n) => dialect.column(n)).join(', ')})`);
+  const key = options.primaryKey ?? table.primaryKey;
+  if (key) lines.push(`PRIMARY KEY (${key.map((n) => dialect.column(n)).join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${table.name} (\n    ${lines.join(',\n    ')}\n  )`;
 }

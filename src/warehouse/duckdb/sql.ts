@@ -4,6 +4,7 @@
  * pipeline filters on (order id, bus coordinates, ingest sequence).
  */
 import {
+  BUS_OFFSETS_KEY,
   BusOffsetsTable,
   CustomersTable,
   InventoryTable,
@@ -67,7 +68,8 @@ export const DDL = [
   createTableSql(QuarantineTable, duckDbDialect, {
     trailing: [`${INGEST_SEQ} -- the RAW row of a dead letter of the task`],
   }),
-  createTableSql(BusOffsetsTable, duckDbDialect),
+  // One row per partition, upserted (the writer is this process alone).
+  createTableSql(BusOffsetsTable, duckDbDialect, { primaryKey: BUS_OFFSETS_KEY }),
   createTableSql(CustomersTable, duckDbDialect),
   createTableSql(InventoryTable, duckDbDialect),
   createTableSql(OrdersTable, duckDbDialect),

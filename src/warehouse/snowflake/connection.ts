@@ -103,10 +103,22 @@ function translate(error: unknown, config: SnowflakeConfig, what: string): Pipel
   );
 }
 
-function lowerKeys(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) out[key.toLowerCase()] = value;
-  return out;
+/** Columns the driver fetches as text, where it writes SQL NULL as the text "NULL". */
+type Column = { getName(): string; isNumber(): boolean; isDate(): boolean; isTimestamp(): boolean };
+
+/** Keys in lower case (Snowflake upper-cases unquoted names); NULL numbers and dates as null. */
+function jsonRows(rows: Record<string, unknown>[], columns: Column[] | undefined) {
+  const fetchedAsText = new Set(
+    (columns ?? [])
+      .filter((c) => c.isNumber() || c.isDate() || c.isTimestamp())
+      .map((c) => c.getName()),
+  );
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(row))
+      out[key.toLowerCase()] = value === 'NULL' && fetchedAsText.has(key) ? null : value;
+    return out;
+  });
 }
 
 export class SnowflakeConnection {
@@ -168,7 +180,10 @@ export class SnowflakeConnection {
             complete: (error, statement, rows) => {
               if (error) return reject(translate(error, this.config, 'query'));
               resolve({
-                rows: ((rows ?? []) as Record<string, unknown>[]).map(lowerKeys) as R[],
+                rows: jsonRows(
+                  (rows ?? []) as Record<string, unknown>[],
+                  statement.getColumns() as Column[] | undefined,
+                ) as R[],
                 rowsAffected: Number(statement.getNumUpdatedRows() ?? 0),
               });
             },

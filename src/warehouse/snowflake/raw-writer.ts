@@ -10,10 +10,19 @@ import { QuarantineTable, quarantineRow } from '../../domain/table-columns.ts';
 import { offsetKey, type RawStore, type RawTransaction } from '../once-only-ingest.ts';
 import type { RawEventColumns } from '../raw-event-columns.ts';
 import type { SnowflakeConnection } from './connection.ts';
-import { INSERT_QUARANTINE, INSERT_RAW, MERGE_OFFSET, STORED_OFFSETS } from './sql.ts';
+import {
+  APPEND_OFFSET,
+  COMPACT_OFFSETS,
+  INSERT_QUARANTINE,
+  INSERT_RAW,
+  STORED_OFFSETS,
+} from './sql.ts';
 
 /** Records per transaction: one commit per 10,000 rows (~4 MB of JSON binds). */
 export const ROWS_PER_TRANSACTION = 10_000;
+
+/** Offset rows per partition above which the log is compacted. */
+const COMPACT_ABOVE = 100;
 
 /** Rows per INSERT statement (the request carries them all as JSON). */
 const INSERT_ROWS = 10_000;
@@ -62,10 +71,15 @@ export class SnowflakeRawStore implements RawStore {
   constructor(private readonly connection: SnowflakeConnection) {}
 
   async readOffsets(consumerGroup: string): Promise<Map<string, bigint>> {
-    const { rows } = await this.connection.execute<{ topic: string; p: string; o: string }>(
-      STORED_OFFSETS,
-      [consumerGroup],
-    );
+    const { rows } = await this.connection.execute<{
+      topic: string;
+      p: string;
+      o: string;
+      n: string;
+    }>(STORED_OFFSETS, [consumerGroup]);
+    // Keep the log short: a few rows per partition, not one per transaction ever written.
+    if (rows.some((r) => Number(r.n) > COMPACT_ABOVE))
+      await this.connection.execute(COMPACT_OFFSETS, [consumerGroup]);
     return new Map(rows.map((r) => [offsetKey(String(r.topic), Number(r.p)), BigInt(r.o)]));
   }
 

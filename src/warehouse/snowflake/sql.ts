@@ -46,12 +46,19 @@ export const INSERT_RAW = `INSERT INTO ${T.ordersEvents} (${RawTable.columns.map
 export const INSERT_QUARANTINE = `INSERT INTO ${T.quarantine} (${QuarantineTable.columns.map((c) => column(c.name)).join(', ')})
   SELECT ${QuarantineTable.columns.map((c) => (c.type === 'timestamp' ? 'TO_TIMESTAMP_NTZ(?)' : '?')).join(', ')}`;
 
-/** One partition's next offset, never moved backwards. */
-export const MERGE_OFFSET = `MERGE INTO ${T.busOffsets} t
-  USING (SELECT ? AS consumer_group, ? AS topic, ? AS p, ? AS next_offset, TO_TIMESTAMP_NTZ(?) AS updated_at) s
-  ON t.consumer_group = s.consumer_group AND t.topic = s.topic AND t.${column('partition')} = s.p
-  WHEN MATCHED THEN UPDATE SET next_offset = GREATEST(t.next_offset, s.next_offset), updated_at = s.updated_at
-  WHEN NOT MATCHED THEN INSERT (consumer_group, topic, ${column('partition')}, next_offset, updated_at)
-    VALUES (s.consumer_group, s.topic, s.p, s.next_offset, s.updated_at)`;
+/**
+ * The offsets are a log: each transaction appends its partitions' next offsets and the highest
+ * one counts. An upsert would update rows that a killed consumer's open transaction still
+ * locks (Snowflake aborts it only when that session expires); inserts never wait on it.
+ */
+export const APPEND_OFFSET = `INSERT INTO ${T.busOffsets} (consumer_group, topic, ${column('partition')}, next_offset, updated_at)
+  SELECT ?, ?, ?, ?, TO_TIMESTAMP_NTZ(?)`;
 
-export const STORED_OFFSETS = `SELECT topic, ${column('partition')} AS p, next_offset AS o FROM ${T.busOffsets} WHERE consumer_group = ?`;
+export const STORED_OFFSETS = `SELECT topic, ${column('partition')} AS p, max(next_offset) AS o, count(*) AS n
+  FROM ${T.busOffsets} WHERE consumer_group = ? GROUP BY topic, ${column('partition')}`;
+
+/** Drops the log's rows below each partition's highest offset (they no longer count). */
+export const COMPACT_OFFSETS = `DELETE FROM ${T.busOffsets} o
+  WHERE consumer_group = ? AND next_offset < (
+    SELECT max(m.next_offset) FROM ${T.busOffsets} m
+    WHERE m.consumer_group = o.consumer_group AND m.topic = o.topic AND m.${column('partition')} = o.${column('partition')})`;
