@@ -113,7 +113,7 @@ export class SnowflakeRawStore implements RawStore {
   }
 
   private async storeOffset(group: string, o: BusCoordinates, at: string): Promise<void> {
-    await this.connection.execute(MERGE_OFFSET, [
+    await this.connection.execute(APPEND_OFFSET, [
       group,
       o.topic,
       o.partition,
