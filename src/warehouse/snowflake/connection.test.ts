@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snowflakeEmulator, uniqueIdentifier } from '../../../test/helpers/snowflake-emulator.ts';
 import type { SnowflakeConfig } from '../../config/config.ts';
@@ -295,6 +296,9 @@ describe('SnowflakeConnection when Snowflake cannot be reached or refuses', () =
       );
       expect(error.hint).toMatch(/SNOW_USER and SNOW_PASSWORD/);
       expect(`${error.message} ${error.hint}`).not.toContain(PASSWORD);
+      // Nor anywhere in the error object (the driver's own error holds Snowflake's text).
+      expect(inspect(error, { depth: 10 })).not.toContain(PASSWORD);
+      expect(error.cause).toMatchObject({ code: '390100' });
       const keyError = await failure(
         SnowflakeConnection.open(
           configFor(url, {

@@ -98,7 +98,16 @@ export function translateError(
   const status = (e?.response as { status?: number; statusCode?: number } | undefined)?.status;
   const where = during.login ? 'logging in to' : 'running a statement on';
   const endpoint = endpointOf(config);
-  const options = { cause: error };
+  // Not the driver's error itself: it holds Snowflake's text unscrubbed and its `response` the
+  // whole HTTP exchange (at login, a request whose body carries the credentials). The cause
+  // keeps what helps a diagnosis, scrubbed.
+  const cause = Object.assign(new Error(redact(String(e?.message ?? error), secrets)), {
+    name: e?.name ?? 'Error',
+    ...(code ? { code } : {}),
+    ...(sqlState ? { sqlState } : {}),
+    ...(status ? { status } : {}),
+  });
+  const options = { cause };
 
   const network = e?.name === 'NetworkError' || code === '401001' || code === '402001';
   const overloaded = status !== undefined && (status >= 500 || status === 429);
