@@ -57,6 +57,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 import fakesnow.info_schema as fs_info_schema
+import fakesnow.transforms as fs_transforms
+import fakesnow.transforms.transforms as fs_transforms_impl
 import fakesnow.server as fs_server
 from fakesnow.conn import FakeSnowflakeConnection
 from fakesnow.converter import from_binding
@@ -127,7 +129,21 @@ def _not_for_merge_temp_tables(build_sql: Any) -> Any:
     return build
 
 
+def _numeric_agg_exact(expression: exp.Expr) -> exp.Expr:
+    """fakesnow wraps the argument of SUM, AVG and other numeric aggregates in TRY_CAST(... AS DOUBLE), for
+    the VARCHAR arguments Snowflake casts implicitly; that turns a SUM of NUMBER(12,2) money into a float typed
+    REAL, where Snowflake answers an exact NUMBER(38,2). Keep the argument's type (and fakesnow's column
+    name); a numeric aggregate of a VARCHAR column then fails here, as DuckDB refuses it."""
+    if isinstance(expression, fs_transforms_impl._NUMERIC_ONLY_AGGS):  # noqa: SLF001
+        parent = expression.parent
+        if not isinstance(parent, exp.Alias) and isinstance(parent, exp.Select):
+            if name := fs_transforms_impl._numeric_agg_col_name(expression, expression.this):  # noqa: SLF001
+                return exp.alias_(expression, name, quoted=True)
+    return expression
+
+
 logging.getLogger("fakesnow.server").addFilter(_keep_unhandled_error)
+fs_transforms.numeric_agg_implicit_cast = _numeric_agg_exact
 fs_info_schema.insert_table_comment_sql = _not_for_merge_temp_tables(fs_info_schema.insert_table_comment_sql)
 fs_info_schema.insert_text_lengths_sql = _not_for_merge_temp_tables(fs_info_schema.insert_text_lengths_sql)
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")  # fakesnow's, harmless
@@ -149,8 +165,8 @@ CELL_TEXT = {  # by the column's Snowflake type; fakesnow's Arrow has timestamps
 
 
 def _cell(value: Any, sf_type: str) -> str | None:
-    if value is None:
-        return None
+    if value is None or (isinstance(value, dict) and "epoch" in value and value["epoch"] is None):
+        return None  # a NULL timestamp is a struct of NULLs in fakesnow's Arrow
     if convert := CELL_TEXT.get(sf_type.split("_")[0]):
         return convert(value)
     if isinstance(value, decimal.Decimal):

@@ -1,201 +1,304 @@
 /**
- * One Snowflake session through `snowflake-sdk`, loaded on first use (≈120 MB; nothing loads it
- * unless WAREHOUSE=snowflake). Statements run one at a time on the session, as Snowflake's
- * transactions require; rows come back with lower-case keys and exact values (numbers and
- * timestamps as text: money and large counts never pass through a float).
+ * The Snowflake connection layer under the adapter: one `snowflake-sdk` session, statements
+ * with bound values, rows as JSON-safe objects, and the driver's errors translated into the
+ * pipeline's typed errors (transient or terminal, with the setting to fix).
  *
- * Errors are translated into the pipeline's typed errors: a network failure is transient (the
- * one retry policy retries it), a refused login names the settings to fix, a missing object
- * says to run setup. Secrets never appear in a message.
+ *   const connection = await SnowflakeConnection.open(config.warehouse);
+ *   const { rows } = await connection.execute<{ n: string }>('SELECT COUNT(*) AS n FROM orders');
+ *   await connection.close();
+ *
+ * The SDK (≈ 120 MB) is imported on first use only, so DuckDB users never load it.
  */
-import type { WarehouseConfig } from '../../config/config.ts';
+import type { SnowflakeConfig } from '../../config/config.ts';
 import { PipelineError } from '../../errors.ts';
 
-type SnowflakeConfig = Extract<WarehouseConfig, { kind: 'snowflake' }>;
 type Sdk = typeof import('snowflake-sdk');
-type Connection = import('snowflake-sdk').Connection;
-export type Bind = string | number | boolean | null;
+type SdkConnection = import('snowflake-sdk').Connection;
+type SdkColumn = import('snowflake-sdk').Column;
+type SdkError = import('snowflake-sdk').SnowflakeError;
+type SdkBinds = import('snowflake-sdk').Binds;
+
+/** A row as `execute` returns it: lower-cased column names, JSON-safe values. */
+export type SnowflakeRow = Record<string, unknown>;
+
+export interface ExecuteResult<R> {
+  rows: R[];
+  /** Rows inserted, updated, deleted or merged by a DML statement; 0 for anything else. */
+  rowsAffected: number;
+}
+
+/** Whether `url` names this machine (traffic to it never leaves it), e.g. the local emulator. */
+export function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
 
 let sdk: Promise<Sdk> | undefined;
 
 /**
- * The driver probes cloud metadata addresses when its module loads unless told not to. Off for
- * a loopback endpoint (the local emulator: no traffic may leave the machine, and there is no
- * cloud there); a real account keeps the driver's default.
+ * Loads the SDK once. When the endpoint is on this machine (the local emulator), the driver's
+ * platform detection is turned off first: at import and at login it probes cloud metadata
+ * addresses (AWS, Azure, GCP) to report where it runs, which only wastes time, and traffic
+ * there must not leave 127.0.0.1. A real account keeps the driver's default (its detection
+ * feeds Snowflake's telemetry and workload identity); set
+ * SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true yourself to turn it off. The variable is read when
+ * the module loads, so it has to be set before this import; `??=` keeps a value the user set.
  */
-function loadSdk(config: SnowflakeConfig): Promise<Sdk> {
-  if (config.accessUrl && /^https?:\/\/(127\.|localhost|\[::1\])/.test(config.accessUrl))
-    process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION ??= 'true';
-  sdk ??= import('snowflake-sdk').then((m) => {
-    const loaded = ((m as { default?: Sdk }).default ?? m) as Sdk;
-    // The driver's own log would go to stdout and a file; our errors carry what matters.
-    loaded.configure({ logLevel: 'OFF' });
+function loadSdk(accessUrl: string | undefined): Promise<Sdk> {
+  if (isLoopbackUrl(accessUrl)) process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION ??= 'true';
+  sdk ??= import('snowflake-sdk').then((module) => {
+    const loaded = ((module as { default?: Sdk }).default ?? module) as Sdk;
+    // The driver's own log (INFO by default, to the console or snowflake.log) stays off:
+    // failures reach the user once, translated below, never as driver log lines.
+    loaded.configure({ logLevel: 'OFF', additionalLogToConsole: false });
     return loaded;
   });
   return sdk;
 }
 
-interface DriverError extends Error {
-  code?: string | number;
-  sqlState?: string;
+/** Every secret of a configuration, to scrub from any text shown to a user. */
+function secretsOf(config: SnowflakeConfig): string[] {
+  const { auth } = config;
+  const secrets = auth.method === 'password' ? [auth.password] : [auth.privateKeyPassphrase];
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
-const AUTH_CODES = new Set(['390100', '390144', '390318', '394304', '390102', '390422']);
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((clean, secret) => clean.split(secret).join('***'), text);
+}
 
-function translate(error: unknown, config: SnowflakeConfig, what: string): PipelineError {
-  if (error instanceof PipelineError) return error;
-  const e = error as DriverError;
-  const code = e.code === undefined ? '' : String(e.code);
-  const message = (e.message ?? String(error)).split('\n')[0]!;
-  if (
-    AUTH_CODES.has(code) ||
-    /incorrect username or password|jwt token is invalid/i.test(message)
-  ) {
-    const secret =
-      config.auth.method === 'password'
-        ? 'SNOW_PASSWORD'
-        : 'SNOW_PRIVATE_KEY_PATH (and SNOW_PRIVATE_KEY_PASSPHRASE; the public key must be set on the user: ALTER USER … SET RSA_PUBLIC_KEY)';
-    return new PipelineError(
-      'BAD_CONFIG',
-      `Snowflake refused the login of ${config.user}: ${message}`,
-      {
-        hint: `check SNOW_ACCOUNT, SNOW_USER and ${secret}`,
-        cause: error,
-      },
-    );
-  }
-  if (code === '002003' || e.sqlState === '42S02')
-    return new PipelineError(
-      'NOT_SET_UP',
-      `Snowflake ${config.database}.${config.schema}: ${message}`,
-      {
-        hint: 'run `npx dropship setup` first (WAREHOUSE=snowflake)',
-        cause: error,
-      },
-    );
-  const network =
-    e.name === 'NetworkError' ||
-    e.name === 'RequestTimeoutError' ||
-    /^4\d{5}$/.test(code) ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timed? ?out/i.test(
-      message,
-    );
-  if (network) {
-    const where = config.accessUrl ?? `${config.account}.snowflakecomputing.com`;
+/** What the user sees of a statement in an error: its start, on one line. */
+function statementExcerpt(sql: string): string {
+  const line = sql.replace(/\s+/g, ' ').trim();
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
+}
+
+function endpointOf(config: SnowflakeConfig): string {
+  return config.accessUrl ?? `https://${config.account}.snowflakecomputing.com`;
+}
+
+const EMULATOR_HINT = 'with the local emulator: `npm run snowflake:local`';
+
+/**
+ * The driver's error as a PipelineError. Network failures, timeouts and HTTP 5xx/429 are
+ * transient (the driver has already retried them); a refused login names the settings to
+ * fix; an unknown object means setup has not run; any other SQL error keeps Snowflake's code.
+ */
+export function translateError(
+  error: unknown,
+  config: SnowflakeConfig,
+  during: { login: true } | { login: false; sql: string },
+): PipelineError {
+  const e = error as SdkError & { cause?: { code?: string; message?: string } };
+  const secrets = secretsOf(config);
+  const firstLine = redact(String(e?.message ?? error).split('\n')[0] ?? '', secrets);
+  const code = e?.code === undefined ? undefined : String(e.code);
+  const sqlState = e?.sqlState;
+  const status = (e?.response as { status?: number; statusCode?: number } | undefined)?.status;
+  const where = during.login ? 'logging in to' : 'running a statement on';
+  const endpoint = endpointOf(config);
+  // Not the driver's error itself: it holds Snowflake's text unscrubbed and its `response` the
+  // whole HTTP exchange (at login, a request whose body carries the credentials). The cause
+  // keeps what helps a diagnosis, scrubbed.
+  const cause = Object.assign(new Error(redact(String(e?.message ?? error), secrets)), {
+    name: e?.name ?? 'Error',
+    ...(code ? { code } : {}),
+    ...(sqlState ? { sqlState } : {}),
+    ...(status ? { status } : {}),
+  });
+  const options = { cause };
+
+  const network = e?.name === 'NetworkError' || code === '401001' || code === '402001';
+  const overloaded = status !== undefined && (status >= 500 || status === 429);
+  if (network || overloaded) {
+    const what = network ? firstLine : `HTTP ${status}`;
     return new PipelineError(
       'WAREHOUSE_UNAVAILABLE',
-      `Snowflake at ${where} does not answer (${what}): ${message}`,
+      `Snowflake at ${endpoint} does not answer (${what}) while ${where} it`,
       {
-        hint: config.accessUrl
-          ? 'check SNOW_ACCESS_URL; for the local emulator run `npm run snowflake:local`'
-          : 'check SNOW_ACCOUNT and the network',
+        ...options,
         transient: true,
-        cause: error,
+        hint: `check SNOW_ACCOUNT${config.accessUrl ? ' and SNOW_ACCESS_URL' : ''} and the network; ${EMULATOR_HINT}`,
       },
     );
   }
+  if (status !== undefined) {
+    return new PipelineError(
+      'BAD_CONFIG',
+      `Snowflake at ${endpoint} answered HTTP ${status} while ${where} it`,
+      {
+        ...options,
+        hint: `check SNOW_ACCOUNT (the account identifier, e.g. myorg-myaccount)${config.accessUrl ? ' and SNOW_ACCESS_URL' : ''}`,
+      },
+    );
+  }
+  if (code?.startsWith('404')) {
+    // The driver refused the connection options before sending anything.
+    return new PipelineError('BAD_CONFIG', `the Snowflake settings are not usable: ${firstLine}`, {
+      ...options,
+      hint: 'check the SNOW_* settings (.env.example lists them)',
+    });
+  }
+  if (during.login && config.auth.method === 'key-pair' && /^E[A-Z]+$/.test(code ?? '')) {
+    // The driver reads the key file at login (the loader checked it, but it may have moved).
+    return new PipelineError(
+      'BAD_CONFIG',
+      `SNOW_PRIVATE_KEY_PATH: cannot read the private key ${config.auth.privateKeyPath} (${code})`,
+      { ...options, hint: 'point SNOW_PRIVATE_KEY_PATH at a readable PEM private key' },
+    );
+  }
+  if (during.login) {
+    const credentials =
+      config.auth.method === 'password'
+        ? 'SNOW_USER and SNOW_PASSWORD'
+        : 'SNOW_USER and SNOW_PRIVATE_KEY_PATH (its public key must be set on the user: ALTER USER … SET RSA_PUBLIC_KEY)';
+    return new PipelineError(
+      'BAD_CONFIG',
+      `Snowflake refused the login of user ${config.user} at ${endpoint}: ${firstLine}${code ? ` (${code})` : ''}`,
+      {
+        ...options,
+        hint: `check ${credentials}; and SNOW_ROLE, SNOW_WAREHOUSE when the message names them`,
+      },
+    );
+  }
+  const sql = statementExcerpt(during.sql);
+  if (code === '002003' || sqlState === '42S02') {
+    return new PipelineError(
+      'NOT_SET_UP',
+      `Snowflake: ${firstLine} (${code ?? sqlState}) in: ${sql}`,
+      {
+        ...options,
+        hint: 'run `npx dropship setup` first (it creates the tables, the stream and the task)',
+      },
+    );
+  }
+  const tag = [code, sqlState && `sqlState ${sqlState}`].filter(Boolean).join(', ');
   return new PipelineError(
     'WAREHOUSE_QUERY',
-    `Snowflake ${code ? `error ${code}` : 'error'}: ${message}`,
-    {
-      cause: error,
-    },
+    `Snowflake error${tag ? ` ${tag}` : ''}: ${firstLine} in: ${sql}`,
+    options,
   );
 }
 
-/** Columns the driver fetches as text, where it writes SQL NULL as the text "NULL". */
-type Column = { getName(): string; isNumber(): boolean; isDate(): boolean; isTimestamp(): boolean };
+/** ISO-8601 date of a DATE value (the driver gives a Date at UTC midnight). */
+const isoDate = (value: Date) => value.toISOString().slice(0, 10);
 
-/** Keys in lower case (Snowflake upper-cases unquoted names); NULL numbers and dates as null. */
-function jsonRows(rows: Record<string, unknown>[], columns: Column[] | undefined) {
-  const fetchedAsText = new Set(
-    (columns ?? [])
-      .filter((c) => c.isNumber() || c.isDate() || c.isTimestamp())
-      .map((c) => c.getName()),
-  );
-  return rows.map((row) => {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row))
-      out[key.toLowerCase()] = value === 'NULL' && fetchedAsText.has(key) ? null : value;
-    return out;
-  });
+/**
+ * A driver value as JSON-safe data, by the column's Snowflake type. NUMBER arrives as the
+ * decimal text Snowflake sent (`fetchAsString: ['Number']`), so money and counts beyond 2^53
+ * stay exact; FLOAT becomes a JS number when finite. Timestamps arrive as Dates built from
+ * the epoch value (independent of the account's *_OUTPUT_FORMAT parameters, which a
+ * `fetchAsString` text would follow) and leave as ISO-8601 UTC strings.
+ */
+function jsonValue(value: unknown, column: SdkColumn | undefined): unknown {
+  if (value === null || value === undefined) return null;
+  const type = column?.getType();
+  if (type === 'real') {
+    const number = Number(value);
+    return Number.isFinite(number) ? number : String(value);
+  }
+  if (value instanceof Date) return type === 'date' ? isoDate(value) : value.toISOString();
+  if (Buffer.isBuffer(value)) return value.toString('hex').toUpperCase();
+  return value;
 }
 
 export class SnowflakeConnection {
-  private tail: Promise<unknown> = Promise.resolve();
-
   private constructor(
+    private readonly connection: SdkConnection,
     private readonly config: SnowflakeConfig,
-    private readonly connection: Connection,
   ) {}
 
+  /** Logs in with the configuration's credentials; rejects with a translated PipelineError. */
   static async open(config: SnowflakeConfig): Promise<SnowflakeConnection> {
-    const snowflake = await loadSdk(config);
-    const auth =
-      config.auth.method === 'password'
-        ? { password: config.auth.password }
-        : {
-            authenticator: 'SNOWFLAKE_JWT',
-            privateKeyPath: config.auth.privateKeyPath,
-            ...(config.auth.privateKeyPassphrase
-              ? { privateKeyPass: config.auth.privateKeyPassphrase }
-              : {}),
-          };
-    const connection = snowflake.createConnection({
-      account: config.account,
-      username: config.user,
-      ...auth,
-      role: config.role,
-      warehouse: config.warehouse,
-      database: config.database,
-      schema: config.schema,
-      ...(config.accessUrl ? { accessUrl: config.accessUrl } : {}),
-      // Keep array binds inline: above the threshold the driver uploads binds to a stage first.
-      arrayBindingThreshold: 1e8,
-      application: 'dropship-pipeline',
-    } as Parameters<Sdk['createConnection']>[0]);
+    const snowflake = await loadSdk(config.accessUrl);
+    const { auth } = config;
+    let connection: SdkConnection;
+    try {
+      connection = snowflake.createConnection({
+        account: config.account,
+        username: config.user,
+        ...(auth.method === 'password'
+          ? { password: auth.password }
+          : {
+              authenticator: 'SNOWFLAKE_JWT',
+              privateKeyPath: auth.privateKeyPath,
+              ...(auth.privateKeyPassphrase ? { privateKeyPass: auth.privateKeyPassphrase } : {}),
+            }),
+        role: config.role,
+        warehouse: config.warehouse,
+        database: config.database,
+        schema: config.schema,
+        ...(config.accessUrl ? { accessUrl: config.accessUrl } : {}),
+        application: 'dropship-pipeline',
+        // Array binds stay inline in the request: above the threshold (100,000 values by
+        // default) the driver would first upload them to a stage with PUT.
+        arrayBindingThreshold: 1e8,
+        // With fetchAsString the driver would turn NULL into the text 'NULL'.
+        representNullAsStringNull: false,
+        // A refused or unreachable login fails in seconds, not after the driver's 7 retries
+        // (~90 s); the pipeline's own retry (withRetry) backs off from there.
+        sfRetryMaxLoginRetries: 2,
+        // Long-running consumers idle between batches: keep the session from expiring.
+        clientSessionKeepAlive: true,
+      });
+    } catch (error) {
+      throw translateError(error, config, { login: true });
+    }
     await new Promise<void>((resolve, reject) =>
       connection.connect((error) =>
-        error ? reject(translate(error, config, 'login')) : resolve(),
+        error ? reject(translateError(error, config, { login: true })) : resolve(),
       ),
     );
-    const session = new SnowflakeConnection(config, connection);
-    // Timestamps are UTC without a zone (TIMESTAMP_NTZ); CURRENT_TIMESTAMP() must be UTC too.
-    await session.execute("ALTER SESSION SET TIMEZONE = 'UTC'");
-    return session;
+    return new SnowflakeConnection(connection, config);
   }
 
-  /** One statement; `binds` one row of values, or rows of them (array binds). */
-  execute<R = Record<string, unknown>>(
+  /**
+   * Runs one statement. `binds` are positional values for `?` (strings, numbers, booleans,
+   * null, Dates), or one array of values per row for an array bind (sent column-wise in one
+   * request: `INSERT … SELECT ?, PARSE_JSON(?)` with 10,000 rows is one statement).
+   *
+   * A transient error on a write means its outcome is unknown: the driver had already
+   * retried the request (with the same request id, which Snowflake deduplicates).
+   */
+  execute<R = SnowflakeRow>(
     sql: string,
-    binds?: Bind[] | Bind[][],
-  ): Promise<{ rows: R[]; rowsAffected: number }> {
-    const run = this.tail.then(
-      () =>
-        new Promise<{ rows: R[]; rowsAffected: number }>((resolve, reject) => {
-          this.connection.execute({
-            sqlText: sql,
-            ...(binds && binds.length > 0 ? { binds: binds as never } : {}),
-            fetchAsString: ['Number', 'Date', 'JSON'],
-            complete: (error, statement, rows) => {
-              if (error) return reject(translate(error, this.config, 'query'));
-              resolve({
-                rows: jsonRows(
-                  (rows ?? []) as Record<string, unknown>[],
-                  statement.getColumns() as Column[] | undefined,
-                ) as R[],
-                rowsAffected: Number(statement.getNumUpdatedRows() ?? 0),
-              });
-            },
-          });
-        }),
-    );
-    this.tail = run.catch(() => undefined);
-    return run;
+    binds?: readonly unknown[] | readonly (readonly unknown[])[],
+  ): Promise<ExecuteResult<R>> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.connection.execute({
+          sqlText: sql,
+          ...(binds ? { binds: binds as SdkBinds } : {}),
+          fetchAsString: ['Number'],
+          complete: (error, statement, rows) => {
+            if (error) return reject(translateError(error, this.config, { login: false, sql }));
+            const columns = new Map(
+              (statement.getColumns() ?? []).map((column) => [column.getName(), column]),
+            );
+            const shaped = (rows ?? []).map((row: Record<string, unknown>) => {
+              const out: SnowflakeRow = {};
+              for (const [name, value] of Object.entries(row))
+                out[name.toLowerCase()] = jsonValue(value, columns.get(name));
+              return out as R;
+            });
+            const affected = statement.getNumUpdatedRows();
+            resolve({
+              rows: shaped,
+              rowsAffected: typeof affected === 'number' && affected > 0 ? affected : 0,
+            });
+          },
+        });
+      } catch (error) {
+        // The driver checks the options synchronously (bad binds, bad SQL text type).
+        reject(translateError(error, this.config, { login: false, sql }));
+      }
+    });
   }
 
-  async close(): Promise<void> {
-    await this.tail;
-    await new Promise<void>((resolve) => this.connection.destroy(() => resolve()));
+  /** Ends the session (idempotent). */
+  close(): Promise<void> {
+    if (!this.connection.isUp()) return Promise.resolve();
+    return new Promise((resolve) => this.connection.destroy(() => resolve()));
   }
 }

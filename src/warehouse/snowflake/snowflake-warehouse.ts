@@ -114,6 +114,11 @@ export class SnowflakeWarehouse implements Warehouse {
 
   static async open(config: SnowflakeConfig): Promise<SnowflakeWarehouse> {
     const connection = await SnowflakeConnection.open(config);
+    // Timestamps are UTC without a zone (TIMESTAMP_NTZ): CURRENT_TIMESTAMP() must be UTC too.
+    await connection.execute("ALTER SESSION SET TIMEZONE = 'UTC'").catch(async (error: unknown) => {
+      await connection.close();
+      throw error;
+    });
     return new SnowflakeWarehouse(config, connection);
   }
 
@@ -125,13 +130,14 @@ export class SnowflakeWarehouse implements Warehouse {
   /** Runs snowflake/01–03 statement by statement, with the SNOW_* names. Idempotent. */
   async setup(): Promise<void> {
     const names = {
-      ma_base: this.config.database,
-      mon_schema: this.config.schema,
-      mon_entrepot: this.config.warehouse,
+      database: this.config.database,
+      schema: this.config.schema,
+      warehouse: this.config.warehouse,
     };
     for (const file of SETUP_SCRIPTS) {
-      const text = substituteNames(await readFile(`${SCRIPTS_DIR}${file}`, 'utf8'), names);
-      for (const statement of splitStatements(text)) {
+      const source = `snowflake/${file}`;
+      const text = substituteNames(await readFile(`${SCRIPTS_DIR}${file}`, 'utf8'), names, source);
+      for (const statement of splitStatements(text, source)) {
         try {
           await this.connection.execute(statement.sql);
         } catch (error) {
@@ -247,7 +253,7 @@ export class SnowflakeWarehouse implements Warehouse {
       'SELECT CURRENT_TIMESTAMP()::TIMESTAMP_NTZ AS now',
     );
     // Runs scheduled from a second before the server's clock: the history's times are its own.
-    const since = Date.parse(`${(clock?.now ?? ntzFromMs(Date.now())).replace(' ', 'T')}Z`) - 1000;
+    const since = Date.parse(isoOf(clock?.now) ?? new Date().toISOString()) - 1000;
     const before = await this.measure(new Date(since + 1000));
     await this.connection.execute(`EXECUTE TASK ${QUARANTINE_TASK}`);
     await this.connection.execute(`EXECUTE TASK ${TASK_NAME}`);
