@@ -21,8 +21,9 @@ export async function runTaskOnce(
   stats?: PipelineStats,
   trigger: TaskRun['trigger'] = 'manual',
   scheduledTime = new Date(),
+  onWait?: (waitedMs: number) => void,
 ): Promise<TaskRun> {
-  const run = await warehouse.runTask({ trigger, scheduledTime });
+  const run = await warehouse.runTask({ trigger, scheduledTime, onWait });
   if (stats && (run.state === 'SUCCEEDED' || run.state === 'FAILED' || run.state === 'SKIPPED'))
     stats.taskRuns[run.state]++;
   return run;

@@ -134,6 +134,11 @@ export type SqlParams = Record<string, string | number | boolean | null | Date>;
 
 export interface Warehouse {
   readonly kind: 'duckdb' | 'snowflake';
+  /**
+   * Whether the warehouse runs the task on its own schedule (Snowflake: the resumed task). When
+   * false it runs only when a process calls runTask (DuckDB: the process that owns the file).
+   */
+  readonly schedulesItsTask: boolean;
   /** Every read the dashboard, validation and the CLI make (portable SQL, reads.ts). */
   readonly reads: WarehouseReads;
   /** Human description without secrets (`DuckDB data/warehouse.duckdb`). */

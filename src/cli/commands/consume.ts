@@ -74,7 +74,8 @@ export function registerConsume(program: Command): void {
           );
 
           // DuckDB has one owner process: the task must run here. Snowflake runs its own task.
-          if (flags.task && config.warehouse.kind === 'duckdb') {
+          const runsTask = flags.task && !warehouse.schedulesItsTask;
+          if (runsTask) {
             ctx.log(
               `running the RAW → PROD task every ${config.task.scheduleText} (TASK_SCHEDULE; --no-task to disable)`,
             );
@@ -130,7 +131,7 @@ export function registerConsume(program: Command): void {
             onRetry: (error, attempt) =>
               ctx.log(`consume: retrying after error (attempt ${attempt}): ${errorMessage(error)}`),
           });
-          if (flags.task && config.warehouse.kind === 'duckdb') {
+          if (runsTask) {
             // Merge what this process ingested before it lets go of the file.
             stopTask.abort();
             await taskDone;

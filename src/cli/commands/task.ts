@@ -36,7 +36,13 @@ export function registerTask(program: Command): void {
             });
             return ExitCode.ok;
           }
-          const run = await runTaskOnce(warehouse);
+          // Snowflake starts EXECUTE TASK's run asynchronously: say so while it is awaited.
+          let said = 0;
+          const run = await runTaskOnce(warehouse, undefined, 'manual', new Date(), (waited) => {
+            if (waited - said < 10_000) return;
+            said = waited;
+            ctx.log(`task: waiting for the run in TASK_HISTORY (${Math.round(waited / 1000)} s)`);
+          });
           ctx.log(describeRun(run));
           return run.state === 'FAILED' ? ExitCode.failed : ExitCode.ok;
         } finally {

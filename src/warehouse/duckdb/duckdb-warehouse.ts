@@ -145,6 +145,7 @@ function toTaskRun(row: RunRow): TaskRun {
 
 export class DuckDbWarehouse implements Warehouse {
   readonly kind = 'duckdb' as const;
+  readonly schedulesItsTask = false;
   private readonly writeLock = new Mutex();
   /** Next RAW ingest_seq; this process owns the file, so it can hand them out. */
   private nextSeq = 0;

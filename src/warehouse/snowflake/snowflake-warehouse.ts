@@ -97,6 +97,7 @@ function stagingTable(table: TableDef): string {
 
 export class SnowflakeWarehouse implements Warehouse {
   readonly kind = 'snowflake' as const;
+  readonly schedulesItsTask = true;
   private readonly rawStore: SnowflakeRawStore;
   readonly reads: WarehouseReads;
 
