@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import semver from 'semver';
 import { openBus } from '../../bus/index.ts';
 import type { Config } from '../../config/config.ts';
 import { SeedFiles } from '../../domain/tables.ts';
@@ -11,7 +12,7 @@ import { command, ExitCode } from '../run-command.ts';
 
 type Status = 'ok' | 'warn' | 'fail';
 
-interface Check {
+export interface Check {
   status: Status;
   name: string;
   detail: string;
@@ -131,28 +132,25 @@ function checkJava(config: Config): Promise<Check> {
   });
 }
 
-/** The oldest Node the project supports: @platformatic/kafka 1.35 (the producer) needs 20.19.4. */
-const MIN_NODE = [20, 19, 4] as const;
-
-function checkNode(): Check {
-  const version = process.versions.node.split('.').map(Number);
-  const newEnough = nodeAtLeast(version, MIN_NODE);
-  return newEnough
-    ? { status: 'ok', name: 'node', detail: `Node ${process.versions.node}` }
-    : {
-        status: 'fail',
-        name: 'node',
-        detail: `Node ${process.versions.node} is too old`,
-        fix: `install Node ${MIN_NODE.join('.')} or newer`,
-      };
-}
-
-export function nodeAtLeast(version: readonly number[], minimum: readonly number[]): boolean {
-  for (let i = 0; i < minimum.length; i++) {
-    const v = version[i] ?? 0;
-    if (v !== minimum[i]) return v > minimum[i]!;
+/**
+ * The Node versions the project supports: package.json's `engines.node`, the one definition
+ * (npm checks the same range at install and warns EBADENGINE outside it).
+ */
+export const SUPPORTED_NODE: string = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    engines: { node: string };
   }
-  return true;
+).engines.node;
+
+export function checkNode(version: string = process.versions.node, range = SUPPORTED_NODE): Check {
+  if (semver.satisfies(version, range))
+    return { status: 'ok', name: 'node', detail: `Node ${version} (supported: ${range})` };
+  return {
+    status: 'fail',
+    name: 'node',
+    detail: `Node ${version} is not supported (package.json engines: ${range})`,
+    fix: `install Node 22 or 24 LTS (at least ${semver.minVersion(range)?.version ?? range}); without a system-wide install, \`bash scripts/node-versions.sh\` puts both in .node-versions/ and prints their paths`,
+  };
 }
 
 export function registerDoctor(program: Command): void {
