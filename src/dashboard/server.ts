@@ -50,6 +50,7 @@ const STATIC_FILES: Record<string, { path: () => string; type: string }> = {
   '/index.html': { path: () => staticFile('index.html'), type: 'text/html; charset=utf-8' },
   '/app.js': { path: () => staticFile('app.js'), type: 'text/javascript; charset=utf-8' },
   '/format.js': { path: () => staticFile('format.js'), type: 'text/javascript; charset=utf-8' },
+  '/series.js': { path: () => staticFile('series.js'), type: 'text/javascript; charset=utf-8' },
   '/style.css': { path: () => staticFile('style.css'), type: 'text/css; charset=utf-8' },
   '/favicon.svg': { path: () => staticFile('favicon.svg'), type: 'image/svg+xml' },
   '/vendor/uPlot.iife.min.js': {
