@@ -99,7 +99,7 @@ describe.skipIf(!broker.available)(`consumer lag from the broker (${broker.boots
     }
   });
 
-  it('monitor shows that lag on /api/health instead of n/a', async () => {
+  it('monitor shows that lag on /api/health and /metrics instead of n/a', async () => {
     const monitor = startCli(['monitor', '--port', '0'], {
       cwd: fixture.dir,
       env: {
@@ -116,6 +116,8 @@ describe.skipIf(!broker.available)(`consumer lag from the broker (${broker.boots
         consumer_lag: number | null;
       };
       expect(health.consumer_lag).toBe(expectedLag);
+      const metrics = await (await fetch(new URL('/metrics', url))).text();
+      expect(metrics).toMatch(new RegExp(`^dropship_consumer_lag ${expectedLag}$`, 'm'));
     } finally {
       monitor.child.kill('SIGTERM');
       const result = await monitor.result;
