@@ -1,7 +1,7 @@
 // @ts-check
 /* global window, document, ResizeObserver, Node, fetch, setTimeout */
 // The dashboard page: polls /api/snapshot every 2 s and renders it. No framework, no build:
-// plain JavaScript checked by TypeScript (`npm run typecheck`, src/dashboard/static/tsconfig.json)
+// plain JavaScript that `npm run typecheck` checks (`// @ts-check`, allowJs in tsconfig.json)
 // against the API's own types in ../snapshot.ts.
 // Data is only ever put into the page as text (textContent), never as HTML.
 // Every collection the page keeps is bounded: it holds the last snapshot's rows, no history.
