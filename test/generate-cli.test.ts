@@ -424,6 +424,63 @@ describe.concurrent('dropship generate: determinism and output', () => {
     expect(await partialFiles(dir)).toEqual([]);
   });
 
+  it('by default covers the year up to yesterday (UTC): the data ends now, never in the future', async (ctx) => {
+    const { expect } = ctx;
+    const dir = await tempDir(ctx);
+    const before = new Date();
+    const result = await generate(
+      ctx,
+      ['--orders', '3000', '--customers', '50', '--products', '20'],
+      dir,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const data = await readDataSet(dir);
+    // Computed here from the clock, independently of src/pipeline/defaults.ts.
+    const today = Date.UTC(before.getUTCFullYear(), before.getUTCMonth(), before.getUTCDate());
+    const yesterday = new Date(today - 86_400_000).toISOString().slice(0, 10);
+    // One calendar year back from today: the first day of the year that ends yesterday.
+    const first = new Date(today);
+    first.setUTCFullYear(first.getUTCFullYear() - 1);
+    const start = first.toISOString().slice(0, 10);
+    // The manifest records the days actually used (a run just after midnight may see today move).
+    const ends = [yesterday, new Date(today).toISOString().slice(0, 10)];
+    expect(ends).toContain(data.manifest.arguments.end);
+    if (data.manifest.arguments.end === yesterday)
+      expect(data.manifest.arguments.start).toBe(start);
+    const last = data.orders.at(-1)!.sold_at;
+    expect(Date.parse(last)).toBeLessThanOrEqual(Date.now());
+    expect(last.slice(0, 10)).toBe(data.manifest.arguments.end);
+
+    // The same arguments as the manifest records give the same bytes, whatever the day.
+    const again = join(await tempDir(ctx), 'again');
+    const { start: s, end: e, customers, products, orders, seed } = data.manifest.arguments;
+    const rerun = await generate(
+      ctx,
+      [
+        '--orders',
+        String(orders),
+        '--customers',
+        String(customers),
+        '--products',
+        String(products),
+      ].concat(['--seed', String(seed), '--start', s, '--end', e]),
+      again,
+    );
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const copy = await readDataSet(again);
+    expect(copy.raw['orders.csv']!.equals(data.raw['orders.csv']!)).toBe(true);
+    expect(copy.manifest.arguments).toEqual(data.manifest.arguments);
+  });
+
+  it('takes --start as a year before --end when only --end is given', async (ctx) => {
+    const { expect } = ctx;
+    const dir = await tempDir(ctx);
+    const result = await generate(ctx, ['--orders', '10', '--end', '2024-02-29'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    const data = await readDataSet(dir);
+    expect(data.manifest.arguments).toMatchObject({ start: '2023-03-01', end: '2024-02-29' });
+  });
+
   it('writes to $SEED_DIR when --output-dir is not given', async (ctx) => {
     const { expect } = ctx;
     const dir = join(await tempDir(ctx), 'nested', 'seed');

@@ -72,6 +72,12 @@ export interface Bus {
   ensureTopic(topic: string, partitions: number): Promise<void>;
   producer(topic: string): Promise<BusProducer>;
   consumer(topic: string, groupId: string): Promise<BusConsumer>;
+  /**
+   * Records on `topic` that `groupId` has not committed yet, read from the bus itself, so a
+   * process without a consumer of its own (`dropship monitor`) can show the lag; null when the
+   * bus cannot tell (the in-process bus of another process is out of reach).
+   */
+  consumerLag(groupId: string, topic: string): Promise<number | null>;
   /** Checks the bus answers; throws a PipelineError saying what is wrong otherwise. */
   ping(): Promise<string>;
   close(): Promise<void>;

@@ -62,10 +62,11 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
     'dropship_revenue_euros',
     'Revenue of PROD orders (sum of quantity × unit_price)',
   );
-  // Lag is known only where this process consumes the bus (`dropship run`).
-  const lag = stats
-    ? gauge('dropship_consumer_lag', 'Records on the bus not yet ingested by this process')
-    : undefined;
+  // From this process's consumer (`run`, `consume`), or the broker (`monitor` with Kafka).
+  const lag = gauge(
+    'dropship_consumer_lag',
+    'Records on the bus not yet ingested by the consumer group (NaN when unknown)',
+  );
 
   const counters = stats
     ? {
@@ -124,7 +125,7 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
         for (const [state, n] of Object.entries(h.task_runs)) taskRunsRecorded.set({ state }, n);
         freshness.set(h.freshness.age_seconds ?? Number.NaN);
         revenue.set(snapshot.kpis.total_revenue);
-        if (h.consumer_lag !== null) lag?.set(h.consumer_lag);
+        lag.set(h.consumer_lag ?? Number.NaN);
       }
       if (stats && counters) {
         mirror(counters.consumed, 'consumed', stats.consumed, seen);

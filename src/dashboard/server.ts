@@ -50,6 +50,7 @@ const STATIC_FILES: Record<string, { path: () => string; type: string }> = {
   '/index.html': { path: () => staticFile('index.html'), type: 'text/html; charset=utf-8' },
   '/app.js': { path: () => staticFile('app.js'), type: 'text/javascript; charset=utf-8' },
   '/format.js': { path: () => staticFile('format.js'), type: 'text/javascript; charset=utf-8' },
+  '/series.js': { path: () => staticFile('series.js'), type: 'text/javascript; charset=utf-8' },
   '/style.css': { path: () => staticFile('style.css'), type: 'text/css; charset=utf-8' },
   '/favicon.svg': { path: () => staticFile('favicon.svg'), type: 'image/svg+xml' },
   '/vendor/uPlot.iife.min.js': {
@@ -82,7 +83,8 @@ export async function startDashboard(
   deps: DashboardDeps,
   options: DashboardOptions = {},
 ): Promise<RunningDashboard> {
-  const { config, warehouse, stats, consumer } = deps;
+  const { config, warehouse, stats } = deps;
+  const lag = consumerLag(config, deps);
   const rates = stats ? new RateRing(stats) : undefined;
   const snapshots = new SnapshotCache(
     () =>
@@ -92,9 +94,7 @@ export async function startDashboard(
         freshnessThresholdMs: config.freshnessThresholdMs,
         ...(stats ? { stats } : {}),
         ...(rates ? { rates } : {}),
-        ...(consumer || stats
-          ? { lag: async () => (consumer ? await consumer.lag() : (stats?.lag ?? null)) }
-          : {}),
+        ...(lag ? { lag } : {}),
       }),
     options.cacheMs ?? 1_000,
   );
@@ -203,6 +203,24 @@ export async function startDashboard(
       });
     },
   };
+}
+
+/**
+ * Where the consumer lag comes from: this process's consumer, else the pipeline's last
+ * reading, else the broker itself (`monitor` with Kafka: the group's committed offsets
+ * against the topic's end offsets). Nothing when there is no way to tell.
+ */
+function consumerLag(
+  config: Config,
+  { stats, consumer, bus }: DashboardDeps,
+): (() => Promise<number | null>) | undefined {
+  if (consumer) return () => consumer.lag();
+  if (stats) return async () => stats.lag;
+  if (bus && config.bus.kind === 'kafka') {
+    const groupId = config.bus.groupId;
+    return () => bus.consumerLag(groupId, config.topic);
+  }
+  return undefined;
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): PipelineError {

@@ -27,8 +27,9 @@ export interface Kpis {
   /** Orders sold (orders.sold_at) in the 24 h before `generated_at`; 0 for replayed history. */
   orders_last_24h_by_sale_time: number;
   revenue_last_24h_by_sale_time: number;
-  /** Customers and products in the catalogue. */
+  /** Customers in the customers table (the catalogue side, not buyers). */
   customers: number;
+  /** Products in the inventory table (the catalogue side, not products sold). */
   products: number;
   /** Distinct customers with an order in PROD. */
   buyers: number;
@@ -88,7 +89,7 @@ export interface Health {
   prod_orders: number;
   /** RAW rows not yet merged into PROD by the task (the stream's content). */
   backlog: number;
-  /** Records on the bus not yet ingested; null when this process runs no consumer (`monitor`). */
+  /** Records on the bus not yet ingested; null when unknown (`monitor` without Kafka). */
   consumer_lag: number | null;
   ingest_rate: number | null;
   last_task_run: Pick<

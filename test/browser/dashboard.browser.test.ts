@@ -129,6 +129,15 @@ describe.skipIf(!hasChromium)(
       expect(digits(await page.textContent('#kpi-orders-24h-sale'))).toBe(
         kpis.orders_last_24h_by_sale_time,
       );
+      // Distinct buyers and products sold: the API's figure, or "—" while it sends none.
+      for (const [id, field] of [
+        ['#kpi-buyers', 'buyers'],
+        ['#kpi-products-sold', 'products_sold'],
+      ] as const) {
+        const text = await page.textContent(id);
+        if (kpis[field] === undefined) expect(text).toBe('—');
+        else expect(digits(text)).toBe(kpis[field]);
+      }
       expect(await page.textContent('#kpi-orders-24h-sub')).toMatch(/ingestion time/);
       expect(await page.textContent('#kpi-orders-24h-sale-sub')).toMatch(/sale time/);
 
@@ -170,6 +179,69 @@ describe.skipIf(!hasChromium)(
       expect(await page.getAttribute('body', 'data-state')).toBe('live');
       // The only errors allowed are the browser's own notes about the 503 answers.
       expect(consoleErrors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+    });
+
+    it('draws days without sales as zeros and counts with whole-number ticks only', async () => {
+      // A small shop: 1 order on the 10th, none on the 11th and 12th, 2 on the 13th. With a
+      // maximum of 2 a day, uPlot's default steps would tick at 0.5.
+      const small = await openFixture({
+        customers: [
+          { id: 'CUS-000001', name: 'A B', email: 'a@example.fr', city: 'Lyon', country: 'France' },
+        ],
+        products: [
+          {
+            id: 'PRD-00001',
+            product_name: 'Classic Tee - Black',
+            category: 'T-Shirts',
+            price_cents: 2000,
+            stock_quantity: 5,
+          },
+        ],
+      });
+      const sold = (n: number, soldAt: string): Order => ({
+        id: `ORD-${String(n).padStart(8, '0')}`,
+        product_id: 'PRD-00001',
+        customer_id: 'CUS-000001',
+        quantity: 1,
+        unit_price_cents: 2000,
+        sold_at: soldAt,
+      });
+      await small.ingest([
+        sold(1, '2025-01-10T10:00:00.000Z'),
+        sold(2, '2025-01-13T09:00:00.000Z'),
+        sold(3, '2025-01-13T15:00:00.000Z'),
+      ]);
+      expect((await small.warehouse.runTask()).state).toBe('SUCCEEDED');
+      const smallDashboard = await startDashboard({
+        config: small.config,
+        warehouse: small.warehouse,
+      });
+      const smallPage = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+      const errors: string[] = [];
+      smallPage.on('pageerror', (error) => errors.push(error.message));
+      try {
+        await smallPage.goto(smallDashboard.url);
+        await smallPage.waitForSelector('body[data-state="live"]', { timeout: 15_000 });
+        const api = (await (
+          await fetch(new URL('/api/timeseries', smallDashboard.url))
+        ).json()) as {
+          daily: { day: string }[];
+        };
+        expect(api.daily.map((d) => d.day)).toEqual(['2025-01-10', '2025-01-13']);
+        // Four days drawn from the API's two: the 11th and 12th are there, as zeros.
+        await expect.poll(() => smallPage.getAttribute('#chart-daily', 'data-days')).toBe('4');
+        const ticks = (await smallPage.getAttribute('#chart-daily', 'data-order-ticks')) ?? '';
+        const values = ticks.split(' ').filter(Boolean).map(Number);
+        expect(values.length).toBeGreaterThanOrEqual(2);
+        expect(values.filter((v) => !Number.isInteger(v))).toEqual([]);
+        expect(new Set(values).size).toBe(values.length);
+        await smallPage.screenshot({ path: `${RESULTS}dashboard-small.png`, fullPage: true });
+        expect(errors).toEqual([]);
+      } finally {
+        await smallPage.close();
+        await smallDashboard.close();
+        await small.close();
+      }
     });
   },
 );

@@ -194,11 +194,14 @@ export function busContract(factory: BusFactory): void {
       const lagBefore = await consumer.lag();
       await consumer.close();
       if (lagBefore !== null) expect(lagBefore).toBe(25);
+      // The bus answers the same without a consumer of the group (what `monitor` asks).
+      expect(await bus.consumerLag('g-lag', topic)).toBe(lagBefore);
       await collect(bus, topic, 'g-lag', 25, factory.timeoutMs);
       const consumer2 = await bus.consumer(topic, 'g-lag');
       const lagAfter = await consumer2.lag();
       await consumer2.close();
       if (lagAfter !== null) expect(lagAfter).toBe(0);
+      expect(await bus.consumerLag('g-lag', topic)).toBe(lagAfter);
     });
   });
 }

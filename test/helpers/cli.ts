@@ -49,17 +49,35 @@ function childEnv(extra: CliOptions['env']): NodeJS.ProcessEnv {
 
 /** Starts the CLI and returns the child (to signal it) and a promise of its result. */
 export function startCli(args: readonly string[], options: CliOptions = {}): StartedCli {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+  return startProcess(process.execPath, [CLI_BIN, ...args], options);
+}
+
+/**
+ * Starts any command (`npm start`, `npm run kafka:up`) the same way: clean environment plus
+ * `options.env`, output collected. `detached` makes it a process group of its own, so a
+ * signal can reach it and its children together, as Ctrl-C in a terminal does
+ * (`process.kill(-child.pid, 'SIGINT')`).
+ */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: CliOptions & { detached?: boolean } = {},
+): StartedCli {
+  const child = spawn(command, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   const result = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      if (options.detached && child.pid) process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    }, options.timeoutMs ?? 60_000);
     child.once('error', (error) => {
       clearTimeout(timer);
       reject(error);

@@ -11,6 +11,7 @@ import type { Bus, BusConsumer, BusProducer } from '../types.ts';
 import { KafkaBusConsumer } from './kafka-consumer.ts';
 import { KafkaBusProducer, platformaticProducer, type KafkaCompression } from './kafka-producer.ts';
 import { toPipelineError, unavailableHint } from './errors.ts';
+import { groupLag } from './group-lag.ts';
 import { kafkaLogCreator, type KafkaLog } from './logging.ts';
 
 export type KafkaBusConfig = Extract<BusConfig, { kind: 'kafka' }>;
@@ -128,6 +129,10 @@ export class KafkaBus implements Bus {
       await close();
     };
     return item;
+  }
+
+  async consumerLag(groupId: string, topic: string): Promise<number> {
+    return groupLag(await this.admin(), groupId, topic, this.config.brokers);
   }
 
   async ping(): Promise<string> {

@@ -23,6 +23,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PipelineError } from '../../errors.ts';
 import type { BatchOptions, BusConsumer, BusRecord, ConsumedBatch } from '../types.ts';
+import { groupLag } from './group-lag.ts';
 import {
   isBrokerLost,
   isConnectionError,
@@ -481,30 +482,7 @@ export class KafkaBusConsumer implements BusConsumer {
   }
 
   async lag(): Promise<number> {
-    try {
-      const admin = await this.admin();
-      const [ends, committed] = await Promise.all([
-        admin.fetchTopicOffsets(this.topic),
-        admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }),
-      ]);
-      const done = new Map(
-        (committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]),
-      );
-      let lag = 0n;
-      for (const p of ends) {
-        const high = BigInt(p.high);
-        const low = BigInt(p.low);
-        const at = done.get(p.partition) ?? -1n;
-        lag += high - (at >= low ? at : low);
-      }
-      return Number(lag);
-    } catch (error) {
-      throw toPipelineError(
-        error,
-        `reading the lag of group ${this.groupId} on ${this.topic}`,
-        this.options.brokers,
-      );
-    }
+    return groupLag(await this.admin(), this.groupId, this.topic, this.options.brokers);
   }
 
   async close(): Promise<void> {

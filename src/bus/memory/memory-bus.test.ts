@@ -12,6 +12,33 @@ busContract({
 });
 
 describe('in-process bus specifics', () => {
+  it('tells a group its lag from the bus (consumerLag), as its consumer does', async () => {
+    const bus = new MemoryBus({ partitions: 2 });
+    const producer = await bus.producer('t');
+    await producer.send(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: 'v' })));
+    expect(await bus.consumerLag('g', 'no-such-topic')).toBeNull();
+    // A group that has committed nothing starts from the earliest record: all 5 are its lag.
+    expect(await bus.consumerLag('g', 't')).toBe(5);
+    const consumer = await bus.consumer('t', 'g');
+    const stop = new AbortController();
+    let taken = 0;
+    for await (const batch of consumer.batches({
+      maxRecords: 2,
+      maxWaitMs: 10,
+      signal: stop.signal,
+    })) {
+      taken = batch.records.length;
+      await batch.commit();
+      break;
+    }
+    expect(taken).toBeGreaterThan(0);
+    expect(await bus.consumerLag('g', 't')).toBe(5 - taken);
+    expect(await bus.consumerLag('g', 't')).toBe(await consumer.lag());
+    // Records every known group committed are dropped, so a new group starts after them.
+    expect(await bus.consumerLag('other', 't')).toBe(5 - taken);
+    await bus.close();
+  });
+
   it('makes producers wait while the backlog is full (bounded memory), and resumes when consumed', async () => {
     const bus = new MemoryBus({ partitions: 1, maxBacklog: 10 });
     const producer = await bus.producer('t');

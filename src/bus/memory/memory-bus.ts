@@ -55,6 +55,16 @@ class Topic {
     return group;
   }
 
+  /** Records not yet committed by the group (all records held, for a group not seen yet). */
+  lag(groupId: string): number {
+    const committed = this.groups.get(groupId)?.committed;
+    let lag = 0;
+    this.partitions.forEach((p, i) => {
+      lag += p.base + p.records.length - (committed?.[i] ?? p.base);
+    });
+    return lag;
+  }
+
   /** Records appended but not yet committed by the slowest group (all records if no group). */
   backlog(): number {
     let total = 0;
@@ -138,6 +148,11 @@ export class MemoryBus implements Bus {
     return new MemoryConsumer(this.topic(name), groupId);
   }
 
+  async consumerLag(groupId: string, topic: string): Promise<number | null> {
+    // A topic this process never used has no records here (another process's bus is out of reach).
+    return this.topics.get(topic)?.lag(groupId) ?? null;
+  }
+
   async ping(): Promise<string> {
     return `in-process bus (${this.options.partitions} partitions per topic)`;
   }
@@ -187,7 +202,7 @@ class MemoryConsumer implements BusConsumer {
 
   constructor(
     private readonly topic: Topic,
-    groupId: string,
+    private readonly groupId: string,
   ) {
     this.group = topic.group(groupId);
   }
@@ -254,11 +269,7 @@ class MemoryConsumer implements BusConsumer {
   }
 
   async lag(): Promise<number> {
-    let lag = 0;
-    this.topic.partitions.forEach((p, i) => {
-      lag += p.base + p.records.length - (this.group.committed[i] ?? 0);
-    });
-    return lag;
+    return this.topic.lag(this.groupId);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SEED_DEFAULTS } from '../../pipeline/defaults.ts';
+import { defaultPeriod, SEED_DEFAULTS, utcDay, yearEndingOn } from '../../pipeline/defaults.ts';
 import { generateSeedFiles } from '../../pipeline/generate.ts';
 import { PipelineError } from '../../errors.ts';
 import { isoDate, nonNegativeInt, integer } from '../args.ts';
@@ -11,8 +11,8 @@ interface GenerateFlags {
   products: number;
   orders: number;
   seed: number;
-  start: Date;
-  end: Date;
+  start?: Date;
+  end?: Date;
   outputDir?: string;
 }
 
@@ -31,19 +31,19 @@ export function registerGenerate(program: Command): void {
     )
     .option(
       '--start <date>',
-      'first day of orders, UTC (YYYY-MM-DD)',
+      'first day of orders, UTC (YYYY-MM-DD); default: a year before --end',
       isoDate,
-      isoDate(SEED_DEFAULTS.start),
     )
     .option(
       '--end <date>',
-      'last day of orders, UTC (YYYY-MM-DD)',
+      'last day of orders, UTC (YYYY-MM-DD), included; default: yesterday, so the data ends now',
       isoDate,
-      isoDate(SEED_DEFAULTS.end),
     )
     .option('--output-dir <dir>', 'output folder [env SEED_DIR, default data/seed]')
     .action(
-      command(async (ctx, flags: GenerateFlags) => {
+      command(async (ctx, given: GenerateFlags) => {
+        const end = given.end ?? utcDay(defaultPeriod().end);
+        const flags = { ...given, end, start: given.start ?? yearEndingOn(end) };
         if (flags.end < flags.start)
           throw new PipelineError(
             'BAD_ARGUMENT',

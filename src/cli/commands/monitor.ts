@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startDashboard } from '../../dashboard/server.ts';
+import { openBus } from '../../bus/index.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command } from '../run-command.ts';
 
@@ -17,9 +18,15 @@ export function registerMonitor(program: Command): void {
         // A DuckDB file owned by `dropship run` fails here with WAREHOUSE_LOCKED, whose hint
         // points at the dashboard that process already serves.
         const warehouse = await openWarehouse(config.warehouse);
+        // With Kafka the consumer lag is read from the broker (the group's committed offsets);
+        // the in-process bus of another process is out of reach, so there is none to open.
+        const kafka = config.bus.kind === 'kafka' ? config.bus : undefined;
+        const bus = kafka ? await openBus(kafka) : undefined;
         try {
-          const dashboard = await startDashboard({ config, warehouse });
-          ctx.log(`dashboard: ${dashboard.url} (reading ${warehouse.describe()}; Ctrl-C to stop)`);
+          const dashboard = await startDashboard({ config, warehouse, ...(bus ? { bus } : {}) });
+          ctx.log(
+            `dashboard: ${dashboard.url} (reading ${warehouse.describe()}${kafka ? `, lag of group ${kafka.groupId} from ${kafka.brokers.join(',')}` : ''}; Ctrl-C to stop)`,
+          );
           if (!ctx.signal.aborted)
             await new Promise<void>((resolve) =>
               ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -27,6 +34,7 @@ export function registerMonitor(program: Command): void {
           await dashboard.close();
           ctx.log('dashboard stopped');
         } finally {
+          await bus?.close();
           await warehouse.close();
         }
       }),

@@ -1,6 +1,10 @@
+// @ts-check
 /* global window, document, ResizeObserver, Node, fetch, setTimeout */
-// The dashboard page: polls /api/snapshot every 2 s and renders it. No framework, no build.
+// The dashboard page: polls /api/snapshot every 2 s and renders it. No framework, no build:
+// plain JavaScript that `npm run typecheck` checks (`// @ts-check`, allowJs in tsconfig.json)
+// against the API's own types in ../snapshot.ts.
 // Data is only ever put into the page as text (textContent), never as HTML.
+// Every collection the page keeps is bounded: it holds the last snapshot's rows, no history.
 import {
   fmtAgo,
   fmtDate,
@@ -12,35 +16,79 @@ import {
   fmtClock,
   fmtSeconds,
   fmtTime,
-} from '/format.js';
+} from './format.js';
+import { DAY_INCRS, DAY_S, dailySeries, INTEGER_INCRS } from './series.js';
+
+/**
+ * @typedef {import('../snapshot.ts').Snapshot} Snapshot
+ * @typedef {import('../snapshot.ts').Kpis} Kpis
+ * @typedef {import('../snapshot.ts').Health} Health
+ * @typedef {import('../snapshot.ts').Timeseries} Timeseries
+ * @typedef {import('../snapshot.ts').CategorySales} CategorySales
+ * @typedef {import('../snapshot.ts').ProductRank} ProductRank
+ * @typedef {import('../snapshot.ts').RecentOrder} RecentOrder
+ * @typedef {{ error?: string; hint?: string; empty?: boolean }} ErrorBody
+ * @typedef {import('uplot')} UPlot
+ * @typedef {import('uplot').Options} ChartOptions
+ * @typedef {import('uplot').AlignedData} ChartData
+ */
 
 // uPlot's minified build is a classic script (loaded before this module) that sets window.uPlot.
-const uPlot = window.uPlot;
+const uPlot = /** @type {typeof import('uplot')} */ (
+  /** @type {{ uPlot?: unknown }} */ (/** @type {unknown} */ (window)).uPlot
+);
 const REFRESH_MS = 2000;
-const $ = (id) => document.getElementById(id);
+/** Shown where the API has no figure (yet). */
+const ABSENT = '—';
 
-/** Creates an element: el('div', 'class names', 'text' | [children]). */
+/** @param {string} id */
+function $(id) {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`the page has no element #${id}`);
+  return node;
+}
+
+/**
+ * Creates an element: el('div', 'class names', 'text' | [children]).
+ * @param {string} tag
+ * @param {string} [className]
+ * @param {string | number | null | (Node | string | null | undefined | false)[]} [content]
+ */
 function el(tag, className, content) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (Array.isArray(content)) node.append(...content.filter(Boolean));
+  if (Array.isArray(content))
+    node.append(
+      .../** @type {(Node | string)[]} */ (
+        content.filter((c) => c !== null && c !== undefined && c !== false)
+      ),
+    );
   else if (content !== undefined && content !== null) node.textContent = String(content);
   return node;
 }
 
-/** Text where `backticked` parts become <code> (still text only, never parsed as HTML). */
+/**
+ * Text where `backticked` parts become <code> (still text only, never parsed as HTML).
+ * @param {string} text
+ * @returns {Node[]}
+ */
 function rich(text) {
   return String(text)
     .split('`')
     .map((part, i) => (i % 2 === 1 ? el('code', '', part) : document.createTextNode(part)));
 }
 
+/**
+ * @param {string} id
+ * @param {string} text
+ * @param {number} [value] the figure behind the text, kept in data-value for tests and tools
+ */
 function setText(id, text, value) {
   const node = $(id);
   if (node.textContent !== text) {
     if (node.textContent !== '–') {
       node.classList.remove('bump');
-      void node.offsetWidth; // restart the highlight animation
+      void (/** @type {HTMLElement} */ (node).offsetWidth); // restart the highlight animation
       node.classList.add('bump');
     }
     node.textContent = text;
@@ -48,6 +96,10 @@ function setText(id, text, value) {
   if (value !== undefined) node.dataset.value = String(value);
 }
 
+/**
+ * @param {'live' | 'empty' | 'outage'} state
+ * @param {string} statusText
+ */
 function setState(state, statusText) {
   document.body.dataset.state = state;
   $('status-text').textContent = statusText;
@@ -61,8 +113,17 @@ const AXIS = {
   ticks: { stroke: '#e2e8f0', width: 1, size: 4 },
   font: '11px system-ui, sans-serif',
 };
-const charts = {};
+/** The page's two charts, made on the first snapshot with data. */
+const charts = {
+  /** @type {UPlot | null} */ daily: null,
+  /** @type {UPlot | null} */ rate: null,
+};
 
+/**
+ * @param {string} id
+ * @param {Omit<ChartOptions, 'width' | 'height'>} options
+ * @param {ChartData} data
+ */
 function makeChart(id, options, data) {
   const box = $(id);
   const chart = new uPlot(
@@ -76,6 +137,10 @@ function makeChart(id, options, data) {
   return chart;
 }
 
+/** uPlot's bar paths (its full build has them; the typings call them optional). */
+const bars = /** @type {NonNullable<typeof uPlot.paths.bars>} */ (uPlot.paths.bars);
+
+/** @param {ChartData} data */
 function dailyChart(data) {
   const readout = $('daily-readout');
   return makeChart(
@@ -86,13 +151,28 @@ function dailyChart(data) {
       cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: {
-        x: { time: true },
+        // Half a day either side, so the first and last days' bars are drawn whole.
+        x: {
+          time: true,
+          range: (_u, min, max) => [min - DAY_S / 2, max + DAY_S / 2],
+        },
         orders: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
         revenue: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
       },
       axes: [
-        { ...AXIS, grid: { show: false } },
-        { ...AXIS, scale: 'orders', size: 48, values: (_u, vals) => vals.map((v) => fmtInt(v)) },
+        // Ticks on whole days only: one point is a day, an hour tick would mean nothing.
+        { ...AXIS, grid: { show: false }, incrs: DAY_INCRS },
+        {
+          ...AXIS,
+          scale: 'orders',
+          size: 48,
+          incrs: INTEGER_INCRS,
+          values: (u, vals) => {
+            // The ticks drawn, for tools and the browser test (the canvas has no text to read).
+            u.root.parentElement?.setAttribute('data-order-ticks', vals.join(' '));
+            return vals.map((v) => fmtInt(v));
+          },
+        },
         {
           ...AXIS,
           scale: 'revenue',
@@ -110,7 +190,7 @@ function dailyChart(data) {
           fill: 'rgba(79, 70, 229, 0.30)',
           stroke: 'rgba(79, 70, 229, 0.55)',
           width: 1,
-          paths: uPlot.paths.bars({ size: [0.85, 24] }),
+          paths: bars({ size: [0.85, 24] }),
           points: { show: false },
         },
         {
@@ -125,10 +205,11 @@ function dailyChart(data) {
         setCursor: [
           (u) => {
             const i = u.cursor.idx;
+            const day = i === null || i === undefined ? undefined : u.data[0][i];
             readout.textContent =
-              i === null || i === undefined
+              i === null || i === undefined || day === undefined
                 ? ''
-                : ` · ${fmtDate(u.data[0][i] * 1000)}: ${fmtInt(u.data[1][i] ?? 0)} orders, ${fmtMoney(u.data[2][i] ?? 0)}`;
+                : ` · ${fmtDate(new Date(day * 1000).toISOString())}: ${fmtInt(u.data[1]?.[i] ?? 0)} orders, ${fmtMoney(u.data[2]?.[i] ?? 0)}`;
           },
         ],
       },
@@ -137,11 +218,13 @@ function dailyChart(data) {
   );
 }
 
+/** @param {ChartData} data */
 function rateChart(data) {
   return makeChart(
     'chart-rate',
     {
-      padding: [10, 10, 0, 6],
+      // Room on the right for the last time label, which uPlot centres on its tick.
+      padding: [10, 28, 0, 6],
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       scales: {
@@ -178,17 +261,16 @@ function rateChart(data) {
 
 let rateWindowSeconds = 300;
 
+/** @param {Timeseries} timeseries */
 function renderCharts(timeseries) {
   rateWindowSeconds = timeseries.ingest_rate.source === 'live' ? 300 : 3600;
-  const daily = [
-    timeseries.daily.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
-    timeseries.daily.map((d) => d.orders),
-    timeseries.daily.map((d) => d.revenue),
-  ];
+  const daily = dailySeries(timeseries.daily);
   const points = timeseries.ingest_rate.points;
+  /** @type {ChartData} */
   const rate = [points.map((p) => Date.parse(p.t) / 1000), points.map((p) => p.rate)];
   if (!charts.daily) charts.daily = dailyChart(daily);
   else charts.daily.setData(daily);
+  $('chart-daily').dataset.days = String(daily[0].length);
   if (!charts.rate) charts.rate = rateChart(rate);
   else charts.rate.setData(rate);
   const last = points.at(-1);
@@ -201,10 +283,12 @@ function renderCharts(timeseries) {
 
 // ---- lists ----------------------------------------------------------------------------
 
+/** @param {string} text */
 function placeholder(text) {
   return el('li', 'placeholder', text);
 }
 
+/** @param {CategorySales[]} categories */
 function renderCategories(categories) {
   const max = Math.max(1, ...categories.map((c) => c.revenue));
   const total = categories.reduce((sum, c) => sum + c.revenue, 0) || 1;
@@ -230,6 +314,11 @@ function renderCategories(categories) {
   );
 }
 
+/**
+ * @param {string} id
+ * @param {ProductRank[]} products
+ * @param {(p: ProductRank) => string} value
+ */
 function renderRanking(id, products, value) {
   $(id).replaceChildren(
     ...(products.length === 0
@@ -249,12 +338,14 @@ function renderRanking(id, products, value) {
   );
 }
 
-const seenOrders = new Set();
+/** Ids of the orders shown by the previous refresh (at most 20): new rows are highlighted. */
+let shownOrders = /** @type {Set<string> | null} */ (null);
+/** @param {RecentOrder[]} orders */
 function renderRecent(orders) {
-  const firstRender = seenOrders.size === 0;
+  const previous = shownOrders;
   $('recent').replaceChildren(
     ...orders.map((o) => {
-      const row = el('tr', !firstRender && !seenOrders.has(o.id) ? 'fresh' : '', [
+      const row = el('tr', previous && !previous.has(o.id) ? 'fresh' : '', [
         el('td', 'id', o.id),
         el('td', '', [
           el('span', '', o.product_name ?? o.product_id),
@@ -272,11 +363,18 @@ function renderRecent(orders) {
       return row;
     }),
   );
-  for (const o of orders) seenOrders.add(o.id);
+  shownOrders = new Set(orders.map((o) => o.id));
 }
 
 // ---- health ---------------------------------------------------------------------------
 
+/**
+ * @param {string} title
+ * @param {string | Node} value
+ * @param {string} [sub]
+ * @param {string} [tone]
+ * @param {Node | null} [extra]
+ */
 function tile(title, value, sub, tone, extra) {
   return el('div', `tile ${tone ?? ''}`, [
     el('h3', '', title),
@@ -286,10 +384,15 @@ function tile(title, value, sub, tone, extra) {
   ]);
 }
 
+/**
+ * @param {string} text
+ * @param {string} tone
+ */
 function pill(text, tone) {
   return el('span', `pill ${tone}`, text);
 }
 
+/** @type {Record<string, string | undefined>} */
 const STATE_TONE = {
   SUCCEEDED: 'ok',
   PASS: 'ok',
@@ -299,6 +402,7 @@ const STATE_TONE = {
   UNREADABLE: 'warn',
 };
 
+/** @param {Health} h */
 function renderHealth(h) {
   const run = h.last_task_run;
   const runs = h.task_runs;
@@ -337,7 +441,7 @@ function renderHealth(h) {
       'Consumer lag',
       h.consumer_lag === null ? 'n/a' : fmtInt(h.consumer_lag),
       h.consumer_lag === null
-        ? 'known only inside `dropship run`'
+        ? 'not known here: the in-process bus lives inside `dropship run`; with Kafka set, `dropship monitor` reads it from the broker'
         : 'records on the bus not yet ingested',
     ),
     runTile,
@@ -373,8 +477,16 @@ function renderHealth(h) {
 
 // ---- refresh loop ---------------------------------------------------------------------
 
+/** @type {Date | null} */
 let lastGood = null;
 
+/**
+ * An optional count: the figure, or "—" while the API does not send it.
+ * @param {number | undefined} n
+ */
+const optionalInt = (n) => (n === undefined || n === null ? ABSENT : fmtInt(n));
+
+/** @param {Snapshot} s */
 function render(s) {
   const k = s.kpis;
   const h = s.health;
@@ -398,8 +510,15 @@ function render(s) {
     fmtInt(k.orders_last_24h_by_sale_time),
     k.orders_last_24h_by_sale_time,
   );
-  $('kpi-total-orders-sub').textContent =
-    `${fmtInt(k.customers)} customers · ${fmtInt(k.products)} products`;
+  setText('kpi-buyers', optionalInt(k.buyers), k.buyers);
+  setText('kpi-products-sold', optionalInt(k.products_sold), k.products_sold);
+  $('kpi-total-orders-sub').textContent = k.first_sale_at
+    ? `merged into PROD · sold since ${fmtDate(k.first_sale_at)}`
+    : 'merged into PROD';
+  $('kpi-buyers-sub').textContent =
+    `customers who ordered, of ${fmtInt(k.customers)} in the customer table`;
+  $('kpi-products-sold-sub').textContent =
+    `products ordered at least once, of ${fmtInt(k.products)} in the catalogue`;
   $('kpi-total-revenue-sub').textContent = k.total_orders
     ? `average order ${fmtMoney(k.average_order_value)}`
     : 'quantity × unit price';
@@ -420,6 +539,7 @@ function render(s) {
   setState(empty ? 'empty' : 'live', `Live · updated ${fmtTime(new Date())}`);
 }
 
+/** @param {ErrorBody} body */
 function showNotSetUp(body) {
   $('banner').hidden = true;
   $('empty').hidden = false;
@@ -436,7 +556,12 @@ function showNotSetUp(body) {
   setState('empty', `Waiting · checked ${fmtTime(new Date())}`);
 }
 
+/** @type {Date | null} */
 let outageSince = null;
+/**
+ * @param {string} message
+ * @param {boolean} serverDown
+ */
 function showOutage(message, serverDown) {
   outageSince ??= new Date();
   $('banner-title').textContent = serverDown
@@ -451,7 +576,9 @@ function showOutage(message, serverDown) {
 }
 
 async function refresh() {
+  /** @type {Response} */
   let response;
+  /** @type {unknown} */
   let body;
   try {
     response = await fetch('/api/snapshot', {
@@ -469,14 +596,14 @@ async function refresh() {
   }
   setTimeout(refresh, REFRESH_MS);
   if (response.ok) {
-    render(body);
+    render(/** @type {Snapshot} */ (body));
     lastGood = new Date();
     outageSince = null;
-  } else if (response.status === 503 && body.empty) {
-    showNotSetUp(body);
-  } else {
-    showOutage(body.error ?? `HTTP ${response.status}`, false);
+    return;
   }
+  const failure = /** @type {ErrorBody} */ (body);
+  if (response.status === 503 && failure.empty) showNotSetUp(failure);
+  else showOutage(failure.error ?? `HTTP ${response.status}`, false);
 }
 
-refresh();
+void refresh();
