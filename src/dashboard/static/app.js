@@ -411,7 +411,11 @@ function renderHealth(h) {
     ? tile(
         'Last task run',
         el('div', 'tile-value', [pill(run.state, STATE_TONE[run.state] ?? 'neutral')]),
-        `#${run.runId} · ${run.trigger} · ${fmtAgo(run.completedTime ?? run.scheduledTime)} · ${fmtInt(run.rowsInserted)} inserted, ${fmtInt(run.rowsUpdated)} updated`,
+        // Snowflake's TASK_HISTORY records no row counts (null): only the run is shown then.
+        `#${run.runId} · ${run.trigger} · ${fmtAgo(run.completedTime ?? run.scheduledTime)}` +
+          (run.rowsInserted === null || run.rowsUpdated === null
+            ? ''
+            : ` · ${fmtInt(run.rowsInserted)} inserted, ${fmtInt(run.rowsUpdated)} updated`),
         run.state === 'FAILED' ? 'bad' : run.state === 'SUCCEEDED' ? 'ok' : '',
         el('div', 'tile-sub', run.errorMessage ? `error: ${run.errorMessage}` : runCounts),
       )
