@@ -68,6 +68,16 @@ export interface BusConsumer {
 
 export interface Bus {
   readonly kind: 'memory' | 'kafka';
+  /**
+   * Whether records outlive this process (Kafka). The in-process bus starts empty each time:
+   * a restarted `run` tells it where the warehouse's stored offsets end (`resumeTopic`).
+   */
+  readonly keepsRecords: boolean;
+  /**
+   * Continues `topic`'s offsets after those stored with RAW, so new records are not taken for
+   * redeliveries of old ones. Nothing to do on a bus that keeps its records and offsets.
+   */
+  resumeTopic(topic: string, nextOffsets: Map<number, bigint>): void;
   /** Creates the topic when missing (idempotent). */
   ensureTopic(topic: string, partitions: number): Promise<void>;
   producer(topic: string): Promise<BusProducer>;

@@ -15,6 +15,8 @@ export const ManifestSchema = z.object({
     start: z.string(),
     end: z.string(),
   }),
+  /** Written by the pipeline for CSVs it did not generate (their totals computed from them). */
+  built_from_files: z.boolean().optional(),
   files: z.record(
     z.string(),
     z.object({ rows: z.number().int(), bytes: z.number().int(), sha256: z.string() }),

@@ -26,6 +26,8 @@ export interface ProduceOptions {
   rate: number;
   /** Stop after this many events (stream mode; replay stops at the end of the file anyway). */
   count?: number;
+  /** Replay: leave out the first `skip` events (already published and stored: a resumed run). */
+  skip?: number;
   signal?: AbortSignal;
   onProgress?: (published: number) => void;
   onBadRow?: (bad: BadRow) => void;
@@ -64,10 +66,18 @@ async function publishBatches(
   let published = 0;
   let interrupted = false;
   const inFlight: Promise<void>[] = [];
-  for await (const batch of batches) {
+  let toSkip = options.skip ?? 0;
+  for await (const encoded of batches) {
     if (options.signal?.aborted) {
       interrupted = true;
       break;
+    }
+    let batch = encoded;
+    if (toSkip > 0) {
+      const n = Math.min(toSkip, batch.length);
+      toSkip -= n;
+      batch = batch.slice(n);
+      if (batch.length === 0) continue;
     }
     const room =
       options.count === undefined

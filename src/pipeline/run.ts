@@ -9,7 +9,6 @@
  * new orders until the signal aborts. On stop, publishing ends first, the ingest drains what
  * was published, the task merges it, and only then does the process close its resources.
  */
-import { MemoryBus } from '../bus/memory/memory-bus.ts';
 import { openBus } from '../bus/index.ts';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import type { Config } from '../config/config.ts';
@@ -18,8 +17,9 @@ import { generateSeedFiles } from './generate.ts';
 import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
 import { sleep } from './retry.ts';
+import { partialSeedError, seedState, writeManifestFromFiles } from './seed-manifest.ts';
 import {
-  hasSeedFiles,
+  readOrders,
   readCustomers,
   readManifest,
   readProducts,
@@ -72,6 +72,43 @@ export interface RunSummary {
   caughtUp: boolean;
 }
 
+/**
+ * Where a restarted `run` on the in-process bus resumes its replay: after the `ingested`
+ * events its ingest stored with their offsets (one partition: the file's order). 0 when the
+ * warehouse holds another data set's events (the order at that row is not in RAW), said so.
+ */
+async function resumePoint(
+  seedDir: string,
+  ingested: number,
+  warehouse: Warehouse,
+  log: (message: string) => void,
+): Promise<number> {
+  if (ingested === 0) return 0;
+  let n = 0;
+  let last: string | null = null;
+  let more = false;
+  for await (const r of readOrders(seedDir)) {
+    if (!r.ok) continue;
+    if (last !== null) {
+      more = true;
+      break;
+    }
+    if (++n === ingested) last = r.row.id;
+  }
+  if (last !== null && !(await warehouse.reads.rawHasOrder(last))) {
+    log(
+      `the warehouse holds ${ingested} events that are not ${seedDir}'s first rows (another data set): replaying ${seedDir} from its first row`,
+    );
+    return 0;
+  }
+  if (!more) {
+    log(`replay already complete: the ${n} orders of ${seedDir} are in RAW; streaming new orders`);
+    return ingested;
+  }
+  log(`resuming the replay after row ${ingested} (the rows before it are in RAW)`);
+  return ingested;
+}
+
 /** Waits until every published event is in RAW and merged into PROD (or the deadline passes). */
 async function drain(
   consumer: BusConsumer,
@@ -99,7 +136,19 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const stats = new PipelineStats();
 
-  if (!hasSeedFiles(config.seedDir)) {
+  const seeds = seedState(config.seedDir);
+  if (seeds.kind === 'partial') throw partialSeedError(config.seedDir, seeds);
+  if (seeds.kind === 'csv-only') {
+    // A user's own CSVs: used as they are, never generated over.
+    log(
+      `${config.seedDir} has CSVs but no manifest.json: building it from them (they are not changed)…`,
+    );
+    const built = await writeManifestFromFiles(config.seedDir, (b) => options.onBadRow?.(b));
+    log(
+      `manifest written: ${built.totals.orders} orders, ${built.totals.customers} customers, ${built.totals.products} products, revenue ${built.totals.revenue}`,
+    );
+  }
+  if (seeds.kind === 'empty') {
     log(
       `no seed data in ${config.seedDir}: generating ${SEED_DEFAULTS.orders} orders (seed ${SEED_DEFAULTS.seed})…`,
     );
@@ -132,15 +181,24 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     );
 
     bus = await openBus(config.bus);
-    await bus.ensureTopic(config.topic, config.bus.partitions);
+    // The in-process bus uses one partition: its offsets are then the replay's row order, so a
+    // restarted run knows exactly which rows its ingest stored (see resumePoint).
+    await bus.ensureTopic(config.topic, bus.keepsRecords ? config.bus.partitions : 1);
     const groupId = config.bus.kind === 'kafka' ? config.bus.groupId : 'dropship-run';
     log(
       config.bus.kind === 'kafka'
         ? `bus Kafka ${config.bus.brokers.join(',')}: topic ${config.topic}, group ${groupId}, dead letters → ${config.bus.dlqTopic}`
         : `bus in-process (memory; set KAFKA_BOOTSTRAP_SERVERS to use Kafka): topic ${config.topic}`,
     );
-    if (bus instanceof MemoryBus)
-      bus.resumeTopic(config.topic, await warehouse.storedOffsets(groupId, config.topic));
+    const stored = await warehouse.storedOffsets(groupId, config.topic);
+    bus.resumeTopic(config.topic, stored);
+    const resumeAt = bus.keepsRecords
+      ? 0
+      : await resumePoint(config.seedDir, Number(stored.get(0) ?? 0n), warehouse, log);
+    if (bus.keepsRecords && stored.size > 0)
+      log(
+        `a new replay of ${config.seedDir} from its first row: the topic keeps the earlier ones, so RAW stores these events again (new offsets) and PROD still holds each order once`,
+      );
     producer = await bus.producer(config.topic);
     consumer = await bus.consumer(config.topic, groupId);
     const deadLetterProducer =
@@ -189,11 +247,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       {
         producer,
         rate,
+        skip: resumeAt,
         signal: options.signal,
         onBadRow: bad,
         onProgress: (n) => {
           stats.produced = n;
-          progress(n, manifest.totals.orders);
+          progress(resumeAt + n, manifest.totals.orders);
         },
       },
     );

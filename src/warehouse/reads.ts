@@ -180,6 +180,15 @@ export class WarehouseReads {
     );
   }
 
+  /** Whether RAW holds an event of this order. */
+  async rawHasOrder(orderId: string): Promise<boolean> {
+    const row = await this.one<'n'>(
+      `SELECT count(*) AS n FROM ${T.ordersEvents} WHERE order_id = $id`,
+      { id: orderId },
+    );
+    return Number(row.n ?? 0) > 0;
+  }
+
   /** RAW rows the task has not consumed yet (SYSTEM$STREAM_HAS_DATA's content). */
   async pendingRawRows(): Promise<number> {
     const row = await this.one<'n'>(

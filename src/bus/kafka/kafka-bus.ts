@@ -25,6 +25,7 @@ export interface KafkaBusOptions {
 
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
+  readonly keepsRecords = true;
   private readonly kafka: Kafka;
   private adminClient: Promise<Admin> | null = null;
   private readonly open = new Set<{ close(): Promise<void> }>();
@@ -64,6 +65,9 @@ export class KafkaBus implements Bus {
     })();
     return this.adminClient;
   }
+
+  /** Kafka keeps the topic's records and the group's offsets itself. */
+  resumeTopic(): void {}
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
     const admin = await this.admin();

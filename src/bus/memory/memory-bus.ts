@@ -104,6 +104,7 @@ export interface MemoryBusOptions {
 
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
+  readonly keepsRecords = false;
   private readonly topics = new Map<string, Topic>();
   private closed = false;
 

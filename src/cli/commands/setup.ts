@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { openBus } from '../../bus/index.ts';
-import { hasSeedFiles, readCustomers, readProducts } from '../../pipeline/seed-files.ts';
+import { SeedFiles } from '../../domain/tables.ts';
+import { readCustomers, readProducts } from '../../pipeline/seed-files.ts';
+import { seedState } from '../../pipeline/seed-manifest.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command } from '../run-command.ts';
 
@@ -18,7 +20,14 @@ export function registerSetup(program: Command): void {
         try {
           await warehouse.setup();
           ctx.log(`warehouse objects ready in ${warehouse.describe()}`);
-          if (hasSeedFiles(config.seedDir)) {
+          const seeds = seedState(config.seedDir);
+          // Reference data needs customers.csv and inventory.csv only (not orders or a manifest).
+          const hasReferenceFiles =
+            seeds.kind === 'complete' ||
+            seeds.kind === 'csv-only' ||
+            (seeds.kind === 'partial' &&
+              [SeedFiles.customers, SeedFiles.inventory].every((f) => seeds.present.includes(f)));
+          if (hasReferenceFiles) {
             let bad = 0;
             const onBad = (b: { file: string; line: number; problem: string }) => {
               bad++;
@@ -32,8 +41,11 @@ export function registerSetup(program: Command): void {
               `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}`,
             );
           } else {
+            const missing = [SeedFiles.customers, SeedFiles.inventory]
+              .filter((f) => seeds.kind !== 'partial' || !seeds.present.includes(f))
+              .join(' and ');
             ctx.log(
-              `no seed files in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, then setup again)`,
+              `no ${missing} in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, or add the file, then setup again)`,
             );
           }
         } finally {
