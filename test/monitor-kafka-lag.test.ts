@@ -2,6 +2,7 @@
  * `dropship monitor` with Kafka set runs no consumer of its own, yet shows the consumer lag:
  * it reads the group's committed offsets and the topic's end offsets from the real broker.
  */
+import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../src/bus/kafka/kafka-bus.ts';
@@ -122,6 +123,45 @@ describe.skipIf(!broker.available)(`consumer lag from the broker (${broker.boots
       monitor.child.kill('SIGTERM');
       const result = await monitor.result;
       expect(result.code, result.stderr).toBe(0);
+    }
+  });
+});
+
+/** A loopback port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('consumer lag when the broker does not answer', () => {
+  it('monitor still serves the warehouse figures, with the lag null (n/a)', async () => {
+    const quiet = await openFixture();
+    await quiet.warehouse.close();
+    const monitor = startCli(['monitor', '--port', '0'], {
+      cwd: quiet.dir,
+      env: {
+        DUCKDB_PATH: `${quiet.dir}/warehouse.duckdb`,
+        REPORTS_DIR: `${quiet.dir}/reports`,
+        KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${await closedPort()}`,
+      },
+    });
+    try {
+      const url = await dashboardUrl(monitor);
+      const response = await fetch(new URL('/api/health', url));
+      expect(response.status).toBe(200);
+      const health = (await response.json()) as { consumer_lag: number | null; raw_rows: number };
+      expect(health).toMatchObject({ consumer_lag: null, raw_rows: 0 });
+    } finally {
+      monitor.child.kill('SIGTERM');
+      const result = await monitor.result;
+      expect(result.code, result.stderr).toBe(0);
+      await quiet.close();
     }
   });
 });

@@ -171,7 +171,16 @@ const RUN: Record<string, Step> = {
     const started = startProcess('npm', ['start'], {
       cwd: REPO_ROOT,
       detached: true,
-      env: { ...s.env, RUN_RATE: '1000', DASHBOARD_PORT: '0' },
+      // It runs in the repository, where a developer's .env may point elsewhere: the embedded
+      // mode is pinned (an empty KAFKA_BOOTSTRAP_SERVERS is the in-process bus; .env never
+      // overrides what the environment sets).
+      env: {
+        ...s.env,
+        RUN_RATE: '1000',
+        DASHBOARD_PORT: '0',
+        KAFKA_BOOTSTRAP_SERVERS: '',
+        WAREHOUSE: 'duckdb',
+      },
       timeoutMs: 180_000,
     });
     try {

@@ -218,9 +218,32 @@ function consumerLag(
   if (stats) return async () => stats.lag;
   if (bus && config.bus.kind === 'kafka') {
     const groupId = config.bus.groupId;
-    return () => bus.consumerLag(groupId, config.topic);
+    return () => answerWithin(bus.consumerLag(groupId, config.topic), BROKER_LAG_WAIT_MS);
   }
   return undefined;
+}
+
+/**
+ * How long a refresh waits for the broker's lag. kafkajs retries an unreachable broker for
+ * about 10 s; the rest of the page must not wait with it (the lag shows n/a meanwhile).
+ */
+const BROKER_LAG_WAIT_MS = 2_000;
+
+/** The value, or null when it takes longer than `ms` or fails. */
+function answerWithin(value: Promise<number | null>, ms: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    value.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(null);
+      },
+    );
+  });
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): PipelineError {
