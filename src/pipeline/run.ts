@@ -18,13 +18,8 @@ import { generateSeedFiles } from './generate.ts';
 import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
 import { sleep } from './retry.ts';
-import {
-  hasSeedFiles,
-  readCustomers,
-  readManifest,
-  readProducts,
-  type BadRow,
-} from './seed-files.ts';
+import { buildManifestFromFiles, partialSeedError, seedState } from './seed-manifest.ts';
+import { readCustomers, readManifest, readProducts, type BadRow } from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
 import { runTaskOnce, runTaskSchedule } from './task.ts';
 import { openWarehouse } from '../warehouse/index.ts';
@@ -99,7 +94,18 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const stats = new PipelineStats();
 
-  if (!hasSeedFiles(config.seedDir)) {
+  const seed = seedState(config.seedDir);
+  if (seed.kind === 'partial') throw partialSeedError(config.seedDir, seed);
+  if (seed.kind === 'csv-only') {
+    log(
+      `${config.seedDir} holds customers.csv, inventory.csv and orders.csv without manifest.json: using those files (never written over) and building their manifest…`,
+    );
+    const built = await buildManifestFromFiles(config.seedDir, (b) => options.onBadRow?.(b));
+    log(
+      `wrote ${join(config.seedDir, SeedFiles.manifest)}: ${built.totals.customers} customers, ${built.totals.products} products, ${built.totals.orders} orders (revenue ${built.totals.revenue} EUR)`,
+    );
+  }
+  if (seed.kind === 'empty') {
     log(
       `no seed data in ${config.seedDir}: generating ${SEED_DEFAULTS.orders} orders (seed ${SEED_DEFAULTS.seed})…`,
     );

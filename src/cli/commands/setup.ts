@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { openBus } from '../../bus/index.ts';
-import { hasSeedFiles, readCustomers, readProducts } from '../../pipeline/seed-files.ts';
+import { readCustomers, readProducts } from '../../pipeline/seed-files.ts';
+import {
+  buildManifestFromFiles,
+  partialSeedError,
+  seedState,
+} from '../../pipeline/seed-manifest.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command } from '../run-command.ts';
 
@@ -18,12 +23,23 @@ export function registerSetup(program: Command): void {
         try {
           await warehouse.setup();
           ctx.log(`warehouse objects ready in ${warehouse.describe()}`);
-          if (hasSeedFiles(config.seedDir)) {
+          const seed = seedState(config.seedDir);
+          if (seed.kind === 'partial') throw partialSeedError(config.seedDir, seed);
+          if (seed.kind !== 'empty') {
             let bad = 0;
             const onBad = (b: { file: string; line: number; problem: string }) => {
               bad++;
               ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
             };
+            if (seed.kind === 'csv-only') {
+              ctx.log(
+                `${config.seedDir} holds the CSVs without manifest.json: building the manifest from them (the CSVs are only read)`,
+              );
+              const built = await buildManifestFromFiles(config.seedDir, () => undefined);
+              ctx.log(
+                `wrote ${config.seedDir}/manifest.json: ${built.totals.orders} orders (revenue ${built.totals.revenue} EUR)`,
+              );
+            }
             const loaded = await warehouse.loadReferenceData(
               readCustomers(config.seedDir, onBad),
               readProducts(config.seedDir, onBad),
