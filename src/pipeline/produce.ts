@@ -29,6 +29,11 @@ export interface ProduceOptions {
   signal?: AbortSignal;
   onProgress?: (published: number) => void;
   onBadRow?: (bad: BadRow) => void;
+  /**
+   * Keys (order ids) whose events are already stored downstream: not published again. A
+   * restarted `run` passes the orders RAW already holds, so it resumes instead of doubling them.
+   */
+  alreadyStored?: ReadonlySet<string>;
 }
 
 export interface ProduceResult {
@@ -64,11 +69,14 @@ async function publishBatches(
   let published = 0;
   let interrupted = false;
   const inFlight: Promise<void>[] = [];
-  for await (const batch of batches) {
+  const stored = options.alreadyStored;
+  for await (const encoded of batches) {
     if (options.signal?.aborted) {
       interrupted = true;
       break;
     }
+    const batch = stored?.size ? encoded.filter((m) => !stored.has(m.key)) : encoded;
+    if (batch.length === 0) continue;
     const room =
       options.count === undefined
         ? batch.length
