@@ -11,6 +11,7 @@ import { formatCount, formatDuration } from '../progress.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun, requireKafka } from './common.ts';
 import { logBusWarnings } from './produce.ts';
+import { fromSetting } from '../help.ts';
 
 interface ConsumeFlags {
   batchSize?: string;
@@ -28,11 +29,11 @@ export function registerConsume(program: Command): void {
     )
     .option(
       '--batch-size <n>',
-      'largest batch written in one transaction [env INGEST_BATCH_SIZE, default 5000]',
+      `largest batch taken from the bus${fromSetting('INGEST_BATCH_SIZE')}`,
     )
     .option(
       '--batch-wait-ms <n>',
-      'longest wait before a partial batch is written [env INGEST_BATCH_WAIT_MS, default 500]',
+      `longest wait before a partial batch is written${fromSetting('INGEST_BATCH_WAIT_MS')}`,
     )
     .option('--progress-seconds <n>', 'seconds between progress lines', '5')
     .option(

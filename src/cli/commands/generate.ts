@@ -5,6 +5,7 @@ import { PipelineError } from '../../errors.ts';
 import { isoDate, nonNegativeInt, integer } from '../args.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { command } from '../run-command.ts';
+import { fromSetting } from '../help.ts';
 
 interface GenerateFlags {
   customers: number;
@@ -41,7 +42,7 @@ export function registerGenerate(program: Command): void {
       isoDate,
       isoDate(SEED_DEFAULTS.end),
     )
-    .option('--output-dir <dir>', 'output folder [env SEED_DIR, default data/seed]')
+    .option('--output-dir <dir>', `output folder${fromSetting('SEED_DIR')}`)
     .action(
       command(async (ctx, flags: GenerateFlags) => {
         if (flags.end < flags.start)

@@ -8,6 +8,7 @@ import {
 } from '../../pipeline/seed-manifest.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command } from '../run-command.ts';
+import { fromSetting } from '../help.ts';
 
 export function registerSetup(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function registerSetup(program: Command): void {
     .description(
       'create the warehouse objects (RAW, PROD, stream, task history) and the topic; load customers and inventory; idempotent',
     )
-    .option('--seed-dir <dir>', 'folder of the generated CSVs [env SEED_DIR]')
+    .option('--seed-dir <dir>', `folder of the seed CSVs${fromSetting('SEED_DIR')}`)
     .action(
       command(async (ctx, flags: { seedDir?: string }) => {
         const { config } = ctx.config({ SEED_DIR: flags.seedDir });

@@ -4,6 +4,7 @@ import { openWarehouse } from '../../warehouse/index.ts';
 import { nonNegativeInt } from '../args.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun } from './common.ts';
+import { fromSetting } from '../help.ts';
 
 export function registerTask(program: Command): void {
   const task = program
@@ -16,7 +17,7 @@ export function registerTask(program: Command): void {
     )
     .option(
       '--every [duration]',
-      'keep running it every TASK_SCHEDULE (or the given duration, e.g. "5 seconds") until stopped',
+      `keep running it every TASK_SCHEDULE (or the given duration, e.g. "5 seconds", at least 1 second) until stopped${fromSetting('TASK_SCHEDULE')}`,
     )
     .action(
       command(async (ctx, flags: { every?: string | boolean }) => {
