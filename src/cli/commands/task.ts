@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runTaskOnce, runTaskSchedule } from '../../pipeline/task.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
-import { nonNegativeInt } from '../args.ts';
+import { intAtLeast } from '../args.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun } from './common.ts';
 import { fromSetting } from '../help.ts';
@@ -48,7 +48,7 @@ export function registerTask(program: Command): void {
   task
     .command('history')
     .description('print the most recent task runs (like TASK_HISTORY)')
-    .option('--limit <n>', 'number of runs', nonNegativeInt, 20)
+    .option('--limit <n>', 'number of runs (≥ 1)', intAtLeast(1), 20)
     .option('--json', 'print JSON')
     .action(
       command(async (ctx, flags: { limit: number; json?: boolean }) => {
