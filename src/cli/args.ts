@@ -1,13 +1,24 @@
 /** Argument parsers for commander: each rejects bad input with one line naming the flag. */
 import { InvalidArgumentError } from 'commander';
 
-export function nonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value.trim()))
-    throw new InvalidArgumentError(`must be a non-negative integer (got "${value}")`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`is too large (got "${value}")`);
-  return n;
+/**
+ * A parser for an integer option of at least `min` (and at most `max`): every numeric flag
+ * that is not a setting goes through it, so each refuses "abc", 0 or -1 the same way.
+ */
+export function intAtLeast(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value: string) => {
+    const text = value.trim();
+    if (!/^-?\d+$/.test(text))
+      throw new InvalidArgumentError(`must be an integer ≥ ${min} (got "${value}")`);
+    const n = Number(text);
+    if (n < min) throw new InvalidArgumentError(`must be ≥ ${min} (got "${value}")`);
+    if (!Number.isSafeInteger(n) || n > max)
+      throw new InvalidArgumentError(`must be ≤ ${max.toLocaleString('en')} (got "${value}")`);
+    return n;
+  };
 }
+
+export const nonNegativeInt = intAtLeast(0);
 
 export function integer(value: string): number {
   if (!/^-?\d+$/.test(value.trim()))

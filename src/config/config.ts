@@ -13,19 +13,35 @@ import { parseDuration } from './duration.ts';
 import { SETTINGS, type SettingName } from './settings.ts';
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'must be host:port');
+const number = () => z.coerce.number({ message: 'must be a number' });
 const positiveInt = (min: number) =>
-  z.coerce.number().int('must be an integer').min(min, `must be ≥ ${min}`);
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (!Number.isFinite(ms) || ms <= 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be a duration like "5 seconds" or "1 minute" (got "${text}")`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+  number().int('must be an integer').min(min, `must be ≥ ${min}`);
+/** A duration of at least `minMs` (a task every 10 ms floods its history and the warehouse). */
+const duration = (minMs: number) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (!Number.isFinite(ms) || ms <= 0) {
+      // The loader appends `(got "…")`: the message must not repeat it.
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration like "5 seconds" or "1 minute"',
+      });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatMs(minMs)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} second${ms === 1000 ? '' : 's'}` : `${ms} ms`;
+}
+
+/** Shortest periods accepted: the task's own schedule, and `run`'s (kept short so tests and the dashboard move). */
+export const MIN_TASK_SCHEDULE_MS = 1000;
+export const MIN_RUN_TASK_SCHEDULE_MS = 100;
 
 const BusConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('memory'), partitions: z.number().int().min(1) }),
@@ -263,26 +279,23 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
     topic,
     bus,
     warehouse,
-    produceRate: field(
-      'PRODUCE_RATE',
-      z.coerce.number().min(0, 'must be ≥ 0 (0 = as fast as possible)'),
-    ),
+    produceRate: field('PRODUCE_RATE', number().min(0, 'must be ≥ 0 (0 = as fast as possible)')),
     ingest: {
       batchSize: field('INGEST_BATCH_SIZE', positiveInt(1)),
       batchWaitMs: field('INGEST_BATCH_WAIT_MS', positiveInt(1)),
     },
     task: {
-      scheduleMs: field('TASK_SCHEDULE', duration),
+      scheduleMs: field('TASK_SCHEDULE', duration(MIN_TASK_SCHEDULE_MS)),
       scheduleText: raw.TASK_SCHEDULE ?? '',
-      runScheduleMs: field('RUN_TASK_SCHEDULE', duration),
+      runScheduleMs: field('RUN_TASK_SCHEDULE', duration(MIN_RUN_TASK_SCHEDULE_MS)),
     },
-    runRate: field('RUN_RATE', z.coerce.number().min(0, 'must be ≥ 0')),
+    runRate: field('RUN_RATE', number().min(0, 'must be ≥ 0')),
     dashboard: {
       host: field('DASHBOARD_HOST', text),
       port: field('DASHBOARD_PORT', positiveInt(0).max(65535, 'must be ≤ 65535')),
     },
     reportsDir: resolve(cwd, field('REPORTS_DIR', text)),
-    freshnessThresholdMs: field('FRESHNESS_THRESHOLD', duration),
+    freshnessThresholdMs: field('FRESHNESS_THRESHOLD', duration(1000)),
   };
   const config = ConfigSchema.parse(candidate);
   return { config, sources };

@@ -133,12 +133,13 @@ export const SETTINGS = [
     flag: '--every (task run)',
     default: '1 minute',
     description:
-      'Period of the RAW → PROD task in `task run --every` and `consume` (`5 seconds`, `1 minute`). `dropship run` uses RUN_TASK_SCHEDULE.',
+      'Period of the RAW → PROD task in `task run --every` and `consume` (`5 seconds`, `1 minute`; at least 1 second). `dropship run` uses RUN_TASK_SCHEDULE.',
   },
   {
     env: 'RUN_TASK_SCHEDULE',
     default: '2 seconds',
-    description: 'Task period inside `dropship run`, short so the dashboard moves.',
+    description:
+      'Task period inside `dropship run`, short so the dashboard moves (at least 100 ms).',
   },
   {
     env: 'RUN_RATE',

@@ -17,7 +17,7 @@ import { generateSeedFiles } from './generate.ts';
 import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
 import { sleep } from './retry.ts';
-import { partialSeedError, seedState, writeManifestFromFiles } from './seed-manifest.ts';
+import { buildManifestFromFiles, partialSeedError, seedState } from './seed-manifest.ts';
 import {
   readOrders,
   readCustomers,
@@ -136,19 +136,18 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const stats = new PipelineStats();
 
-  const seeds = seedState(config.seedDir);
-  if (seeds.kind === 'partial') throw partialSeedError(config.seedDir, seeds);
-  if (seeds.kind === 'csv-only') {
-    // A user's own CSVs: used as they are, never generated over.
+  const seed = seedState(config.seedDir);
+  if (seed.kind === 'partial') throw partialSeedError(config.seedDir, seed);
+  if (seed.kind === 'csv-only') {
     log(
-      `${config.seedDir} has CSVs but no manifest.json: building it from them (they are not changed)…`,
+      `${config.seedDir} holds customers.csv, inventory.csv and orders.csv without manifest.json: using those files (never written over) and building their manifest…`,
     );
-    const built = await writeManifestFromFiles(config.seedDir, (b) => options.onBadRow?.(b));
+    const built = await buildManifestFromFiles(config.seedDir, (b) => options.onBadRow?.(b));
     log(
-      `manifest written: ${built.totals.orders} orders, ${built.totals.customers} customers, ${built.totals.products} products, revenue ${built.totals.revenue}`,
+      `wrote ${join(config.seedDir, SeedFiles.manifest)}: ${built.totals.customers} customers, ${built.totals.products} products, ${built.totals.orders} orders (revenue ${built.totals.revenue} EUR)`,
     );
   }
-  if (seeds.kind === 'empty') {
+  if (seed.kind === 'empty') {
     log(
       `no seed data in ${config.seedDir}: generating ${SEED_DEFAULTS.orders} orders (seed ${SEED_DEFAULTS.seed})…`,
     );

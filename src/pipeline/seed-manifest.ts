@@ -1,9 +1,9 @@
 /**
- * A manifest for seed files that were not generated here: a folder with customers.csv,
- * inventory.csv and orders.csv but no manifest.json (a user's own data). The control totals
- * are computed from the files as the pipeline will read them (bad rows left out, an order id
- * given twice counted once, its last row winning as in PROD), so validation can reconcile.
- * Nothing is ever generated over such files.
+ * A seed folder's manifest when the CSVs are the user's own: `run` and `setup` never write
+ * over existing CSVs. When customers.csv, inventory.csv and orders.csv are there without
+ * manifest.json, the manifest is built from the files (row counts, control totals, hashes),
+ * so the pipeline can be reconciled against what the files hold; when only some are there,
+ * nothing is written and the error names what is missing.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
@@ -17,35 +17,31 @@ import { readCustomers, readOrders, readProducts, type BadRow } from './seed-fil
 
 const CSV_FILES = [SeedFiles.customers, SeedFiles.inventory, SeedFiles.orders] as const;
 
+/** What a seed folder holds: a manifest, CSVs without one, some CSVs only, or nothing. */
 export type SeedState =
-  /** manifest.json is there: the folder is complete. */
-  | { kind: 'complete' }
-  /** Nothing there: generating is safe. */
-  | { kind: 'empty' }
-  /** All three CSVs, no manifest: build one from them. */
+  | { kind: 'manifest' }
   | { kind: 'csv-only' }
-  /** Some CSVs only: neither generate over them nor use them. */
-  | { kind: 'partial'; present: string[]; missing: string[] };
+  | { kind: 'partial'; present: string[]; missing: string[] }
+  | { kind: 'empty' };
 
 export function seedState(dir: string): SeedState {
-  if (existsSync(join(dir, SeedFiles.manifest))) return { kind: 'complete' };
+  if (existsSync(join(dir, SeedFiles.manifest))) return { kind: 'manifest' };
   const present = CSV_FILES.filter((f) => existsSync(join(dir, f)));
-  if (present.length === 0) return { kind: 'empty' };
   if (present.length === CSV_FILES.length) return { kind: 'csv-only' };
-  return {
-    kind: 'partial',
-    present,
-    missing: CSV_FILES.filter((f) => !present.includes(f)),
-  };
+  if (present.length === 0) return { kind: 'empty' };
+  return { kind: 'partial', present, missing: CSV_FILES.filter((f) => !present.includes(f)) };
 }
 
-/** The error for a folder that has some seed CSVs but not all: never written over. */
-export function partialSeedError(dir: string, state: Extract<SeedState, { kind: 'partial' }>) {
+/** The error for a folder with some CSVs only: nothing is generated over them. */
+export function partialSeedError(
+  dir: string,
+  state: Extract<SeedState, { kind: 'partial' }>,
+): PipelineError {
   return new PipelineError(
     'BAD_INPUT',
-    `${dir} has ${state.present.join(', ')} but not ${state.missing.join(', ')}: these files are kept as they are, nothing is generated over them`,
+    `${dir} holds ${state.present.join(', ')} but not ${state.missing.join(', ')}; nothing was generated so as not to write over your files`,
     {
-      hint: `add ${state.missing.join(' and ')} (columns as in the README's Data section), or point SEED_DIR (--seed-dir) at another folder to generate a new data set there`,
+      hint: `add ${state.missing.join(' and ')} to ${dir} (their columns are listed in the README), or point SEED_DIR (--seed-dir) at another folder to generate fresh data there`,
     },
   );
 }
@@ -56,66 +52,56 @@ async function fileFacts(path: string): Promise<{ bytes: number; sha256: string 
   return { bytes: (await stat(path)).size, sha256: hash.digest('hex') };
 }
 
-/** Reads the three CSVs and writes `<dir>/manifest.json` from them (atomically). */
-export async function writeManifestFromFiles(
+/**
+ * Reads the three CSVs once and writes `<dir>/manifest.json` describing them. Bad rows are
+ * reported to `onBadRow` and left out of the counts and totals, as the pipeline leaves them
+ * out. The arguments record the counts; `seed` is 0 and the period is the orders' own days.
+ */
+export async function buildManifestFromFiles(
   dir: string,
-  onBadRow: (bad: BadRow) => void = () => undefined,
+  onBadRow: (bad: BadRow) => void,
 ): Promise<Manifest> {
   let customers = 0;
   for await (const _ of readCustomers(dir, onBadRow)) customers++;
   let products = 0;
   for await (const _ of readProducts(dir, onBadRow)) products++;
-  // Last row of an id wins, as the task's dedupe keeps the latest event of an order.
-  const orders = new Map<string, { quantity: number; cents: number; soldAt: string }>();
-  let orderRows = 0;
+  let orders = 0;
+  let itemsSold = 0;
+  let revenueCents = 0;
+  let first: string | null = null;
+  let last: string | null = null;
   for await (const r of readOrders(dir)) {
     if (!r.ok) {
       onBadRow(r);
       continue;
     }
-    orderRows++;
-    orders.set(r.row.id, {
-      quantity: r.row.quantity,
-      cents: r.row.quantity * r.row.unit_price_cents,
-      soldAt: r.row.sold_at,
-    });
+    orders++;
+    itemsSold += r.row.quantity;
+    revenueCents += r.row.quantity * r.row.unit_price_cents;
+    if (first === null || r.row.sold_at < first) first = r.row.sold_at;
+    if (last === null || r.row.sold_at > last) last = r.row.sold_at;
   }
-  let items = 0;
-  let revenueCents = 0;
-  let first: string | null = null;
-  let last: string | null = null;
-  for (const o of orders.values()) {
-    items += o.quantity;
-    revenueCents += o.cents;
-    if (first === null || o.soldAt < first) first = o.soldAt;
-    if (last === null || o.soldAt > last) last = o.soldAt;
-  }
-  const rows: Record<string, number> = {
-    [SeedFiles.customers]: customers,
-    [SeedFiles.inventory]: products,
-    [SeedFiles.orders]: orderRows,
-  };
+  const rows = { customers, products, orders };
   const files: Manifest['files'] = {};
-  for (const f of CSV_FILES) files[f] = { rows: rows[f]!, ...(await fileFacts(join(dir, f))) };
+  for (const [file, count] of [
+    [SeedFiles.customers, customers],
+    [SeedFiles.inventory, products],
+    [SeedFiles.orders, orders],
+  ] as const)
+    files[file] = { rows: count, ...(await fileFacts(join(dir, file))) };
   const manifest: Manifest = {
     generator: 'dropship-pipeline',
     format_version: 1,
     arguments: {
-      customers,
-      products,
-      orders: orders.size,
-      // Not generated: no seed; the period is the one the orders span.
+      ...rows,
       seed: 0,
-      start: (first ?? '').slice(0, 10),
-      end: (last ?? '').slice(0, 10),
+      start: first?.slice(0, 10) ?? '',
+      end: last?.slice(0, 10) ?? '',
     },
-    built_from_files: true,
     files,
     totals: {
-      customers,
-      products,
-      orders: orders.size,
-      items_sold: items,
+      ...rows,
+      items_sold: itemsSold,
       revenue: centsToDecimal(revenueCents),
       revenue_cents: revenueCents,
       first_sold_at: first,
@@ -123,7 +109,18 @@ export async function writeManifestFromFiles(
     },
   };
   const path = join(dir, SeedFiles.manifest);
-  await writeFile(`${path}.partial`, JSON.stringify(manifest, null, 2) + '\n');
-  await rename(`${path}.partial`, path);
+  try {
+    await writeFile(`${path}.partial`, JSON.stringify(manifest, null, 2) + '\n');
+    await rename(`${path}.partial`, path);
+  } catch (cause) {
+    throw new PipelineError(
+      'IO',
+      `cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      {
+        hint: `make ${dir} writable (the CSVs are only read), or copy them to a writable SEED_DIR`,
+        cause,
+      },
+    );
+  }
   return manifest;
 }

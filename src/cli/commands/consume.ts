@@ -11,11 +11,13 @@ import { formatCount, formatDuration } from '../progress.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun, requireKafka } from './common.ts';
 import { logBusWarnings } from './produce.ts';
+import { intAtLeast } from '../args.ts';
+import { fromSetting } from '../help.ts';
 
 interface ConsumeFlags {
   batchSize?: string;
   batchWaitMs?: string;
-  progressSeconds: string;
+  progressSeconds: number;
   task: boolean;
   dashboard?: boolean;
 }
@@ -28,13 +30,13 @@ export function registerConsume(program: Command): void {
     )
     .option(
       '--batch-size <n>',
-      'largest batch written in one transaction [env INGEST_BATCH_SIZE, default 5000]',
+      `largest batch taken from the bus${fromSetting('INGEST_BATCH_SIZE')}`,
     )
     .option(
       '--batch-wait-ms <n>',
-      'longest wait before a partial batch is written [env INGEST_BATCH_WAIT_MS, default 500]',
+      `longest wait before a partial batch is written${fromSetting('INGEST_BATCH_WAIT_MS')}`,
     )
-    .option('--progress-seconds <n>', 'seconds between progress lines', '5')
+    .option('--progress-seconds <n>', 'seconds between progress lines (≥ 1)', intAtLeast(1), 5)
     .option(
       '--no-task',
       'do not run the RAW → PROD task here (by default, with DuckDB, this process runs it every TASK_SCHEDULE: it owns the file)',
@@ -99,7 +101,7 @@ export function registerConsume(program: Command): void {
           // Periodic progress: what was read, written, rejected, and what is still waiting.
           let lastConsumed = -1;
           let lastLine = 0;
-          const seconds = Math.max(1, Number(flags.progressSeconds) || 5);
+          const seconds = flags.progressSeconds;
           const report = async () => {
             const lag = await consumer!.lag().then(String, () => '?');
             stats.lag = lag === '?' ? null : Number(lag);

@@ -5,6 +5,7 @@ import { PipelineError } from '../../errors.ts';
 import { isoDate, nonNegativeInt, integer } from '../args.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { command } from '../run-command.ts';
+import { fromSetting } from '../help.ts';
 
 interface GenerateFlags {
   customers: number;
@@ -39,7 +40,7 @@ export function registerGenerate(program: Command): void {
       'last day of orders, UTC (YYYY-MM-DD), included; default: yesterday, so the data ends now',
       isoDate,
     )
-    .option('--output-dir <dir>', 'output folder [env SEED_DIR, default data/seed]')
+    .option('--output-dir <dir>', `output folder${fromSetting('SEED_DIR')}`)
     .action(
       command(async (ctx, given: GenerateFlags) => {
         const end = given.end ?? utcDay(defaultPeriod().end);

@@ -3,6 +3,7 @@ import { startDashboard } from '../../dashboard/server.ts';
 import { openBus } from '../../bus/index.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command } from '../run-command.ts';
+import { fromSetting } from '../help.ts';
 
 export function registerMonitor(program: Command): void {
   program
@@ -10,8 +11,8 @@ export function registerMonitor(program: Command): void {
     .description(
       'serve the live dashboard (JSON API and /metrics) over the warehouse until stopped (Ctrl-C)',
     )
-    .option('--port <n>', 'port to listen on [env DASHBOARD_PORT, default 8501]')
-    .option('--host <host>', 'address to listen on [env DASHBOARD_HOST, default 127.0.0.1]')
+    .option('--port <n>', `port to listen on${fromSetting('DASHBOARD_PORT')}`)
+    .option('--host <host>', `address to listen on${fromSetting('DASHBOARD_HOST')}`)
     .action(
       command(async (ctx, flags: { port?: string; host?: string }) => {
         const { config } = ctx.config({ DASHBOARD_PORT: flags.port, DASHBOARD_HOST: flags.host });

@@ -7,10 +7,11 @@ import type { Bus, BusProducer } from '../../bus/types.ts';
 import { SeedFiles } from '../../domain/tables.ts';
 import { replayOrders, streamOrders, type ProduceResult } from '../../pipeline/produce.ts';
 import { hasSeedFiles, readManifest } from '../../pipeline/seed-files.ts';
-import { nonNegativeInt } from '../args.ts';
+import { intAtLeast } from '../args.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { command, ExitCode, type CommandContext } from '../run-command.ts';
 import { requireKafka } from './common.ts';
+import { fromSetting } from '../help.ts';
 
 type Mode = 'replay' | 'stream';
 
@@ -53,10 +54,10 @@ export function registerProduce(program: Command): void {
     .option('--file <path>', 'orders CSV to replay [default <SEED_DIR>/orders.csv]')
     .option(
       '--rate <n>',
-      'events per second, 0 = as fast as the broker acknowledges [env PRODUCE_RATE, default 10]',
+      `events per second, 0 = as fast as the broker acknowledges${fromSetting('PRODUCE_RATE')}`,
     )
-    .option('--count <n>', 'stop after this many events', nonNegativeInt)
-    .option('--seed-dir <dir>', 'folder of the generated CSVs [env SEED_DIR]')
+    .option('--count <n>', 'stop after this many events (≥ 1)', intAtLeast(1))
+    .option('--seed-dir <dir>', `folder of the seed CSVs${fromSetting('SEED_DIR')}`)
     .action(
       command(async (ctx, flags: ProduceFlags) => {
         const { config } = ctx.config({

@@ -3,6 +3,7 @@ import { runPipeline } from '../../pipeline/run.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun } from './common.ts';
+import { fromSetting } from '../help.ts';
 
 export function registerRun(program: Command): void {
   program
@@ -16,10 +17,10 @@ export function registerRun(program: Command): void {
     )
     .option(
       '--rate <n>',
-      'events per second while replaying and streaming [env RUN_RATE, default 25]',
+      `events per second while replaying and streaming${fromSetting('RUN_RATE')}`,
     )
-    .option('--port <n>', 'dashboard port [env DASHBOARD_PORT, default 8501]')
-    .option('--host <host>', 'dashboard address [env DASHBOARD_HOST, default 127.0.0.1]')
+    .option('--port <n>', `dashboard port${fromSetting('DASHBOARD_PORT')}`)
+    .option('--host <host>', `dashboard address${fromSetting('DASHBOARD_HOST')}`)
     .option('--no-dashboard', 'do not serve the dashboard')
     .action(
       command(

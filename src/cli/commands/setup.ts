@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { openBus } from '../../bus/index.ts';
-import { SeedFiles } from '../../domain/tables.ts';
 import { readCustomers, readProducts } from '../../pipeline/seed-files.ts';
-import { seedState } from '../../pipeline/seed-manifest.ts';
+import {
+  buildManifestFromFiles,
+  partialSeedError,
+  seedState,
+} from '../../pipeline/seed-manifest.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command } from '../run-command.ts';
+import { fromSetting } from '../help.ts';
 
 export function registerSetup(program: Command): void {
   program
@@ -12,7 +16,7 @@ export function registerSetup(program: Command): void {
     .description(
       'create the warehouse objects (RAW, PROD, stream, task history) and the topic; load customers and inventory; idempotent',
     )
-    .option('--seed-dir <dir>', 'folder of the generated CSVs [env SEED_DIR]')
+    .option('--seed-dir <dir>', `folder of the seed CSVs${fromSetting('SEED_DIR')}`)
     .action(
       command(async (ctx, flags: { seedDir?: string }) => {
         const { config } = ctx.config({ SEED_DIR: flags.seedDir });
@@ -20,19 +24,23 @@ export function registerSetup(program: Command): void {
         try {
           await warehouse.setup();
           ctx.log(`warehouse objects ready in ${warehouse.describe()}`);
-          const seeds = seedState(config.seedDir);
-          // Reference data needs customers.csv and inventory.csv only (not orders or a manifest).
-          const hasReferenceFiles =
-            seeds.kind === 'complete' ||
-            seeds.kind === 'csv-only' ||
-            (seeds.kind === 'partial' &&
-              [SeedFiles.customers, SeedFiles.inventory].every((f) => seeds.present.includes(f)));
-          if (hasReferenceFiles) {
+          const seed = seedState(config.seedDir);
+          if (seed.kind === 'partial') throw partialSeedError(config.seedDir, seed);
+          if (seed.kind !== 'empty') {
             let bad = 0;
             const onBad = (b: { file: string; line: number; problem: string }) => {
               bad++;
               ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
             };
+            if (seed.kind === 'csv-only') {
+              ctx.log(
+                `${config.seedDir} holds the CSVs without manifest.json: building the manifest from them (the CSVs are only read)`,
+              );
+              const built = await buildManifestFromFiles(config.seedDir, () => undefined);
+              ctx.log(
+                `wrote ${config.seedDir}/manifest.json: ${built.totals.orders} orders (revenue ${built.totals.revenue} EUR)`,
+              );
+            }
             const loaded = await warehouse.loadReferenceData(
               readCustomers(config.seedDir, onBad),
               readProducts(config.seedDir, onBad),
@@ -41,11 +49,8 @@ export function registerSetup(program: Command): void {
               `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}`,
             );
           } else {
-            const missing = [SeedFiles.customers, SeedFiles.inventory]
-              .filter((f) => seeds.kind !== 'partial' || !seeds.present.includes(f))
-              .join(' and ');
             ctx.log(
-              `no ${missing} in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, or add the file, then setup again)`,
+              `no seed files in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, then setup again)`,
             );
           }
         } finally {

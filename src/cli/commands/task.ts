@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { runTaskOnce, runTaskSchedule } from '../../pipeline/task.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
-import { nonNegativeInt } from '../args.ts';
+import { intAtLeast } from '../args.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun, runCount } from './common.ts';
+import { fromSetting } from '../help.ts';
 
 export function registerTask(program: Command): void {
   const task = program
@@ -16,7 +17,7 @@ export function registerTask(program: Command): void {
     )
     .option(
       '--every [duration]',
-      'keep running it every TASK_SCHEDULE (or the given duration, e.g. "5 seconds") until stopped',
+      `keep running it every TASK_SCHEDULE (or the given duration, e.g. "5 seconds", at least 1 second) until stopped${fromSetting('TASK_SCHEDULE')}`,
     )
     .action(
       command(async (ctx, flags: { every?: string | boolean }) => {
@@ -53,7 +54,7 @@ export function registerTask(program: Command): void {
   task
     .command('history')
     .description('print the most recent task runs (like TASK_HISTORY)')
-    .option('--limit <n>', 'number of runs', nonNegativeInt, 20)
+    .option('--limit <n>', 'number of runs (≥ 1)', intAtLeast(1), 20)
     .option('--json', 'print JSON')
     .action(
       command(async (ctx, flags: { limit: number; json?: boolean }) => {

@@ -6,6 +6,7 @@ import { writeReport } from '../../validation/report.ts';
 import { runValidation, type ValidationReport } from '../../validation/validate.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command, ExitCode, printError } from '../run-command.ts';
+import { fromSetting } from '../help.ts';
 
 /** Exit codes of `validate`: 0 PASS or WARN, 1 FAIL, 2 the validation could not run. */
 export const ValidateExit = {
@@ -36,7 +37,7 @@ export function registerValidate(program: Command): void {
       '--manifest <path>',
       'manifest to reconcile against [default <SEED_DIR>/manifest.json when it exists]',
     )
-    .option('--output-dir <dir>', 'folder of the JSON reports [env REPORTS_DIR, default reports]')
+    .option('--output-dir <dir>', `folder of the JSON reports${fromSetting('REPORTS_DIR')}`)
     .action(
       command(async (ctx, flags: { manifest?: string; outputDir?: string }) => {
         const { config } = ctx.config({ REPORTS_DIR: flags.outputDir });
