@@ -1,16 +1,12 @@
 /**
  * `dropship run` on the newcomer's path (embedded: in-process bus + DuckDB): a run stopped with
  * Ctrl-C or killed with -9 and started again resumes its replay where its ingest stopped, so
- * RAW holds each order's event once; a folder of the user's own CSVs without a manifest is used
- * as it is (a manifest is built from it), never generated over.
+ * RAW holds each order's event once (the user's own CSVs: seed-safety.test.ts).
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../src/domain/manifest.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { runCli, startCli } from './helpers/cli.ts';
 import { waitForOutput } from './helpers/pipeline-processes.ts';
@@ -98,65 +94,4 @@ describe('a restarted run resumes its replay', () => {
       expect(await raw(l.db)).toEqual({ rows: ORDERS, orders: ORDERS });
     }, 180_000);
   }
-});
-
-describe("a folder of the user's own CSVs", () => {
-  const sha = async (path: string) =>
-    createHash('sha256')
-      .update(await readFile(path))
-      .digest('hex');
-
-  it('without a manifest: used as it is (manifest built from the files, nothing generated over them)', async () => {
-    const own = join(dir, 'own');
-    await mkdir(own, { recursive: true });
-    await copyFile(join(seedDir, 'customers.csv'), join(own, 'customers.csv'));
-    await copyFile(join(seedDir, 'inventory.csv'), join(own, 'inventory.csv'));
-    const lines = (await readFile(join(seedDir, 'orders.csv'), 'utf8')).split('\n');
-    await writeFile(join(own, 'orders.csv'), lines.slice(0, 11).join('\n') + '\n');
-    const before = await Promise.all(
-      ['customers.csv', 'inventory.csv', 'orders.csv'].map((f) => sha(join(own, f))),
-    );
-    const env = {
-      SEED_DIR: own,
-      DUCKDB_PATH: join(dir, 'own.duckdb'),
-      REPORTS_DIR: join(dir, 'reports-own'),
-    };
-
-    const setup = await runCli(['setup'], { cwd: dir, env });
-    expect(setup.code, setup.stderr).toBe(0);
-    expect(setup.stderr).toMatch(/loaded 200 customers and 50 products/);
-    const run = await runCli(['run', '--once'], { cwd: dir, env, timeoutMs: 120_000 });
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/has CSVs but no manifest.json: building it from them/);
-    expect(run.stderr).not.toMatch(/generating/);
-    const after = await Promise.all(
-      ['customers.csv', 'inventory.csv', 'orders.csv'].map((f) => sha(join(own, f))),
-    );
-    expect(after).toEqual(before);
-    const manifest = JSON.parse(await readFile(join(own, 'manifest.json'), 'utf8')) as Manifest;
-    expect(manifest).toMatchObject({
-      built_from_files: true,
-      totals: { orders: 10, customers: 200, products: 50 },
-    });
-    expect(await raw(env.DUCKDB_PATH)).toEqual({ rows: 10, orders: 10 });
-    const validate = await runCli(['validate'], { cwd: dir, env });
-    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
-  }, 120_000);
-
-  it('with a file missing: stops, names what is there and what is missing, and writes nothing', async () => {
-    const partial = join(dir, 'partial');
-    await mkdir(partial, { recursive: true });
-    await copyFile(join(seedDir, 'customers.csv'), join(partial, 'customers.csv'));
-    await writeFile(
-      join(partial, 'orders.csv'),
-      'id,product_id,customer_id,quantity,unit_price,sold_at\n',
-    );
-    const env = { SEED_DIR: partial, DUCKDB_PATH: join(dir, 'partial.duckdb') };
-    const run = await runCli(['run', '--once'], { cwd: dir, env, timeoutMs: 60_000 });
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/has customers\.csv, orders\.csv but not inventory\.csv/);
-    expect(existsSync(join(partial, 'inventory.csv'))).toBe(false);
-    expect(existsSync(join(partial, 'manifest.json'))).toBe(false);
-    expect((await readFile(join(partial, 'orders.csv'), 'utf8')).split('\n')).toHaveLength(2);
-  }, 60_000);
 });
