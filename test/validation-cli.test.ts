@@ -153,10 +153,12 @@ describe('dropship validate (CLI)', () => {
     expect(report.manifest).toBe(edited);
   });
 
-  it('exits 0 on WARN: no manifest in SEED_DIR, and a tiny FRESHNESS_THRESHOLD', async () => {
+  it('exits 0 on WARN: no manifest in SEED_DIR, and the smallest FRESHNESS_THRESHOLD passed', async () => {
     const emptySeed = join(root, 'empty-seed');
     await mkdir(emptySeed, { recursive: true });
-    const result = await validate([], { SEED_DIR: emptySeed, FRESHNESS_THRESHOLD: '1 ms' });
+    // The last event is then older than the threshold (1 second, the smallest allowed).
+    await new Promise((r) => setTimeout(r, 1100));
+    const result = await validate([], { SEED_DIR: emptySeed, FRESHNESS_THRESHOLD: '1 second' });
     expect(result.code, result.stderr).toBe(0);
     const lines = checkLines(result.stdout);
     expect(lines.get('reconciliation')).toMatchObject({ status: 'WARN' });
