@@ -9,7 +9,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WarehouseConfig } from '../src/config/config.ts';
 import { loadSnapshot } from '../src/dashboard/snapshot.ts';
 import type { Manifest } from '../src/domain/manifest.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
@@ -18,7 +17,11 @@ import type { Warehouse } from '../src/warehouse/types.ts';
 import { runCli, startCli } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
 import { groupOffsets, waitCaughtUp, waitForOutput } from './helpers/pipeline-processes.ts';
-import { snowflakeEmulator, uniqueIdentifier } from './helpers/snowflake-emulator.ts';
+import {
+  emulatorWarehouse,
+  snowflakeEmulator,
+  uniqueIdentifier,
+} from './helpers/snowflake-emulator.ts';
 
 const emulator = await snowflakeEmulator();
 const broker = await kafkaBroker();
@@ -28,19 +31,7 @@ let dir: string;
 let seedDir: string;
 let manifest: Manifest;
 
-function snowflakeConfig(database: string): Extract<WarehouseConfig, { kind: 'snowflake' }> {
-  return {
-    kind: 'snowflake',
-    account: 'local',
-    user: 'dropship',
-    auth: { method: 'password', password: 'local' },
-    role: 'SYSADMIN',
-    warehouse: 'DROPSHIP_WH',
-    database,
-    schema: 'PIPELINE',
-    accessUrl: emulator.accessUrl,
-  };
-}
+const snowflakeConfig = (database: string) => emulatorWarehouse(emulator.accessUrl, database);
 
 /** The environment of a CLI process on its own Snowflake database. */
 function snowflakeEnv(database: string): Record<string, string> {

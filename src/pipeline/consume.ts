@@ -12,10 +12,10 @@
 import { openBus } from '../bus/index.ts';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import type { Config } from '../config/config.ts';
-import type { TaskRun, Warehouse } from '../warehouse/types.ts';
+import type { TaskRun } from '../warehouse/types.ts';
 import { openWarehouse } from '../warehouse/index.ts';
 import { runIngest } from './ingest.ts';
-import type { RunningDashboard } from './run.ts';
+import type { RunningDashboard, StartDashboard } from './run.ts';
 import { PipelineStats } from './stats.ts';
 import { runTaskOnce, runTaskSchedule } from './task.ts';
 
@@ -36,12 +36,7 @@ export interface ConsumeOptions {
   onProgress?: (stats: PipelineStats, lag: number | null) => void;
   onTaskRun?: (run: TaskRun) => void;
   onError?: (what: 'task' | 'ingest', error: unknown, attempt?: number) => void;
-  startDashboard?: (ctx: {
-    warehouse: Warehouse;
-    stats: PipelineStats;
-    bus: Bus;
-    consumer: BusConsumer;
-  }) => Promise<RunningDashboard>;
+  startDashboard?: StartDashboard;
 }
 
 export interface ConsumeSummary {

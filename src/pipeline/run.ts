@@ -40,6 +40,14 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
+/** Serves the dashboard from a process that runs stages (the CLI loads the module when asked). */
+export type StartDashboard = (ctx: {
+  warehouse: Warehouse;
+  stats: PipelineStats;
+  bus: Bus;
+  consumer: BusConsumer;
+}) => Promise<RunningDashboard>;
+
 export interface RunOptions {
   config: Config;
   once: boolean;
@@ -50,12 +58,7 @@ export interface RunOptions {
   onProgress?: (p: { published: number; total: number | null; stats: PipelineStats }) => void;
   onBadRow?: (bad: BadRow) => void;
   onTaskRun?: (run: TaskRun) => void;
-  startDashboard?: (ctx: {
-    warehouse: Warehouse;
-    stats: PipelineStats;
-    bus: Bus;
-    consumer: BusConsumer;
-  }) => Promise<RunningDashboard>;
+  startDashboard?: StartDashboard;
 }
 
 export interface RunSummary {

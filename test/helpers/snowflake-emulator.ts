@@ -8,6 +8,7 @@
  *   describe.skipIf(!emulator.available)('…', () => { … emulator.accessUrl … });
  */
 import { randomBytes } from 'node:crypto';
+import type { WarehouseConfig } from '../../src/config/config.ts';
 import { serviceUnavailable } from './service-rule.ts';
 
 const LOCAL = 'http://127.0.0.1:8085';
@@ -62,4 +63,22 @@ export function snowflakeEmulator(): Promise<SnowflakeEmulator> {
  */
 export function uniqueIdentifier(label: string): string {
   return `T_${label.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+/** The warehouse settings of a pipeline on the emulator, on a database of its own. */
+export function emulatorWarehouse(
+  accessUrl: string,
+  database: string,
+): Extract<WarehouseConfig, { kind: 'snowflake' }> {
+  return {
+    kind: 'snowflake',
+    account: 'local',
+    user: 'dropship',
+    auth: { method: 'password', password: 'local' },
+    role: 'SYSADMIN',
+    warehouse: 'DROPSHIP_WH',
+    database,
+    schema: 'PIPELINE',
+    accessUrl,
+  };
 }

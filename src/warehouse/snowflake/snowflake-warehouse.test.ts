@@ -5,7 +5,11 @@
  */
 import { describe } from 'vitest';
 import { warehouseContract } from '../../../test/contract/warehouse-contract.ts';
-import { snowflakeEmulator, uniqueIdentifier } from '../../../test/helpers/snowflake-emulator.ts';
+import {
+  emulatorWarehouse,
+  snowflakeEmulator,
+  uniqueIdentifier,
+} from '../../../test/helpers/snowflake-emulator.ts';
 import { SnowflakeWarehouse } from './snowflake-warehouse.ts';
 
 const emulator = await snowflakeEmulator();
@@ -14,16 +18,6 @@ describe.skipIf(!emulator.available)(`Snowflake (emulator ${emulator.accessUrl})
   warehouseContract({
     name: 'Snowflake',
     create: () =>
-      SnowflakeWarehouse.open({
-        kind: 'snowflake',
-        account: 'local',
-        user: 'dropship',
-        auth: { method: 'password', password: 'local' },
-        role: 'SYSADMIN',
-        warehouse: 'DROPSHIP_WH',
-        database: uniqueIdentifier('contract'),
-        schema: 'PIPELINE',
-        accessUrl: emulator.accessUrl,
-      }),
+      SnowflakeWarehouse.open(emulatorWarehouse(emulator.accessUrl, uniqueIdentifier('contract'))),
   });
 });
