@@ -14,6 +14,15 @@ export interface RetryOptions {
   retryable?: (error: unknown) => boolean;
 }
 
+/**
+ * The wait before retry `attempt` (1-based): exponential from `baseMs`, capped at `maxMs`, with
+ * ±25 % jitter so that clients retrying the same outage do not retry in step. The one backoff
+ * of the pipeline: withRetry and the Kafka clients' own reconnects use it.
+ */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
@@ -40,7 +49,7 @@ export async function withRetry<R>(
       return await operation();
     } catch (error) {
       if (attempt >= attempts || !retryable(error) || options.signal?.aborted) throw error;
-      const delay = Math.min(max, base * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
+      const delay = backoffDelay(attempt, base, max);
       options.onRetry?.(error, attempt, delay);
       await sleep(delay, options.signal);
       if (options.signal?.aborted)

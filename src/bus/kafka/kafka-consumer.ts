@@ -19,6 +19,7 @@
  *   batch in hand is finished first (written and committed by the current owner, which the
  *   group waits for), then kafkajs rejoins.
  */
+import { backoffDelay } from '../../pipeline/retry.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PipelineError } from '../../errors.ts';
@@ -264,7 +265,7 @@ export class KafkaBusConsumer implements BusConsumer {
     while (!session.stopping) {
       session.restarts += 1;
       if (session.restarts > MAX_RESTARTS) return this.fail(session, cause);
-      const delayMs = Math.min(RELAUNCH_MAX_DELAY_MS, 500 * 2 ** (session.restarts - 1));
+      const delayMs = backoffDelay(session.restarts, 500, RELAUNCH_MAX_DELAY_MS);
       this.options.log?.(
         `kafka: consumer of ${this.topic} lost the broker (${rootMessage(cause)}); reconnecting in ${(delayMs / 1000).toFixed(1)} s (${session.restarts}/${MAX_RESTARTS})`,
       );

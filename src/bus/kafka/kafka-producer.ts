@@ -14,6 +14,7 @@
  * small machine (README, "Architecture"). The ordering rules above live in KafkaBusProducer
  * and only need a `ProducerClient`.
  */
+import { backoffDelay } from '../../pipeline/retry.ts';
 import {
   CompressionAlgorithms,
   compatibilityPartitioner,
@@ -226,7 +227,7 @@ export class KafkaBusProducer implements BusProducer {
         this.brokers,
       );
       if (!translated.transient || this.closed || Date.now() >= deadline) throw translated;
-      const delay = Math.min(5000, 500 * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt, 500, 5000);
       this.log?.(`${translated.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
       await new Promise((r) => setTimeout(r, delay));
     }
