@@ -34,6 +34,8 @@ export interface BenchResult {
   name: string;
   rows: Array<Record<string, string | number>>;
   notes: string[];
+  /** Why the section did not run (a service it needs is missing): reported, not a failure. */
+  skipped?: string;
 }
 
 interface RunFigures {
@@ -180,6 +182,7 @@ export async function benchGenerate(): Promise<BenchResult> {
 }
 
 export function toMarkdown(result: BenchResult): string {
+  if (result.skipped) return `## ${result.name}\n\nnot run: ${result.skipped}\n`;
   const columns = [...new Set(result.rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: string | number | undefined) => String(v ?? '').replace(/\|/g, '\\|');
   const lines = [

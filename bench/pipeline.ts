@@ -7,6 +7,8 @@
  *   (4) end-to-end latency p50/p99, produced → visible in PROD, at a steady 200 events/s with a
  *       1 s task schedule (real CLI, `run`).
  *   (5) peak RSS of a 10M-order `run --once` (bounded memory: streaming, batches, backpressure).
+ *   (6) consume → RAW on the local Snowflake emulator (`benchSnowflakeIngest`, its own section
+ *       `snowflake`): rows/s and rows per INSERT through `warehouse.ingest`, as information.
  *
  * BENCH_SCALE (default 1) scales the order counts down for a quick look (e.g. 0.1).
  * Run alone: `node --import tsx bench/pipeline.ts`.
@@ -24,6 +26,7 @@ import { runIngest } from '../src/pipeline/ingest.ts';
 import { orderMessage } from '../src/pipeline/produce.ts';
 import { readCustomers, readOrders, readProducts } from '../src/pipeline/seed-files.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
+import type { Warehouse } from '../src/warehouse/types.ts';
 import type { BenchResult } from './generate.ts';
 import { median } from './stats.ts';
 
@@ -96,7 +99,7 @@ const fmt = (n: number, digits = 0) =>
 
 /** Ingests the messages through the in-process bus into RAW; the time until none is left, ms. */
 async function ingestFromMemoryBus(
-  warehouse: DuckDbWarehouse,
+  warehouse: Warehouse,
   messages: OutgoingMessage[],
 ): Promise<number> {
   const bus = new MemoryBus({ partitions: 3 });
@@ -250,6 +253,103 @@ export async function benchPipeline(): Promise<BenchResult> {
     await rm(work, { recursive: true, force: true });
   }
   return { name: 'Embedded pipeline (in-process bus + DuckDB)', rows, notes };
+}
+
+/** Events through the emulator: enough for ~10 transactions of the Snowflake writer. */
+const SNOWFLAKE_EVENTS = Math.round(100_000 * SCALE);
+
+/**
+ * (6) consume → RAW on the local Snowflake emulator (infra/snowflake-emulator/): the shared
+ * ingest (runIngest → warehouse.ingest → once-only ingest) with the Snowflake primitives
+ * (array-bound INSERT … SELECT, offsets in the same transaction), in a database of its own
+ * (its RAW dropped afterwards). Information only: the emulator is fakesnow on DuckDB behind a Python
+ * shim, not Snowflake. Statements are counted on the connection to report rows per INSERT.
+ * Not run (with the reason) when no emulator answers at SNOW_ACCESS_URL or 127.0.0.1:8085.
+ */
+export async function benchSnowflakeIngest(): Promise<BenchResult> {
+  const name =
+    'consume → RAW on the Snowflake emulator (information: the emulator is not Snowflake)';
+  const { emulatorAnswers } = await import('../test/helpers/snowflake-emulator.ts');
+  const accessUrl = (process.env.SNOW_ACCESS_URL?.trim() || 'http://127.0.0.1:8085').replace(
+    /\/+$/,
+    '',
+  );
+  const problem = await emulatorAnswers(accessUrl);
+  if (problem !== null)
+    return {
+      name,
+      rows: [],
+      notes: [],
+      skipped: `no Snowflake emulator answers on ${accessUrl} (${problem}); start it with \`npm run snowflake:local\``,
+    };
+  const { SnowflakeConnection } = await import('../src/warehouse/snowflake/connection.ts');
+  const { SnowflakeWarehouse } = await import('../src/warehouse/snowflake/snowflake-warehouse.ts');
+  const { STREAMS } = await import('../src/warehouse/snowflake/sql.ts');
+  // Count what the writer sends: every statement goes through SnowflakeConnection.execute.
+  const statements = { rawInserts: 0, rawRows: 0, commits: 0, other: 0 };
+  const execute = SnowflakeConnection.prototype.execute;
+  SnowflakeConnection.prototype.execute = function (sql, binds) {
+    if (/^INSERT INTO orders_events\b/.test(sql)) {
+      statements.rawInserts++;
+      statements.rawRows += binds?.length ?? 0;
+    } else if (sql === 'COMMIT') statements.commits++;
+    else statements.other++;
+    return execute.call(this, sql, binds) as never;
+  };
+  const database = `BENCH_${Date.now().toString(36).toUpperCase()}`;
+  const work = await mkdtemp(join(tmpdir(), 'dropship-bench-snowflake-'));
+  const warehouse = await SnowflakeWarehouse.open({
+    kind: 'snowflake',
+    account: 'local',
+    user: 'dropship',
+    auth: { method: 'password', password: 'local' },
+    role: 'SYSADMIN',
+    warehouse: 'BENCH_WH',
+    database,
+    schema: 'PIPELINE',
+    accessUrl,
+  });
+  try {
+    const seed = join(work, 'seed');
+    await generate(seed, SNOWFLAKE_EVENTS);
+    await warehouse.setup();
+    const now = new Date().toISOString();
+    const messages = [];
+    for await (const r of readOrders(seed)) if (r.ok) messages.push(orderMessage(r.row, now));
+    Object.assign(statements, { rawInserts: 0, rawRows: 0, commits: 0, other: 0 });
+    const ms = await ingestFromMemoryBus(warehouse, messages);
+    const [stored] = await warehouse.query<{ n: string }>(
+      'SELECT count(*) AS n FROM orders_events',
+    );
+    if (Number(stored?.n) !== messages.length)
+      throw new Error(`RAW holds ${stored?.n} rows, ${messages.length} were sent`);
+    return {
+      name,
+      rows: [
+        {
+          measure: `in-process bus → RAW through warehouse.ingest, ${fmt(messages.length)} events`,
+          value: `${fmt(messages.length / (ms / 1000))} rows/s`,
+          detail: `${fmt(ms / 1000, 1)} s; ${fmt(statements.rawRows / Math.max(1, statements.rawInserts))} rows per INSERT (${fmt(statements.rawInserts)} INSERTs, ${fmt(statements.commits)} transactions, ${fmt(statements.other)} other statements)`,
+        },
+      ],
+      notes: [
+        `Emulator at ${accessUrl} (fakesnow + the JSON shim, infra/snowflake-emulator/); one run. A real account adds the network round trip per statement and its own INSERT and COMMIT times: measure there before sizing anything.`,
+        'Run alone: `BENCH_ONLY=snowflake npm run bench` (writes docs/BENCHMARKS.md with this section only).',
+      ],
+    };
+  } finally {
+    SnowflakeConnection.prototype.execute = execute;
+    // The emulator keeps everything in memory and has no DROP DATABASE: drop what holds rows.
+    for (const statement of [
+      `DROP STREAM IF EXISTS ${STREAMS.merge}`,
+      `DROP STREAM IF EXISTS ${STREAMS.quarantine}`,
+      'DROP TABLE IF EXISTS orders_events',
+      'DROP TABLE IF EXISTS bus_offsets',
+    ])
+      await warehouse.execute(statement).catch(() => undefined);
+    await warehouse.close();
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -3,20 +3,22 @@
  * docs/BENCHMARKS.md with the machine and the command to reproduce. Benchmarks never run in
  * `npm test` (timings on shared machines are noisy); medians and ratios are quoted.
  *
- * BENCH_ONLY=generate,pipeline,kafka picks sections; BENCH_SCALE=0.1 shrinks the data sets.
- * The Kafka section needs a broker on 127.0.0.1:9092 (`npm run kafka:up`); without one it
- * is reported as not run.
+ * BENCH_ONLY=generate,pipeline,kafka,snowflake picks sections; BENCH_SCALE=0.1 shrinks the
+ * data sets. The Kafka section needs a broker on 127.0.0.1:9092 (`npm run kafka:up`); without
+ * one it is reported as not run. The Snowflake section needs the local emulator (`npm run
+ * snowflake:local`); without it, it is reported as not run, with the reason.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { benchGenerate, toMarkdown, type BenchResult } from './generate.ts';
-import { benchPipeline } from './pipeline.ts';
+import { benchPipeline, benchSnowflakeIngest } from './pipeline.ts';
 
 const sections: Record<string, () => Promise<BenchResult>> = {
   generate: benchGenerate,
   pipeline: benchPipeline,
   kafka: async () => (await import('./kafka.ts')).benchKafka(),
+  snowflake: benchSnowflakeIngest,
 };
 
 function machine(): string {

@@ -130,6 +130,20 @@ export interface TaskSummary {
   runs: Partial<Record<TaskState, number>>;
 }
 
+/**
+ * One thing `dropship doctor` checks inside a warehouse (an object, or the session's context),
+ * as the adapter knows it: doctor prints these and knows no adapter's tables.
+ */
+export interface WarehouseCheck {
+  /** What is checked: `role`, `tables`, `stream orders_stream`, `task merge_orders_task`. */
+  name: string;
+  /** true: as it should be; false: a problem, `fix` says how to solve it; null: the warehouse cannot say. */
+  ok: boolean | null;
+  detail: string;
+  /** The setting to change or the command to run, for a problem. */
+  fix?: string;
+}
+
 export type SqlParams = Record<string, string | number | boolean | null | Date>;
 
 export interface Warehouse {
@@ -161,6 +175,12 @@ export interface Warehouse {
   /** Most recent runs first. */
   taskHistory(limit?: number): Promise<TaskRun[]>;
   taskSummary(): Promise<TaskSummary>;
+  /**
+   * What `dropship doctor` checks: the session's context where there is one (role,
+   * warehouse, database, schema), the tables, the stream(s) and the task(s). Reads only; a
+   * check that cannot be made is reported with `ok: null`, never thrown.
+   */
+  checkObjects(): Promise<WarehouseCheck[]>;
   /**
    * An ad-hoc read with bound `$name` parameters, rows as JSON-safe objects with lower-case
    * keys, for tools and tests. Product code uses the named reads (`reads`).

@@ -106,6 +106,28 @@ export function warehouseContract(factory: WarehouseFactory): void {
       while (open.length) await open.pop()!.close();
     });
 
+    it('checkObjects (dropship doctor): before setup the tables are a problem fixed by setup; after it none is; a table gone is named', async () => {
+      const w = await factory.create();
+      open.push(w);
+      const before = await w.checkObjects();
+      expect(before.find((c) => c.name === 'tables')).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('orders_events'),
+        fix: expect.stringContaining('dropship setup'),
+      });
+      await w.setup();
+      const after = await w.checkObjects();
+      expect(after.filter((c) => c.ok === false)).toEqual([]);
+      expect(after.find((c) => c.name === 'tables')?.ok).toBe(true);
+      expect(after.filter((c) => c.name.startsWith('stream')).map((c) => c.ok)).not.toContain(null);
+      expect(after.some((c) => c.name.startsWith('task '))).toBe(true);
+      const gone = await withProdOrdersUnavailable(w, () => w.checkObjects());
+      expect(gone.find((c) => c.name === 'tables')).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/missing.*\borders\b/),
+      });
+    });
+
     it('setup and reference data loading are idempotent', async () => {
       const w = await ready();
       await w.setup();

@@ -29,8 +29,10 @@ import type {
   TaskState,
   TaskSummary,
   Warehouse,
+  WarehouseCheck,
 } from '../types.ts';
 import { ingestOnce } from '../once-only-ingest.ts';
+import { checkDuckDbObjects } from './objects.ts';
 import { DuckDbRawStore, ROWS_PER_TRANSACTION } from './raw-writer.ts';
 import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE, duckDbDialect } from './sql.ts';
 import { WarehouseReads } from '../reads.ts';
@@ -509,6 +511,14 @@ export class DuckDbWarehouse implements Warehouse {
       { limit },
     );
     return rows.map(toTaskRun);
+  }
+
+  /** The tables, and the emulated stream and task (objects.ts). */
+  checkObjects(): Promise<WarehouseCheck[]> {
+    return checkDuckDbObjects(
+      (sql, params) => this.query(sql, params),
+      () => this.reads.pendingRawRows(),
+    );
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<R[]> {

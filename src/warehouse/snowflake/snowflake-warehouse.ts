@@ -28,8 +28,10 @@ import type {
   TaskState,
   TaskSummary,
   Warehouse,
+  WarehouseCheck,
 } from '../types.ts';
 import { SnowflakeConnection } from './connection.ts';
+import { checkSnowflakeObjects } from './objects.ts';
 import { ROWS_PER_TRANSACTION, SnowflakeRawStore, ntzFromMs } from './raw-writer.ts';
 import { splitStatements, substituteNames } from './sql-script.ts';
 import { QUARANTINE_TASK, STREAMS, snowflakeDialect } from './sql.ts';
@@ -395,6 +397,11 @@ export class SnowflakeWarehouse implements Warehouse {
     } catch {
       return null;
     }
+  }
+
+  /** Role, warehouse, database, schema, tables, streams and tasks (objects.ts). */
+  checkObjects(): Promise<WarehouseCheck[]> {
+    return checkSnowflakeObjects(this.connection, this.config);
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<R[]> {
