@@ -38,6 +38,7 @@ it('run, Ctrl-C part-way, run again: each event once in RAW, validate passes', a
   });
   first.child.kill('SIGINT');
   const stopped = await first.result;
+  expect(stopped.code, stopped.stderr).toBe(130);
   expect(stopped.stderr).toContain('stopped:');
 
   const wh = await DuckDbWarehouse.open(env.DUCKDB_PATH);
