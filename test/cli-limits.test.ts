@@ -28,6 +28,10 @@ const cases: [args: string[], message: RegExp][] = [
   [['produce', '--rate', 'abc'], /PRODUCE_RATE.*must be a number \(got "abc"\)/],
   [['produce', '--count', '0'], /--count.*must be ≥ 1/],
   [['run', '--port', '70000'], /DASHBOARD_PORT.*must be ≤ 65535/],
+  [
+    ['generate', '--orders', '100000000000'],
+    /--orders 100,000,000,000 is above the maximum of 100,000,000/,
+  ],
   [['generate', '--orders', '-5'], /--orders.*must be ≥ 0 \(got "-5"\)/],
 ];
 

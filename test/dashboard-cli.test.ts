@@ -81,7 +81,7 @@ describe('dropship monitor', () => {
       monitor.child.kill('SIGTERM');
     }
     const result = await monitor.result;
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(143); // 128 + SIGTERM, after a clean stop
     expect(result.stderr).toMatch(/dashboard stopped/);
   });
 

@@ -67,11 +67,11 @@ const start = (l: Lane, args: string[], extra: Record<string, string> = {}) =>
 const offsets = groupOffsets;
 const waitFor = waitForOutput;
 
-/** SIGINT: the consumer finishes its batch, commits and exits 0. */
+/** SIGINT: the consumer finishes its batch, commits and exits 130 (stopped by Ctrl-C). */
 async function stop(started: StartedCli): Promise<string> {
   started.child.kill('SIGINT');
   const result = await started.result;
-  expect(result.code, result.stderr).toBe(0);
+  expect(result.code, result.stderr).toBe(130);
   expect(result.stderr).toMatch(/stopped: /);
   return result.stderr;
 }

@@ -111,7 +111,7 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
     await new Promise((r) => setTimeout(r, 1200));
     interrupted.child.kill('SIGINT');
     const stopped = await interrupted.result;
-    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).toMatch(/stopped: /);
     const partial = await prodSnapshot('stopped.duckdb');
     expect(partial.count).toBeGreaterThan(0);
@@ -187,7 +187,7 @@ describe('malformed CSV rows', () => {
         started.child.kill('SIGINT');
       }
       const result = await started.result;
-      expect(result.code, result.stderr).toBe(0);
+      expect(result.code, result.stderr).toBe(rate === '0' ? 0 : 130);
       expect(result.stderr).toMatch(/orders\.csv line 11: quantity "-3" is not a positive integer/);
       expect(result.stderr).toMatch(/orders\.csv line 21: /);
       expect(result.stderr).toMatch(/bad CSV rows 2/);

@@ -185,33 +185,33 @@ describe('dropship validate (CLI)', () => {
     expect(result.reports).toEqual([]);
   });
 
-  it('exits 2 when there is no warehouse file, without creating one', async () => {
+  it('exits 1 when there is no warehouse file, without creating one', async () => {
     const path = join(root, 'absent', 'warehouse.duckdb');
     const result = await validate([], { DUCKDB_PATH: path });
-    expect(result.code, result.stdout).toBe(2);
+    expect(result.code, result.stdout).toBe(1);
     expect(result.stderr).toMatch(/no warehouse at .*absent/);
     expect(result.stderr).toContain('dropship setup');
     expect(existsSync(path)).toBe(false);
   });
 
-  it('exits 2 when the warehouse exists but was never set up', async () => {
+  it('exits 1 when the warehouse exists but was never set up', async () => {
     const path = join(root, 'empty.duckdb');
     const empty = await DuckDbWarehouse.open(path);
     await empty.close();
     const result = await validate([], { DUCKDB_PATH: path });
-    expect(result.code, result.stdout).toBe(2);
+    expect(result.code, result.stdout).toBe(1);
     expect(result.stderr).toMatch(/not set up/);
     expect(result.stderr).toContain('dropship setup');
     expect(result.reports).toEqual([]);
   });
 
-  it('exits 2 when another process holds the warehouse, saying so', async () => {
+  it('exits 1 when another process holds the warehouse, saying so', async () => {
     const copy = join(root, 'held.duckdb');
     await copyFile(duckdbPath, copy);
     const holder = await DuckDbWarehouse.open(copy);
     try {
       const result = await validate([], { DUCKDB_PATH: copy });
-      expect(result.code, result.stdout).toBe(2);
+      expect(result.code, result.stdout).toBe(1);
       expect(result.stderr).toMatch(/in use by another process/);
       expect(result.stderr).toContain('fix:');
     } finally {

@@ -3,11 +3,24 @@
  * Ctrl-C / SIGTERM abort a signal the stages watch, so they flush and commit before exiting.
  * A second Ctrl-C forces the exit.
  */
+import { constants as osConstants } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig, type Config, type Overrides, type Sources } from '../config/config.ts';
 import { PipelineError } from '../errors.ts';
 
+/**
+ * The exit codes of every command (README, "Exit codes"): 0 success; 1 a check FAILed or the
+ * work failed; 2 bad arguments or configuration; 128 + the signal's number when stopped by a
+ * signal, after the clean shutdown: 130 for Ctrl-C (SIGINT), 143 for SIGTERM.
+ */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** The exit code of a command stopped by `signal` (128 + its number, as shells report it). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 2);
+}
+
+const USAGE_ERRORS: ReadonlySet<string> = new Set(['BAD_ARGUMENT', 'BAD_CONFIG']);
 
 export interface CommandContext {
   signal: AbortSignal;
@@ -23,9 +36,7 @@ export function printError(error: unknown): number {
     if (process.env.DEBUG && error.cause)
       process.stderr.write(`  cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
     if (error.code === 'INTERRUPTED') return ExitCode.interrupted;
-    return error.code === 'BAD_ARGUMENT' || error.code === 'BAD_CONFIG'
-      ? ExitCode.usage
-      : ExitCode.failed;
+    return USAGE_ERRORS.has(error.code) ? ExitCode.usage : ExitCode.failed;
   }
   process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.failed;
@@ -59,8 +70,10 @@ export function command<A extends unknown[]>(
     const globals = globalOverrides(args);
     const controller = new AbortController();
     let interrupts = 0;
+    let stoppedBy: NodeJS.Signals | null = null;
     const onSignal = (signal: NodeJS.Signals) => {
       interrupts += 1;
+      stoppedBy ??= signal;
       if (interrupts === 1) {
         process.stderr.write(
           `\n${signal}: finishing the current batch and committing… (press Ctrl-C again to force)\n`,
@@ -68,7 +81,7 @@ export function command<A extends unknown[]>(
         controller.abort(new PipelineError('INTERRUPTED', `interrupted by ${signal}`));
       } else {
         process.stderr.write('forced exit\n');
-        process.exit(ExitCode.interrupted);
+        process.exit(signalExitCode(stoppedBy ?? signal));
       }
     };
     process.on('SIGINT', onSignal);
@@ -87,6 +100,10 @@ export function command<A extends unknown[]>(
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
+    // Stopped by a signal: the shutdown was clean (flushed, committed), but the command did
+    // not finish on its own, and scripts see that, the same way for every command.
+    if (stoppedBy && (code === ExitCode.ok || code === ExitCode.interrupted))
+      code = signalExitCode(stoppedBy);
     process.exitCode = code;
     // Drivers (Kafka sockets, timers) must not keep a finished command alive.
     setTimeout(() => process.exit(code), 200).unref();

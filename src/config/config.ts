@@ -295,7 +295,7 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
       port: field('DASHBOARD_PORT', positiveInt(0).max(65535, 'must be ≤ 65535')),
     },
     reportsDir: resolve(cwd, field('REPORTS_DIR', text)),
-    freshnessThresholdMs: field('FRESHNESS_THRESHOLD', duration(1000)),
+    freshnessThresholdMs: field('FRESHNESS_THRESHOLD', duration(1)),
   };
   const config = ConfigSchema.parse(candidate);
   return { config, sources };

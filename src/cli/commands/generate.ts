@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defaultPeriod, SEED_DEFAULTS, utcDay, yearEndingOn } from '../../pipeline/defaults.ts';
-import { generateSeedFiles } from '../../pipeline/generate.ts';
+import { GENERATE_LIMITS, generateSeedFiles } from '../../pipeline/generate.ts';
 import { PipelineError } from '../../errors.ts';
 import { isoDate, nonNegativeInt, integer } from '../args.ts';
 import { formatCount, formatDuration, Progress } from '../progress.ts';
@@ -21,9 +21,24 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description('write customers.csv, inventory.csv, orders.csv and manifest.json (deterministic)')
-    .option('--customers <n>', 'number of customers', nonNegativeInt, SEED_DEFAULTS.customers)
-    .option('--products <n>', 'number of products', nonNegativeInt, SEED_DEFAULTS.products)
-    .option('--orders <n>', 'number of orders', nonNegativeInt, SEED_DEFAULTS.orders)
+    .option(
+      '--customers <n>',
+      `number of customers (at most ${GENERATE_LIMITS.customers.toLocaleString('en')})`,
+      nonNegativeInt,
+      SEED_DEFAULTS.customers,
+    )
+    .option(
+      '--products <n>',
+      `number of products (at most ${GENERATE_LIMITS.products.toLocaleString('en')})`,
+      nonNegativeInt,
+      SEED_DEFAULTS.products,
+    )
+    .option(
+      '--orders <n>',
+      `number of orders (at most ${GENERATE_LIMITS.orders.toLocaleString('en')}, ≈ 70 bytes each; refused when the files would not fit on the disk)`,
+      nonNegativeInt,
+      SEED_DEFAULTS.orders,
+    )
     .option(
       '--seed <n>',
       'random seed (same seed and arguments = same bytes)',

@@ -5,16 +5,8 @@ import { PipelineError } from '../../errors.ts';
 import { writeReport } from '../../validation/report.ts';
 import { runValidation, type ValidationReport } from '../../validation/validate.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
-import { command, ExitCode, printError } from '../run-command.ts';
+import { command, ExitCode } from '../run-command.ts';
 import { fromSetting } from '../help.ts';
-
-/** Exit codes of `validate`: 0 PASS or WARN, 1 FAIL, 2 the validation could not run. */
-export const ValidateExit = {
-  passed: ExitCode.ok,
-  failed: ExitCode.failed,
-  cannotRun: 2,
-  interrupted: ExitCode.interrupted,
-} as const;
 
 export function formatSummary(report: ValidationReport, path: string): string {
   const width = Math.max(...report.checks.map((c) => c.name.length));
@@ -31,7 +23,7 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description(
-      'check RAW ⇄ PROD ⇄ manifest, duplicates, data quality, freshness, task status and dead letters; write reports/validate_report_<UTC>.json; exit 0 PASS/WARN, 1 FAIL, 2 cannot run',
+      'check RAW ⇄ PROD ⇄ manifest, duplicates, data quality, freshness, task status and dead letters; write reports/validate_report_<UTC>.json; exit 0 PASS/WARN, 1 FAIL or cannot run, 2 bad arguments',
     )
     .option(
       '--manifest <path>',
@@ -41,36 +33,37 @@ export function registerValidate(program: Command): void {
     .action(
       command(async (ctx, flags: { manifest?: string; outputDir?: string }) => {
         const { config } = ctx.config({ REPORTS_DIR: flags.outputDir });
-        try {
-          if (config.warehouse.kind === 'duckdb' && !existsSync(config.warehouse.path)) {
-            // Opening would create an empty file; validation only reads.
-            throw new PipelineError(
-              'NOT_SET_UP',
-              `there is no warehouse at ${config.warehouse.path}`,
-              {
-                hint: 'run `npx dropship setup` (or `npx dropship run`) first, or point DUCKDB_PATH at the warehouse file',
-              },
-            );
-          }
-          const warehouse = await openWarehouse(config.warehouse);
-          let report: ValidationReport;
-          try {
-            report = await runValidation(warehouse, {
-              config,
-              ...(flags.manifest ? { manifestPath: resolve(flags.manifest) } : {}),
-            });
-          } finally {
-            await warehouse.close();
-          }
-          const path = await writeReport(report, config.reportsDir);
-          process.stdout.write(formatSummary(report, path));
-          return report.status === 'FAIL' ? ValidateExit.failed : ValidateExit.passed;
-        } catch (error) {
-          // No verdict could be reached (not set up, locked, unreadable manifest, unwritable
-          // report folder): say why, and exit 2 so scripts tell it apart from a FAIL.
-          const code = printError(error);
-          return code === ExitCode.interrupted ? ValidateExit.interrupted : ValidateExit.cannotRun;
+        if (flags.manifest && !existsSync(resolve(flags.manifest)))
+          throw new PipelineError(
+            'BAD_ARGUMENT',
+            `--manifest ${resolve(flags.manifest)} does not exist`,
+            {
+              hint: 'pass the manifest.json of the data loaded into the warehouse, or leave --manifest out',
+            },
+          );
+        if (config.warehouse.kind === 'duckdb' && !existsSync(config.warehouse.path)) {
+          // Opening would create an empty file; validation only reads.
+          throw new PipelineError(
+            'NOT_SET_UP',
+            `there is no warehouse at ${config.warehouse.path}`,
+            {
+              hint: 'run `npx dropship setup` (or `npx dropship run`) first, or point DUCKDB_PATH at the warehouse file',
+            },
+          );
         }
+        const warehouse = await openWarehouse(config.warehouse);
+        let report: ValidationReport;
+        try {
+          report = await runValidation(warehouse, {
+            config,
+            ...(flags.manifest ? { manifestPath: resolve(flags.manifest) } : {}),
+          });
+        } finally {
+          await warehouse.close();
+        }
+        const path = await writeReport(report, config.reportsDir);
+        process.stdout.write(formatSummary(report, path));
+        return report.status === 'FAIL' ? ExitCode.failed : ExitCode.ok;
       }),
     );
 }
