@@ -73,7 +73,7 @@ describe('a restarted run resumes its replay', () => {
       await new Promise((r) => setTimeout(r, 2500));
       first.child.kill(stop);
       const stopped = await first.result;
-      if (stop === 'SIGINT') expect(stopped.code, stopped.stderr).toBe(0);
+      if (stop === 'SIGINT') expect(stopped.code, stopped.stderr).toBe(130);
       else expect(stopped.signal).toBe('SIGKILL');
       const before = await raw(l.db);
       // The stop happened after some rows were written and before the replay's end.
