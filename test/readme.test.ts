@@ -70,6 +70,10 @@ const NOT_RUN: Record<string, string> = {
   // npm ci would replace the node_modules this suite runs from; `npm start` runs in its own
   // case, and .ci/run runs `npm ci` and the suite on each of the two Nodes.
   'node --version && npm ci && npm start': 'reinstalls the working copy the tests run from',
+  // The live Snowflake suite; without an account it only says it is skipped, and the
+  // emulator suites run the same steps.
+  'SNOW_ACCOUNT=myorg-myaccount SNOW_USER=me SNOW_PRIVATE_KEY_PATH=rsa_key.p8 npx vitest run test/snowflake-live.test.ts':
+    'needs a real Snowflake account',
 };
 
 /** What one session keeps between its lines. */
