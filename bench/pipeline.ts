@@ -6,7 +6,8 @@
  *   (3) the task's MERGE of 1M RAW rows vs DuckDB's own bulk load of the same rows (ratio).
  *   (4) end-to-end latency p50/p99, produced → visible in PROD, at a steady 200 events/s with a
  *       1 s task schedule (real CLI, `run`).
- *   (5) peak RSS of a 10M-order `run --once` (bounded memory: streaming, batches, backpressure).
+ *   (5) scaling: generate and `run --once` at 100k, 1M and 10M orders (time, events/s, peak RSS
+ *       and RSS growth, sampled every second: bounded memory, streaming, backpressure).
  *   (6) consume → RAW on the local Snowflake emulator (`benchSnowflakeIngest`, its own section
  *       `snowflake`): rows/s and rows per INSERT through `warehouse.ingest`, as information.
  *
@@ -14,7 +15,6 @@
  * Run alone: `node --import tsx bench/pipeline.ts`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { readCustomers, readOrders, readProducts } from '../src/pipeline/seed-fi
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import type { Warehouse } from '../src/warehouse/types.ts';
 import type { BenchResult } from './generate.ts';
+import { recordRss, rssGrowth, rssSeries, type RssRecording } from './rss.ts';
 import { median } from './stats.ts';
 
 /** What `run` uses: the product's default INGEST_BATCH_SIZE. */
@@ -35,12 +36,14 @@ const INGEST_BATCH_SIZE = Number(settingDefault('INGEST_BATCH_SIZE'));
 const CLI_BIN = fileURLToPath(new URL('../bin/dropship.js', import.meta.url));
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const ORDERS = Math.round(1_000_000 * SCALE);
-const BIG_ORDERS = Math.round(10_000_000 * SCALE);
+/** The scaling table's sizes; the last one is the 10M memory target (≤ 300 MB, flat). */
+const SCALING_ORDERS = [100_000, 1_000_000, 10_000_000].map((n) => Math.round(n * SCALE));
 
 interface ChildRun {
   code: number | null;
   wallMs: number;
-  peakRssKb: number | null;
+  /** With `measureRss`: the child's resident memory, sampled every second. */
+  rss: RssRecording | null;
   stderr: string;
 }
 
@@ -49,34 +52,26 @@ function runCli(
   env: Record<string, string>,
   options: { stopAfterMs?: number; measureRss?: boolean } = {},
 ): Promise<ChildRun> {
-  const useTime = options.measureRss && existsSync('/usr/bin/time');
-  const command = useTime ? '/usr/bin/time' : process.execPath;
-  const argv = useTime
-    ? ['-f', 'PEAK_RSS_KB=%M', process.execPath, CLI_BIN, ...args]
-    : [CLI_BIN, ...args];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, {
+    // The CLI's own process: bin/dropship.js replaces itself with execve (same pid), so the
+    // pid sampled is the pipeline's.
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
       env: { ...process.env, CI: 'true', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    const recorder = options.measureRss && child.pid ? recordRss(child.pid) : null;
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     if (options.stopAfterMs) setTimeout(() => child.kill('SIGINT'), options.stopAfterMs);
     child.once('error', reject);
     child.once('close', (code) => {
-      const rss = /PEAK_RSS_KB=(\d+)/.exec(stderr);
-      resolve({
-        code,
-        wallMs: performance.now() - started,
-        peakRssKb: rss ? Number(rss[1]) : null,
-        stderr,
-      });
+      resolve({ code, wallMs: performance.now() - started, rss: recorder?.stop() ?? null, stderr });
     });
   });
 }
 
-async function generate(dir: string, orders: number): Promise<void> {
+async function generate(dir: string, orders: number, measureRss = false): Promise<ChildRun> {
   const r = await runCli(
     [
       'generate',
@@ -90,8 +85,10 @@ async function generate(dir: string, orders: number): Promise<void> {
       dir,
     ],
     {},
+    { measureRss },
   );
   if (r.code !== 0) throw new Error(`generate failed: ${r.stderr}`);
+  return r;
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -127,6 +124,7 @@ async function ingestFromMemoryBus(
 export async function benchPipeline(): Promise<BenchResult> {
   const work = await mkdtemp(join(tmpdir(), 'dropship-bench-pipeline-'));
   const rows: BenchResult['rows'] = [];
+  const scaling: BenchResult['rows'] = [];
   const notes: string[] = [];
   try {
     const seed = join(work, 'seed');
@@ -231,21 +229,33 @@ export async function benchPipeline(): Promise<BenchResult> {
       await w.close();
     }
 
-    // (5) peak memory of a 10M replay.
-    const bigSeed = join(work, 'seed-big');
-    await generate(bigSeed, BIG_ORDERS);
-    await rm(join(work, 'once.duckdb'), { force: true });
-    const big = await runCli(
-      ['run', '--once', '--no-dashboard'],
-      { SEED_DIR: bigSeed, DUCKDB_PATH: join(work, 'big.duckdb') },
-      { measureRss: true },
-    );
-    if (big.code !== 0) throw new Error(`run --once (10M) failed: ${big.stderr}`);
-    rows.push({
-      measure: `peak RSS of run --once on ${fmt(BIG_ORDERS)} orders`,
-      value: big.peakRssKb ? `${fmt(big.peakRssKb / 1024)} MB` : 'n/a',
-      detail: `${fmt(big.wallMs / 1000, 0)} s, ${fmt(BIG_ORDERS / (big.wallMs / 1000))} events/s`,
-    });
+    // (5) scaling: generate, then run --once at 100k, 1M and 10M orders, with the RSS of the
+    // run sampled every second (time should grow linearly, memory not at all).
+    for (const orders of SCALING_ORDERS) {
+      const seedDir = join(work, `seed-${orders}`);
+      const generated = await generate(seedDir, orders, true);
+      const run = await runCli(
+        ['run', '--once', '--no-dashboard'],
+        { SEED_DIR: seedDir, DUCKDB_PATH: join(work, `scaling-${orders}.duckdb`) },
+        { measureRss: true },
+      );
+      if (run.code !== 0) throw new Error(`run --once (${fmt(orders)}) failed: ${run.stderr}`);
+      const growth = run.rss ? rssGrowth(run.rss.samples) : null;
+      const mb = (r: ChildRun) => (r.rss?.peakMb ? `${fmt(r.rss.peakMb)} MB` : 'n/a');
+      scaling.push({
+        measure: `${fmt(orders)} orders`,
+        value: `generate ${fmt(generated.wallMs / 1000, 1)} s (peak ${mb(generated)}); run --once ${fmt(run.wallMs / 1000, 1)} s, ${fmt(orders / (run.wallMs / 1000))} events/s`,
+        detail: `run peak RSS ${mb(run)}; growth ${growth === null ? 'n/a (under 8 s)' : `${growth >= 0 ? '+' : ''}${fmt(growth)} MB`} from the 2nd to the last quarter`,
+      });
+      await rm(seedDir, { recursive: true, force: true });
+      await rm(join(work, `scaling-${orders}.duckdb`), { force: true });
+      if (orders === SCALING_ORDERS.at(-1) && run.rss) {
+        notes.push(
+          `RSS of run --once on ${fmt(orders)} orders over time (s MB, every ~10 s): ${rssSeries(run.rss.samples, 10)}.`,
+        );
+      }
+    }
+    rows.push(...scaling);
     notes.push(
       'Events/s figures include JSON encoding, the bus, validation (zod), the DuckDB write and the offset bookkeeping.',
     );

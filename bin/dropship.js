@@ -1,7 +1,26 @@
 #!/usr/bin/env node
 // Entry point of the `dropship` CLI. The product is TypeScript run through tsx's loader,
 // so `npm install` + `npm start` works on a fresh clone with no build step.
+import process from 'node:process';
 import { register } from 'tsx/esm/api';
+
+// A small young generation for the main thread. V8 sizes it for throughput (semi-spaces up
+// to 32–64 MB, so ~100–190 MB of heap), and a replay churns through it: on a 10M-order
+// `run --once` the main thread's heap held 230–250 MB for 60–120 MB of live objects; with
+// 4 MB semi-spaces it holds 65–85 MB (docs/BENCHMARKS.md). Unlike a cap on the old
+// generation this can never end a run with "heap out of memory": it only makes minor
+// collections more frequent. V8 reads it at start-up, so the process replaces itself once
+// (same pid, same stdio, signals unchanged) unless the flag was given, in the command line
+// or NODE_OPTIONS. process.execve is POSIX-only: elsewhere the CLI runs with V8's default.
+const SEMI_SPACE_FLAG = '--max-semi-space-size';
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+if (typeof process.execve === 'function' && !given.some((a) => a.startsWith(SEMI_SPACE_FLAG))) {
+  process.execve(
+    process.execPath,
+    [process.execPath, `${SEMI_SPACE_FLAG}=4`, ...process.execArgv, ...process.argv.slice(1)],
+    process.env,
+  );
+}
 
 register();
 await import('../src/cli/main.ts');

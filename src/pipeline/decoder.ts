@@ -18,6 +18,7 @@ import { decodeOrderEvent, utcMicros } from '../domain/event-decoding.ts';
 import type { OrderCreatedEvent } from '../domain/event.ts';
 import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-event-columns.ts';
 import { packValues, type PackedValues } from './packed-values.ts';
+import { WORKER_HEAP_LIMITS } from './worker-heap.ts';
 import type { DeadLetter, DecodedChunk, RawEvent, RawEventFields } from '../warehouse/types.ts';
 
 /** The RAW row of a valid event: the payload as received plus its typed order fields. */
@@ -216,7 +217,9 @@ export class EventDecoder {
   }
 
   private startWorker(): Worker {
-    const worker = new Worker(new URL('./decode-worker-entry.js', import.meta.url));
+    const worker = new Worker(new URL('./decode-worker-entry.js', import.meta.url), {
+      resourceLimits: WORKER_HEAP_LIMITS,
+    });
     worker.unref(); // never keeps the process alive on its own
     worker.on('message', (reply: DecodeReply) => {
       const job = this.pending.get(reply.id);

@@ -19,6 +19,7 @@ import { unpackValues } from './packed-values.ts';
 import type { ReplayControl, ReplayValues, ReplayWorkerMessage } from './replay-worker.ts';
 import { readOrders, readProducts, type BadRow } from './seed-files.ts';
 import { sleep } from './retry.ts';
+import { WORKER_HEAP_LIMITS } from './worker-heap.ts';
 
 export interface ProduceOptions {
   producer: BusProducer;
@@ -208,6 +209,7 @@ async function* encodedInWorker(
 ): AsyncGenerator<OutgoingMessage[]> {
   const worker = new Worker(new URL('./replay-worker-entry.js', import.meta.url), {
     workerData: { dir: file.dir, path: file.path, batchSize, ahead: WORKER_AHEAD, bytes },
+    resourceLimits: WORKER_HEAP_LIMITS,
   });
   const queue: ReplayWorkerMessage[] = [];
   let ready = false;

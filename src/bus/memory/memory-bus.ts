@@ -96,6 +96,14 @@ class Topic {
   }
 }
 
+/**
+ * Records a producer may hold ahead of the slowest group: one RAW transaction's worth (25,000
+ * rows), so the ingest's batches on this bus are never larger. Measured on a 10M-order `run
+ * --once`: 100,000 (four transactions) was no faster, DuckDB being the limit, and kept the
+ * main thread's heap at 300–440 MB instead of 230–250 MB (docs/BENCHMARKS.md).
+ */
+export const MEMORY_BUS_BACKLOG = 25_000;
+
 export interface MemoryBusOptions {
   partitions: number;
   /** Producers wait while this many records are held but not committed. */
@@ -140,9 +148,7 @@ export class MemoryBus implements Bus {
   }
 
   async producer(name: string): Promise<BusProducer> {
-    // One full ingest batch (INGEST_BATCH_SIZE). Measured: a larger backlog made `run --once`
-    // no faster (DuckDB is the limit there) and cost ~200 MB more.
-    return new MemoryProducer(this.topic(name), this.options.maxBacklog ?? 100_000);
+    return new MemoryProducer(this.topic(name), this.options.maxBacklog ?? MEMORY_BUS_BACKLOG);
   }
 
   async consumer(name: string, groupId: string): Promise<BusConsumer> {
