@@ -33,6 +33,8 @@ interface Group {
 class Topic {
   readonly partitions: Partition[];
   readonly groups = new Map<string, Group>();
+  /** Producers waiting for the backlog to shrink (see MemoryProducer.send). */
+  blockedProducers = 0;
   private readonly wakeup = new Wakeup();
 
   constructor(
@@ -181,7 +183,12 @@ class MemoryProducer implements BusProducer {
   async send(messages: OutgoingMessage[]): Promise<void> {
     // Backpressure: wait until consumers have caught up enough (only when someone consumes).
     while (this.topic.groups.size > 0 && this.topic.backlog() >= this.maxBacklog) {
-      await this.topic.wait(1000);
+      this.topic.blockedProducers++;
+      try {
+        await this.topic.wait(1000);
+      } finally {
+        this.topic.blockedProducers--;
+      }
     }
     const now = Date.now();
     for (const m of messages) {
@@ -241,9 +248,11 @@ class MemoryConsumer implements BusConsumer {
         continue;
       }
       const deadline = Date.now() + options.maxWaitMs;
+      // Waiting for more is pointless while every producer waits for this batch's commit.
       while (
         records.length < options.maxRecords &&
         Date.now() < deadline &&
+        this.topic.blockedProducers === 0 &&
         !options.signal?.aborted
       ) {
         await this.topic.wait(deadline - Date.now(), options.signal);
