@@ -37,6 +37,7 @@ import { readOrders } from '../src/pipeline/seed-files.ts';
 import { PipelineStats } from '../src/pipeline/stats.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { count, median } from './stats.ts';
+import { cpuPerEvent, formatCpuPerEvent, readThreadCpu } from './thread-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI_BIN = join(ROOT, 'bin', 'dropship.js');
@@ -133,6 +134,26 @@ async function consumerPerformance(
   return value;
 }
 
+/** The broker the Kafka benches use: KAFKA_BOOTSTRAP_SERVERS' first, or the local one. */
+export function benchBootstrap(): string {
+  return process.env.KAFKA_BOOTSTRAP_SERVERS?.split(',')[0]?.trim() || '127.0.0.1:9092';
+}
+
+/** Why the Kafka benches cannot run here (no jars, no broker), or null. */
+export async function kafkaUnavailable(bootstrap: string): Promise<string | null> {
+  if (!existsSync(join(LIBS, '.pom.sha256')))
+    return `no Kafka jars in ${LIBS}: run \`npm run kafka:up\` first`;
+  const b = bus(bootstrap);
+  try {
+    await b.ping();
+    return null;
+  } catch (error) {
+    return `no broker answers on ${bootstrap} (${(error as Error).message.split('\n')[0]})`;
+  } finally {
+    await b.close().catch(() => undefined);
+  }
+}
+
 function bus(bootstrap: string, compression: KafkaCompression = 'none'): KafkaBus {
   return new KafkaBus(
     {
@@ -147,20 +168,33 @@ function bus(bootstrap: string, compression: KafkaCompression = 'none'): KafkaBu
   );
 }
 
-/** Runs `ourProducer` or `ourConsumer` in a fresh Node process; resolves with its msg/s. */
-async function inChild(task: ChildTask): Promise<number> {
+/** What a child measures: msg/s and µs of CPU per event by thread group. */
+export interface ChildResult {
+  rate: number;
+  cpuUsPerEvent: Record<string, number>;
+}
+
+/**
+ * Runs `ourProducer` or `ourConsumer` in a fresh Node process (`node`: which Node binary, this
+ * one by default); resolves with what it measured.
+ */
+export async function inChild(task: ChildTask, node = process.execPath): Promise<ChildResult> {
   const label = `bench child ${task.kind}`;
   const out = await outputOf(
-    process.execPath,
+    node,
     ['--import', 'tsx', fileURLToPath(import.meta.url), 'child', JSON.stringify(task)],
     label,
   );
-  const rate = Number(out.trim().split('\n').at(-1));
-  if (!Number.isFinite(rate)) throw new Error(`${label} printed no rate: ${out.slice(-500)}`);
-  return rate;
+  try {
+    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '') as ChildResult;
+    if (Number.isFinite(result.rate)) return result;
+  } catch {
+    // reported below
+  }
+  throw new Error(`${label} printed no result: ${out.slice(-500)}`);
 }
 
-type ChildTask =
+export type ChildTask =
   | {
       kind: 'produce';
       bootstrap: string;
@@ -170,7 +204,7 @@ type ChildTask =
     }
   | { kind: 'consume'; bootstrap: string; dir: string; topic: string; group: string };
 
-async function runChild(task: ChildTask): Promise<number> {
+async function runChild(task: ChildTask): Promise<ChildResult> {
   return task.kind === 'produce'
     ? ourProducer(task.bootstrap, task.seedDir, task.topic, task.compression)
     : ourConsumer(task.bootstrap, task.dir, task.topic, task.group);
@@ -182,15 +216,20 @@ async function ourProducer(
   seedDir: string,
   topic: string,
   compression: KafkaCompression,
-): Promise<number> {
+): Promise<ChildResult> {
   const b = bus(bootstrap, compression);
   try {
     await b.ensureTopic(topic, 3);
     const producer = await b.producer(topic);
+    const cpuBefore = readThreadCpu();
     const result = await replayOrders({ dir: seedDir }, { producer, rate: 0 });
+    const cpuAfter = readThreadCpu(); // the replay worker's time is under "exited threads"
     await producer.close();
     if (result.published !== ORDERS) throw new Error(`published ${result.published} of ${ORDERS}`);
-    return result.published / (result.durationMs / 1000);
+    return {
+      rate: result.published / (result.durationMs / 1000),
+      cpuUsPerEvent: Object.fromEntries(cpuPerEvent(cpuBefore, cpuAfter, ORDERS)),
+    };
   } finally {
     await b.close();
   }
@@ -202,7 +241,7 @@ async function ourConsumer(
   dir: string,
   topic: string,
   group: string,
-): Promise<number> {
+): Promise<ChildResult> {
   const path = join(dir, `${group}.duckdb`);
   const warehouse = await DuckDbWarehouse.open(path);
   const b = bus(bootstrap);
@@ -211,6 +250,8 @@ async function ourConsumer(
     await warehouse.setup();
     const consumer = await b.consumer(topic, group);
     const stats = new PipelineStats();
+    const cpuBefore = readThreadCpu();
+    let cpuAfter = cpuBefore;
     const started = performance.now();
     let finished = 0;
     await runIngest({
@@ -224,13 +265,17 @@ async function ourConsumer(
       onBatch: () => {
         if (stats.consumed >= ORDERS && !finished) {
           finished = performance.now();
+          cpuAfter = readThreadCpu();
           stop.abort();
         }
       },
     });
     await consumer.close();
     if (stats.rawInserted !== ORDERS) throw new Error(`ingested ${stats.rawInserted} of ${ORDERS}`);
-    return ORDERS / ((finished - started) / 1000);
+    return {
+      rate: ORDERS / ((finished - started) / 1000),
+      cpuUsPerEvent: Object.fromEntries(cpuPerEvent(cpuBefore, cpuAfter, ORDERS)),
+    };
   } finally {
     stop.abort();
     await b.close();
@@ -238,6 +283,16 @@ async function ourConsumer(
     await rm(path, { force: true });
     await rm(`${path}.wal`, { force: true });
   }
+}
+
+type CpuRecord = Record<string, number>;
+
+/** The median of each thread group's µs per event over the rounds. */
+export function medianCpu(records: readonly CpuRecord[]): Map<string, number> {
+  const groups = new Set(records.flatMap((r) => Object.keys(r)));
+  return new Map(
+    [...groups].map((g) => [g, median(records.map((r) => r[g] ?? 0))] as [string, number]),
+  );
 }
 
 async function averageEventSize(seedDir: string): Promise<number> {
@@ -253,10 +308,9 @@ async function averageEventSize(seedDir: string): Promise<number> {
 }
 
 export async function benchKafka(): Promise<BenchResult> {
-  const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS?.split(',')[0]?.trim() || '127.0.0.1:9092';
-  if (!existsSync(join(LIBS, '.pom.sha256')))
-    throw new Error(`no Kafka jars in ${LIBS}: run \`npm run kafka:up\` first`);
-  await bus(bootstrap).ping();
+  const bootstrap = benchBootstrap();
+  const unavailable = await kafkaUnavailable(bootstrap);
+  if (unavailable) throw new Error(unavailable);
   const dir = await mkdtemp(join(tmpdir(), 'dropship-bench-kafka-'));
   const loadBefore = loadavg()[0]!;
   try {
@@ -287,6 +341,8 @@ export async function benchKafka(): Promise<BenchResult> {
       consume: [] as number[],
       cp: [] as number[],
     };
+    /** µs of CPU per event by thread group, one record per round. */
+    const cpuRounds = { produce: [] as CpuRecord[], consume: [] as CpuRecord[] };
     const stamp = Date.now().toString(36);
     for (let round = 1; round <= ROUNDS; round++) {
       const topic = `bench-${stamp}-${round}`;
@@ -302,8 +358,11 @@ export async function benchKafka(): Promise<BenchResult> {
         );
         return value;
       };
-      const produce = (topic: string, compression: KafkaCompression) =>
-        inChild({ kind: 'produce', bootstrap, seedDir, topic, compression });
+      const produce = async (topic: string, compression: KafkaCompression) => {
+        const r = await inChild({ kind: 'produce', bootstrap, seedDir, topic, compression });
+        if (compression === 'none') cpuRounds.produce.push(r.cpuUsPerEvent);
+        return r.rate;
+      };
       figures.ours.push(await step('ours produce', () => produce(topic, 'none')));
       figures.pp.push(
         await step('ProducerPerformance', () => producerPerformance(bootstrap, ppTopic, size)),
@@ -314,15 +373,17 @@ export async function benchKafka(): Promise<BenchResult> {
       if (PRODUCER_ONLY) continue;
       // Both consumers read the same records (our events) with fresh groups.
       figures.consume.push(
-        await step('ours consume→RAW', () =>
-          inChild({
+        await step('ours consume→RAW', async () => {
+          const r = await inChild({
             kind: 'consume',
             bootstrap,
             dir,
             topic,
             group: `bench-ingest-${stamp}-${round}`,
-          }),
-        ),
+          });
+          cpuRounds.consume.push(r.cpuUsPerEvent);
+          return r.rate;
+        }),
       );
       figures.cp.push(
         await step('ConsumerPerformance', () =>
@@ -365,6 +426,7 @@ export async function benchKafka(): Promise<BenchResult> {
     const cpu = cpus();
     const notes = [
       `Rounds (msg/s): ours ${figures.ours.map(count).join(', ')}; ProducerPerformance ${figures.pp.map(count).join(', ')}; ours gzip ${figures.gzip.map(count).join(', ')}${PRODUCER_ONLY ? '' : `; consume→RAW ${figures.consume.map(count).join(', ')}; ConsumerPerformance ${figures.cp.map(count).join(', ')}`}.`,
+      `CPU per event, µs by thread (median of the rounds; /proc/self/task, bench/thread-cpu.ts): producer replay — ${formatCpuPerEvent(medianCpu(cpuRounds.produce))}${PRODUCER_ONLY ? '' : `; consume → RAW — ${formatCpuPerEvent(medianCpu(cpuRounds.consume))}`}. The broker's own CPU is not included.`,
       'Ours = @platformatic/kafka 1.35 producing (idempotent, acks=all, murmur2 partitioner, no compression, one batch in flight), kafkajs 2.2.4 consuming; the producer is fed by the CSV reader like `dropship produce --mode replay --rate 0`; ConsumerPerformance only deserialises, ours also decodes the JSON and writes RAW rows + offsets in a DuckDB transaction and commits the offsets after each batch. Both include the group join.',
       `Broker ${bootstrap} (${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'KAFKA_BOOTSTRAP_SERVERS' : 'local, scripts/kafka-local.sh'}), 3-partition topics; the Java tools run in a fresh JVM each time (warm-up included, as for our process).`,
       `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}; broker, tools and our client share it; 1-min load ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after.`,
@@ -398,7 +460,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (process.argv[2] === 'child')
     // A measurement for the parent (inChild): msg/s on the last line.
     runChild(JSON.parse(process.argv[3]!) as ChildTask).then(
-      (rate) => process.stdout.write(`${rate}\n`),
+      (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
       fail,
     );
   else benchKafka().then((result) => process.stdout.write(toMarkdown(result)), fail);

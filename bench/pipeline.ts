@@ -41,7 +41,7 @@ const LATENCY_RATES = [2000, 200];
 /** The scaling table's sizes; the last one is the 10M memory target (≤ 300 MB, flat). */
 const SCALING_ORDERS = [100_000, 1_000_000, 10_000_000].map((n) => Math.round(n * SCALE));
 
-interface ChildRun {
+export interface ChildRun {
   code: number | null;
   wallMs: number;
   /** With `measureRss`: the child's resident memory, sampled every second. */
@@ -49,16 +49,17 @@ interface ChildRun {
   stderr: string;
 }
 
-function runCli(
+/** Runs the CLI in a child process (`node`: which Node binary, this one by default). */
+export function runCli(
   args: string[],
   env: Record<string, string>,
-  options: { stopAfterMs?: number; measureRss?: boolean } = {},
+  options: { stopAfterMs?: number; measureRss?: boolean; node?: string } = {},
 ): Promise<ChildRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // The CLI's own process: bin/dropship.js replaces itself with execve (same pid), so the
     // pid sampled is the pipeline's.
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    const child = spawn(options.node ?? process.execPath, [CLI_BIN, ...args], {
       env: { ...process.env, CI: 'true', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -73,7 +74,12 @@ function runCli(
   });
 }
 
-async function generate(dir: string, orders: number, measureRss = false): Promise<ChildRun> {
+export async function generate(
+  dir: string,
+  orders: number,
+  measureRss = false,
+  node?: string,
+): Promise<ChildRun> {
   const r = await runCli(
     [
       'generate',
@@ -87,7 +93,7 @@ async function generate(dir: string, orders: number, measureRss = false): Promis
       dir,
     ],
     {},
-    { measureRss },
+    { measureRss, node },
   );
   if (r.code !== 0) throw new Error(`generate failed: ${r.stderr}`);
   return r;

@@ -3,7 +3,7 @@
  * docs/BENCHMARKS.md with the machine and the command to reproduce. Benchmarks never run in
  * `npm test` (timings on shared machines are noisy); medians and ratios are quoted.
  *
- * BENCH_ONLY=generate,pipeline,kafka,snowflake picks sections; BENCH_SCALE=0.1 shrinks the
+ * BENCH_ONLY=generate,pipeline,kafka,snowflake,node picks sections; BENCH_SCALE=0.1 shrinks the
  * data sets. The Kafka section needs a broker on 127.0.0.1:9092 (`npm run kafka:up`); without
  * one it is reported as not run. The Snowflake section needs the local emulator (`npm run
  * snowflake:local`); without it, it is reported as not run, with the reason.
@@ -19,6 +19,7 @@ const sections: Record<string, () => Promise<BenchResult>> = {
   pipeline: benchPipeline,
   kafka: async () => (await import('./kafka.ts')).benchKafka(),
   snowflake: benchSnowflakeIngest,
+  node: async () => (await import('./node-versions.ts')).benchNodeVersions(),
 };
 
 function machine(): string {

@@ -218,6 +218,7 @@ export class EventDecoder {
 
   private startWorker(): Worker {
     const worker = new Worker(new URL('./decode-worker-entry.js', import.meta.url), {
+      name: 'dropship-decode', // the thread's name in top -H and in the bench's CPU per thread
       resourceLimits: WORKER_HEAP_LIMITS,
     });
     worker.unref(); // never keeps the process alive on its own

@@ -209,6 +209,7 @@ async function* encodedInWorker(
 ): AsyncGenerator<OutgoingMessage[]> {
   const worker = new Worker(new URL('./replay-worker-entry.js', import.meta.url), {
     workerData: { dir: file.dir, path: file.path, batchSize, ahead: WORKER_AHEAD, bytes },
+    name: 'dropship-replay', // the thread's name in top -H and in the bench's CPU per thread
     resourceLimits: WORKER_HEAP_LIMITS,
   });
   const queue: ReplayWorkerMessage[] = [];
