@@ -118,12 +118,21 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
     expect(partial.count).toBeLessThan(5000);
     // What was published before the stop was drained: every RAW row is merged.
     expect(partial.raw).toBe(partial.count);
-    // kill -9 in the middle of the next run: no chance to flush anything.
-    const killed = startCli(['run', '--no-dashboard'], { cwd: dir, env: slow, timeoutMs: 120_000 });
-    await waitForOutput(killed, /warehouse .* ready/);
-    await new Promise((r) => setTimeout(r, 1200));
+    // kill -9 in the middle of the next run: no chance to flush anything. The kill waits until
+    // this run has written rows of its own to RAW (read from its dashboard: the run owns the
+    // DuckDB file), so the recovery below recovers something rather than a run that never wrote.
+    const killed = startCli(['run'], {
+      cwd: dir,
+      env: { ...slow, DASHBOARD_PORT: '0' },
+      timeoutMs: 120_000,
+    });
+    const url = await waitForMatch(killed, /dashboard: (http:\/\/\S+)/);
+    const rawAtKill = await pollRawRows(url, (n) => n > partial.raw);
     killed.child.kill('SIGKILL');
-    await killed.result;
+    const killedResult = await killed.result;
+    expect(killedResult.signal).toBe('SIGKILL');
+    expect(rawAtKill).toBeGreaterThan(partial.raw);
+    expect(rawAtKill).toBeLessThan(5000);
     const final = await runCli(['run', '--once'], {
       cwd: dir,
       env: env('stopped.duckdb'),
@@ -152,6 +161,47 @@ async function waitForOutput(started: ReturnType<typeof startCli>, pattern: RegE
       }
     });
   });
+}
+
+/** The first capture group of `pattern` in the child's stderr. */
+async function waitForMatch(
+  started: ReturnType<typeof startCli>,
+  pattern: RegExp,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)),
+      60_000,
+    );
+    started.child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+}
+
+/** Polls the dashboard's /api/health until RAW's row count satisfies `done`; returns it. */
+async function pollRawRows(url: string, done: (rawRows: number) => boolean): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(new URL('/api/health', url));
+      if (res.ok) {
+        last = ((await res.json()) as { raw_rows: number }).raw_rows;
+        if (done(last)) return last;
+      }
+    } catch {
+      // The server may not answer yet: poll again.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`RAW never reached the expected rows (last seen ${last})`);
 }
 
 async function prodSnapshotAfterCleanRun() {
