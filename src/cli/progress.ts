@@ -2,6 +2,8 @@
  * Progress of long work: a live line (count, rate, ETA) on a terminal, plain log lines at a
  * steady pace when output is redirected (CI logs, files), so both stay readable.
  */
+import { formatCount } from '../validation/values.ts';
+
 export interface ProgressOptions {
   label: string;
   total?: number;
@@ -9,12 +11,6 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** Seconds between plain lines when not on a terminal. */
   plainEverySeconds?: number;
-}
-
-const fmt = new Intl.NumberFormat('en-US');
-
-export function formatCount(n: number): string {
-  return fmt.format(Math.round(n));
 }
 
 export function formatDuration(ms: number): string {

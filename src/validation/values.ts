@@ -71,9 +71,15 @@ export function humanDuration(ms: number): string {
   return (ms < 0 ? '-' : '') + parts.join(' ');
 }
 
-/** `12345` → `"12,345"` (stable across locales, for explanations). */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
+/**
+ * `12345` → `"12,345"`, rounded to a whole count (a rate such as 1234.6 events/s → `"1,235"`);
+ * en-US whatever the machine's locale, so explanations and progress lines read the same
+ * everywhere. The one count formatter: validation explanations and the CLI progress line.
+ */
 export function formatCount(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return COUNT_FORMAT.format(Math.round(n));
 }
 
 /** `"3 nulls"` / `"1 null"`. */

@@ -2,7 +2,7 @@
 import type { Config } from '../../config/config.ts';
 import { PipelineError } from '../../errors.ts';
 import type { TaskRun } from '../../warehouse/types.ts';
-import { formatCount } from '../progress.ts';
+import { formatCount } from '../../validation/values.ts';
 
 /** Separate producer/consumer processes need a real broker: the in-process bus lives inside one process. */
 export function requireKafka(

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { errorMessage } from '../../errors.ts';
 import { runConsumer } from '../../pipeline/consume.ts';
-import { formatCount, formatDuration } from '../progress.ts';
+import { formatDuration } from '../progress.ts';
+import { formatCount } from '../../validation/values.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun, requireKafka } from './common.ts';
 import { logBusWarnings } from './produce.ts';

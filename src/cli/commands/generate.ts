@@ -3,7 +3,8 @@ import { defaultPeriod, SEED_DEFAULTS, utcDay, yearEndingOn } from '../../pipeli
 import { GENERATE_LIMITS, generateSeedFiles } from '../../pipeline/generate.ts';
 import { PipelineError } from '../../errors.ts';
 import { isoDate, nonNegativeInt, integer } from '../args.ts';
-import { formatCount, formatDuration, Progress } from '../progress.ts';
+import { formatDuration, Progress } from '../progress.ts';
+import { formatCount } from '../../validation/values.ts';
 import { command } from '../run-command.ts';
 import { fromSetting } from '../help.ts';
 
