@@ -79,3 +79,13 @@ CREATE TABLE IF NOT EXISTS orders (
   event_created_at TIMESTAMP_NTZ,
   merged_at TIMESTAMP_NTZ NOT NULL
 );
+
+-- The manifest of the data set loaded (setup / run), appended when it differs from the latest:
+-- `dropship validate` reconciles against the latest row, the data this schema actually holds.
+CREATE TABLE IF NOT EXISTS seed_manifest (
+  load_id VARCHAR NOT NULL,
+  loaded_at TIMESTAMP_NTZ NOT NULL,
+  seed_dir VARCHAR NOT NULL,
+  manifest_sha256 VARCHAR NOT NULL,
+  manifest VARCHAR NOT NULL
+);

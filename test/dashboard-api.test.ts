@@ -108,22 +108,47 @@ beforeAll(async () => {
   // Batch 2: in RAW, not merged yet (the backlog).
   await fixture.ingest(notYetMerged);
   await mkdir(fixture.config.reportsDir, { recursive: true });
-  await writeFile(
-    join(fixture.config.reportsDir, 'validate_report_20260101T000000Z.json'),
-    JSON.stringify({
-      status: 'PASS',
-      generated_at: '2026-01-01T00:00:00.000Z',
-      summary: { pass: 10 },
-    }),
+  // Reports of this warehouse, and newer ones of others that share the reports folder: the
+  // dashboard's last validation is the newest of its own.
+  const report = (
+    generatedAt: string,
+    status: string,
+    summary: object,
+    warehouse: object | undefined,
+  ) =>
+    writeFile(
+      join(
+        fixture.config.reportsDir,
+        `validate_report_${generatedAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}.json`,
+      ),
+      JSON.stringify({
+        report_version: 1,
+        status,
+        generated_at: generatedAt,
+        summary,
+        checks: [],
+        ...(warehouse ? { warehouse } : {}),
+      }),
+    );
+  const own = { description: fixture.warehouse.describe(), load_id: null };
+  await report('2026-01-01T00:00:00.000Z', 'PASS', { pass: 10 }, own);
+  await report('2026-01-02T00:00:00.000Z', 'WARN', { pass: 9, warn: 1 }, own);
+  await report(
+    '2026-01-03T00:00:00.000Z',
+    'FAIL',
+    { fail: 1 },
+    {
+      description: 'DuckDB /elsewhere/warehouse.duckdb',
+      load_id: null,
+    },
   );
-  await writeFile(
-    join(fixture.config.reportsDir, 'validate_report_20260102T000000Z.json'),
-    JSON.stringify({
-      status: 'WARN',
-      generated_at: '2026-01-02T00:00:00.000Z',
-      summary: { pass: 9, warn: 1 },
-    }),
+  await report(
+    '2026-01-04T00:00:00.000Z',
+    'FAIL',
+    { fail: 2 },
+    { ...own, load_id: 'another-data-set' },
   );
+  await report('2026-01-05T00:00:00.000Z', 'FAIL', { fail: 3 }, undefined);
   dashboard = await startDashboard({ config: fixture.config, warehouse: fixture.warehouse });
 });
 

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { latestValidation } from '../src/dashboard/validation-report.ts';
+import { ManifestSchema } from '../src/domain/manifest.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 
@@ -34,6 +36,9 @@ const ReportSchema = z.object({
   ),
   configuration: z.record(z.string(), z.unknown()),
   manifest: z.string().nullable(),
+  manifest_source: z.enum(['warehouse', 'file']).nullable(),
+  manifest_note: z.string().nullable(),
+  warehouse: z.object({ description: z.string(), load_id: z.string().nullable() }),
 });
 type Report = z.infer<typeof ReportSchema>;
 
@@ -79,7 +84,7 @@ afterAll(async () => {
 
 async function validate(
   args: string[] = [],
-  extraEnv: Record<string, string> = {},
+  extraEnv: Record<string, string | undefined> = {},
 ): Promise<CliResult & { reports: string[] }> {
   const reportsDir = await mkdtemp(join(root, 'reports-'));
   const result = await runCli(['validate', ...args], {
@@ -117,6 +122,8 @@ describe('dropship validate (CLI)', () => {
     const report = await readReport(path);
     expect(report.status, JSON.stringify(report.checks, null, 2)).toBe('PASS');
     expect(report.manifest).toBe(join(seedDir, 'manifest.json'));
+    expect(report.manifest_source).toBe('warehouse');
+    expect(report.manifest_note).toBeNull();
     const lines = checkLines(result.stdout);
     expect([...lines.keys()]).toEqual(report.checks.map((c) => c.name));
     for (const c of report.checks)
@@ -151,14 +158,96 @@ describe('dropship validate (CLI)', () => {
     const report = await readReport(result.reports[0]!);
     expect(report.status).toBe('FAIL');
     expect(report.manifest).toBe(edited);
+    expect(report.manifest_source).toBe('file');
   });
 
-  it('exits 0 on WARN: no manifest in SEED_DIR, and the smallest FRESHNESS_THRESHOLD passed', async () => {
+  describe('a warehouse loaded from one seed folder, while the default folder holds another data set', () => {
+    let other: string;
+    beforeAll(async () => {
+      // data/seed under the working directory: the default SEED_DIR.
+      other = join(root, 'data', 'seed');
+      const generated = await runCli(
+        ['generate', '--orders', '300', '--customers', '50', '--products', '20', '--seed', '7'],
+        { cwd: root, env: { ...env, SEED_DIR: undefined } },
+      );
+      expect(generated.code, generated.stderr).toBe(0);
+      expect(existsSync(join(other, 'manifest.json'))).toBe(true);
+    }, 60_000);
+
+    it('reconciles against the manifest stored at load (PASS), naming the other one', async () => {
+      const result = await validate([], { SEED_DIR: undefined });
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const report = await readReport(result.reports[0]!);
+      expect(report.status, JSON.stringify(report.checks, null, 2)).toBe('PASS');
+      expect(report.manifest_source).toBe('warehouse');
+      expect(report.manifest).toBe(join(seedDir, 'manifest.json'));
+      const reconciliation = report.checks.find((c) => c.name === 'reconciliation')!;
+      expect(reconciliation.metrics).toMatchObject({ manifest_orders: 500 });
+      const note = `data/seed/manifest.json (SEED_DIR) is another data set than the one loaded into the warehouse`;
+      expect(report.manifest_note).toContain(note);
+      expect(report.manifest_note).toContain(join(seedDir, 'manifest.json'));
+      expect(result.stdout).toMatch(
+        /^note: .*data\/seed\/manifest\.json \(SEED_DIR\) is another data set/m,
+      );
+    });
+
+    it('--manifest naming the other data set wins, and the mismatch is said by name', async () => {
+      const otherManifest = join(other, 'manifest.json');
+      const result = await validate(['--manifest', otherManifest], { SEED_DIR: undefined });
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(checkLines(result.stdout).get('reconciliation')?.status).toBe('FAIL');
+      const report = await readReport(result.reports[0]!);
+      expect(report.manifest).toBe(otherManifest);
+      expect(report.manifest_source).toBe('file');
+      expect(result.stdout).toContain(
+        `note: --manifest ${otherManifest} is not the data set loaded into the warehouse (${join(seedDir, 'manifest.json')}, loaded into the warehouse `,
+      );
+    });
+
+    it("the dashboard's last validation is the newest report of the warehouse's current data set", async () => {
+      const reportsDir = await mkdtemp(join(root, 'dashboard-reports-'));
+      const ran = await runCli(['validate'], {
+        cwd: root,
+        env: { ...env, REPORTS_DIR: reportsDir },
+      });
+      expect(ran.code, ran.stderr).toBe(0);
+      const copy = join(root, 'reloaded.duckdb');
+      await copyFile(duckdbPath, copy);
+      const warehouse = await DuckDbWarehouse.open(copy);
+      try {
+        const owner = async () => ({
+          description: `DuckDB ${duckdbPath}`,
+          load_id: (await warehouse.loadedManifest())?.loadId ?? null,
+        });
+        expect(await latestValidation(reportsDir, await owner())).toMatchObject({ status: 'PASS' });
+        // The same warehouse loaded with another data set: that report is not about it.
+        await warehouse.recordLoadedManifest(
+          other,
+          ManifestSchema.parse(JSON.parse(await readFile(join(other, 'manifest.json'), 'utf8'))),
+        );
+        expect(await latestValidation(reportsDir, await owner())).toBeNull();
+      } finally {
+        await warehouse.close();
+      }
+    });
+  });
+
+  it('exits 0 on WARN: no manifest stored nor in SEED_DIR, and the smallest FRESHNESS_THRESHOLD passed', async () => {
     const emptySeed = join(root, 'empty-seed');
     await mkdir(emptySeed, { recursive: true });
+    // A warehouse loaded before seed_manifest existed: no manifest stored with its data.
+    const unrecorded = join(root, 'unrecorded.duckdb');
+    await copyFile(duckdbPath, unrecorded);
+    const w = await DuckDbWarehouse.open(unrecorded);
+    await w.execute('DELETE FROM seed_manifest');
+    await w.close();
     // The last event is then older than the threshold (1 second, the smallest allowed).
     await new Promise((r) => setTimeout(r, 1100));
-    const result = await validate([], { SEED_DIR: emptySeed, FRESHNESS_THRESHOLD: '1 second' });
+    const result = await validate([], {
+      SEED_DIR: emptySeed,
+      DUCKDB_PATH: unrecorded,
+      FRESHNESS_THRESHOLD: '1 second',
+    });
     expect(result.code, result.stderr).toBe(0);
     const lines = checkLines(result.stdout);
     expect(lines.get('reconciliation')).toMatchObject({ status: 'WARN' });
@@ -175,6 +264,34 @@ describe('dropship validate (CLI)', () => {
     const names = await readdir(out);
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(FILE_NAME);
+  });
+
+  it('fails at once, before any warehouse work, when --output-dir cannot be a folder (a file is in its path)', async () => {
+    const file = join(root, 'a-regular-file');
+    await writeFile(file, 'not a folder\n');
+    const out = join(file, 'reports');
+    // No warehouse there either: were the warehouse opened first, that would be the error.
+    const absent = join(root, 'never-created', 'warehouse.duckdb');
+    const result = await validate(['--output-dir', out], { DUCKDB_PATH: absent });
+    expect(result.code, result.stdout).toBe(2);
+    expect(result.stderr).toContain(
+      `error: --output-dir ${out} cannot hold the validation reports: ${file} is a file, not a folder`,
+    );
+    expect(result.stderr).toMatch(
+      /fix: pass --output-dir \(or REPORTS_DIR\) a folder you can write/,
+    );
+    expect(result.stdout).toBe('');
+    expect(existsSync(absent)).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe('not a folder\n');
+    // The same folder from REPORTS_DIR is named as REPORTS_DIR.
+    const fromEnv = await runCli(['validate'], {
+      cwd: root,
+      env: { ...env, REPORTS_DIR: out, DUCKDB_PATH: absent },
+    });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain(
+      `error: REPORTS_DIR ${out} cannot hold the validation reports`,
+    );
   });
 
   it('exits 2 when --manifest does not exist, naming it', async () => {

@@ -47,6 +47,11 @@ const ReportSchema = z
     ),
     configuration: z.record(z.string(), z.unknown()),
     manifest: z.string().nullable(),
+    manifest_source: z.enum(['warehouse', 'file']).nullable(),
+    manifest_note: z.string().min(1).nullable(),
+    warehouse: z
+      .object({ description: z.string().min(1), load_id: z.string().nullable() })
+      .strict(),
   })
   .strict();
 
@@ -172,6 +177,9 @@ describe('validation report', () => {
       checks: [],
       configuration: {},
       manifest: null,
+      manifest_source: null,
+      manifest_note: null,
+      warehouse: { description: 'DuckDB test.duckdb', load_id: null },
     };
     const good = await writeReport(report, dir);
     await writeFile(join(dir, 'validate_report_20270101T000000Z.json'), '{"half": ');

@@ -181,7 +181,11 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   }
 
   const lag = sources.lag ? await sources.lag().catch(() => null) : null;
-  const validation = await latestValidation(sources.reportsDir);
+  const loaded = await warehouse.loadedManifest();
+  const validation = await latestValidation(sources.reportsDir, {
+    description: warehouse.describe(),
+    load_id: loaded?.loadId ?? null,
+  });
 
   const totalOrders = toNumber(k.total_orders);
   const totalRevenue = toMoney(k.total_revenue);

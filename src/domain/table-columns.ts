@@ -150,6 +150,28 @@ export const OrdersTable = {
   ],
 } as const satisfies TableDef;
 
+/**
+ * The manifest of the data set loaded into the warehouse, stored when `setup` or `run` loads a
+ * seed folder: validation reconciles against the data the warehouse actually holds, not
+ * whatever manifest.json SEED_DIR holds today. A row is appended only when the manifest
+ * differs from the latest one (so a restart adds nothing); the latest row is the data set.
+ */
+export const SeedManifestTable = {
+  name: Tables.seedManifest,
+  columns: [
+    col('load_id', 'text', false, 'new for each different data set loaded'),
+    col('loaded_at', 'timestamp', false),
+    col('seed_dir', 'text', false, 'the folder it was loaded from, absolute'),
+    col(
+      'manifest_sha256',
+      'text',
+      false,
+      "of the manifest's files and totals: same data, same hash",
+    ),
+    col('manifest', 'text', false, 'manifest.json as loaded'),
+  ],
+} as const satisfies TableDef;
+
 /** Every table both warehouses create, in creation order. */
 export const SharedTables = [
   RawTable,
@@ -158,11 +180,13 @@ export const SharedTables = [
   CustomersTable,
   InventoryTable,
   OrdersTable,
+  SeedManifestTable,
 ] as const;
 
 type ColumnName<T extends TableDef> = T['columns'][number]['name'];
 export type QuarantineColumn = ColumnName<typeof QuarantineTable>;
 export type RawColumn = ColumnName<typeof RawTable>;
+export type SeedManifestColumn = ColumnName<typeof SeedManifestTable>;
 
 /** A value of a quarantine row; timestamps as ms since the epoch. */
 export type QuarantineValue = string | number | bigint | null;

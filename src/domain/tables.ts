@@ -27,6 +27,8 @@ export const Tables = {
   orders: 'orders',
   customers: 'customers',
   inventory: 'inventory',
+  /** The manifest of each data set loaded (customers, inventory; the orders replayed from it). */
+  seedManifest: 'seed_manifest',
   /** The emulated stream: how far the task has consumed RAW. */
   taskState: 'task_state',
   /** Every task run, like Snowflake's TASK_HISTORY. */

@@ -18,13 +18,8 @@ import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
 import { sleep } from './retry.ts';
 import { buildManifestFromFiles, partialSeedError, seedState } from './seed-manifest.ts';
-import {
-  readOrders,
-  readCustomers,
-  readManifest,
-  readProducts,
-  type BadRow,
-} from './seed-files.ts';
+import { describeReplacedSeed, loadSeed } from './load-seed.ts';
+import { readOrders, readManifest, type BadRow } from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
 import { runTaskOnce, runTaskSchedule } from './task.ts';
 import { openWarehouse } from '../warehouse/index.ts';
@@ -174,13 +169,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   try {
     await warehouse.setup();
     const bad = (b: BadRow) => options.onBadRow?.(b);
-    const loaded = await warehouse.loadReferenceData(
-      readCustomers(config.seedDir, bad),
-      readProducts(config.seedDir, bad),
-    );
+    const loaded = await loadSeed(warehouse, config.seedDir, manifest, bad);
     log(
       `warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded`,
     );
+    const replaced = describeReplacedSeed(loaded);
+    if (replaced) log(replaced);
 
     bus = await openBus(config.bus);
     // The in-process bus uses one partition: its offsets are then the replay's row order, so a

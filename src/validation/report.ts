@@ -4,10 +4,10 @@
  * reader (the dashboard) never sees half a report. The name sorts chronologically.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { PipelineError } from '../errors.ts';
-import type { ValidationReport } from './validate.ts';
+import type { ReportOwner, ValidationReport } from './validate.ts';
 
 export const REPORT_FILE_PATTERN = /^validate_report_(\d{8}T\d{6}Z)\.json$/;
 
@@ -20,6 +20,65 @@ export function reportFileName(generatedAt: string): string {
   return `validate_report_${stamp}.json`;
 }
 
+/** Why a folder cannot be written, in words, from the error code. */
+function whyNotWritable(code: string | undefined, path: string): string {
+  if (code === 'ENOTDIR' || code === 'EEXIST') return `${path} is a file, not a folder`;
+  if (code === 'EACCES' || code === 'EPERM') return `${path} is not writable (permission denied)`;
+  if (code === 'EROFS') return `${path} is on a read-only file system`;
+  if (code === 'ENOSPC') return `${path} has no space left`;
+  return `${path} cannot be written (${code ?? 'unknown error'})`;
+}
+
+/**
+ * Makes sure reports can be written to `dir`, before any warehouse work, so a bad folder
+ * fails at once: the missing folders are created one level at a time (not `mkdir -p`:
+ * Node's recursive mkdir never returns on some pseudo file systems), then a probe file is
+ * written and removed. `setting` names where the folder came from (`--output-dir`,
+ * `REPORTS_DIR`) for the message.
+ */
+export async function ensureReportsDir(dir: string, setting: string): Promise<void> {
+  const target = resolve(dir);
+  const fail = (reason: string, cause?: unknown) =>
+    new PipelineError(
+      'BAD_ARGUMENT',
+      `${setting} ${target} cannot hold the validation reports: ${reason}`,
+      {
+        hint: `pass ${setting === 'REPORTS_DIR' ? 'REPORTS_DIR' : '--output-dir (or REPORTS_DIR)'} a folder you can write, e.g. reports, or fix the permissions of that path`,
+        cause,
+      },
+    );
+  // The folders to create, outermost first, up to the nearest one that exists.
+  const missing: string[] = [];
+  for (let path = target; ; path = dirname(path)) {
+    try {
+      if (!(await stat(path)).isDirectory()) throw fail(`${path} is a file, not a folder`);
+      break;
+    } catch (error) {
+      if (error instanceof PipelineError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fail(whyNotWritable(code, path), error);
+      if (dirname(path) === path) throw fail(whyNotWritable(code, path), error);
+      missing.unshift(path);
+    }
+  }
+  for (const path of missing) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw fail(whyNotWritable(code, dirname(path)), error);
+    }
+  }
+  const probe = join(target, `.write-probe.${process.pid}.${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(probe, '');
+  } catch (error) {
+    throw fail(whyNotWritable((error as NodeJS.ErrnoException).code, target), error);
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * Writes the report and returns its path. Two reports generated in the same second share a
  * name; the later one replaces the earlier (atomically).
@@ -30,8 +89,8 @@ export async function writeReport(report: ValidationReport, dir: string): Promis
     dir,
     `.${reportFileName(report.generated_at)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   );
+  await ensureReportsDir(dir, 'the reports folder');
   try {
-    await mkdir(dir, { recursive: true });
     await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
     await rename(temp, path);
   } catch (cause) {
@@ -60,9 +119,25 @@ function looksLikeReport(value: unknown): value is ValidationReport {
   );
 }
 
-/** The most recent readable report in `dir`, or null when there is none (or no such folder). */
+/**
+ * Whether a report is about `owner`: the same data set (load id) of the warehouse, or, where
+ * no manifest was stored, the same warehouse. A report without a `warehouse` (written before
+ * reports named one) cannot be told apart, so it belongs to none.
+ */
+export function reportBelongsTo(report: ValidationReport, owner: ReportOwner): boolean {
+  const of = (report as Partial<ValidationReport>).warehouse;
+  if (!of) return false;
+  if (owner.load_id !== null) return of.load_id === owner.load_id;
+  return of.load_id === null && of.description === owner.description;
+}
+
+/**
+ * The most recent readable report in `dir` (that `accept` takes, when given), or null when
+ * there is none (or no such folder).
+ */
 export async function latestReport(
   dir: string,
+  accept: (report: ValidationReport) => boolean = () => true,
 ): Promise<{ path: string; report: ValidationReport } | null> {
   let names: string[];
   try {
@@ -87,7 +162,7 @@ export async function latestReport(
     const path = join(dir, name);
     try {
       const report: unknown = JSON.parse(await readFile(path, 'utf8'));
-      if (looksLikeReport(report)) return { path, report };
+      if (looksLikeReport(report) && accept(report)) return { path, report };
     } catch {
       // Not a report we can read (edited by hand, another tool): try the previous one.
     }

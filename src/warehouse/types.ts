@@ -6,6 +6,7 @@
 import type { BusCoordinates } from '../bus/types.ts';
 import type { Customer, Product } from '../domain/entities.ts';
 import type { RejectReason } from '../domain/event-decoding.ts';
+import type { Manifest } from '../domain/manifest.ts';
 import type { RawEventColumns } from './raw-event-columns.ts';
 import type { WarehouseReads } from './reads.ts';
 
@@ -144,6 +145,19 @@ export interface WarehouseCheck {
   fix?: string;
 }
 
+/** The manifest of the data set loaded into the warehouse (table seed_manifest), as stored. */
+export interface LoadedManifest {
+  /** New for each different data set loaded: a validation report names the one it checked. */
+  loadId: string;
+  /** ISO-8601 UTC. */
+  loadedAt: string;
+  /** The folder it was loaded from, absolute. */
+  seedDir: string;
+  /** Of its files and totals (loaded-manifest.ts): the same data has the same hash. */
+  sha256: string;
+  manifest: Manifest;
+}
+
 export type SqlParams = Record<string, string | number | boolean | null | Date>;
 
 export interface Warehouse {
@@ -164,6 +178,16 @@ export interface Warehouse {
     customers: AsyncIterable<Customer>,
     products: AsyncIterable<Product>,
   ): Promise<{ customers: number; products: number }>;
+  /**
+   * Stores the manifest of the data set just loaded from `seedDir` (setup, run), unless the
+   * latest stored one describes the same data; `previous` is the latest before this call.
+   */
+  recordLoadedManifest(
+    seedDir: string,
+    manifest: Manifest,
+  ): Promise<{ loaded: LoadedManifest; previous: LoadedManifest | null }>;
+  /** The manifest of the data set last loaded; null when none was stored. */
+  loadedManifest(): Promise<LoadedManifest | null>;
   /** Writes accepted events to RAW and dead letters to quarantine, with their bus offsets in the same transaction(s). */
   ingest(batch: IngestBatch): Promise<IngestResult>;
   /** Next bus offset per partition stored with RAW for this group and topic. */

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer, Order, Product } from '../../src/domain/entities.ts';
 import type { BusRecord } from '../../src/bus/types.ts';
+import type { Manifest } from '../../src/domain/manifest.ts';
 import { MAX_QUANTITY, orderCreatedEvent } from '../../src/domain/event.ts';
 import { decodeBatch, rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
@@ -67,6 +68,34 @@ export function order(n: number, overrides: Partial<Order> = {}): Order {
   };
 }
 
+/** A manifest of `orders` orders whose files hash to `tag` (what tells data sets apart). */
+export function manifestOf(orders: number, tag: string): Manifest {
+  const file = (rows: number) => ({ rows, bytes: rows * 50, sha256: tag.repeat(64).slice(0, 64) });
+  return {
+    generator: 'dropship-pipeline',
+    format_version: 1,
+    arguments: {
+      customers: 2,
+      products: 2,
+      orders,
+      seed: 1,
+      start: '2025-01-01',
+      end: '2025-01-31',
+    },
+    files: { 'customers.csv': file(2), 'inventory.csv': file(2), 'orders.csv': file(orders) },
+    totals: {
+      customers: 2,
+      products: 2,
+      orders,
+      items_sold: orders,
+      revenue: (orders * 19.99).toFixed(2),
+      revenue_cents: orders * 1999,
+      first_sold_at: '2025-01-01T00:00:00.000Z',
+      last_sold_at: '2025-01-31T00:00:00.000Z',
+    },
+  };
+}
+
 let nextOffset = 0n;
 /** RAW events as the ingest builds them, each with its own bus offset. */
 export function rawEvents(orders: Order[], at = new Date(), topic = 'orders_topic'): RawEvent[] {
@@ -126,6 +155,36 @@ export function warehouseContract(factory: WarehouseFactory): void {
         ok: false,
         detail: expect.stringMatching(/missing.*\borders\b/),
       });
+    });
+
+    it('stores the manifest of the data set loaded: the same data again keeps its load, another one replaces it', async () => {
+      const w = await factory.create();
+      open.push(w);
+      await w.setup();
+      expect(await w.loadedManifest()).toBeNull();
+      const a = manifestOf(3, 'a');
+      const first = await w.recordLoadedManifest('/seeds/a', a);
+      expect(first.previous).toBeNull();
+      expect(first.loaded).toMatchObject({ seedDir: '/seeds/a', manifest: a });
+      const stored = await w.loadedManifest();
+      expect(stored).toEqual({ ...first.loaded, loadedAt: expect.any(String) });
+      expect(Date.parse(stored!.loadedAt)).toBe(Date.parse(first.loaded.loadedAt));
+      // Loading the same files again (another copy, another folder) is the same data set.
+      const again = await w.recordLoadedManifest('/seeds/a-copy', manifestOf(3, 'a'));
+      expect(again.loaded.loadId).toBe(first.loaded.loadId);
+      expect(await count(w, 'seed_manifest')).toBe(1);
+      const b = manifestOf(5, 'b');
+      const second = await w.recordLoadedManifest('/seeds/b', b);
+      expect(second.previous?.loadId).toBe(first.loaded.loadId);
+      expect(second.loaded.loadId).not.toBe(first.loaded.loadId);
+      expect(await w.loadedManifest()).toMatchObject({
+        loadId: second.loaded.loadId,
+        seedDir: '/seeds/b',
+        manifest: b,
+      });
+      // A warehouse set up before the table existed has no stored manifest (setup adds it).
+      await w.query('DROP TABLE seed_manifest');
+      expect(await w.loadedManifest()).toBeNull();
     });
 
     it('setup and reference data loading are idempotent', async () => {

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { openBus } from '../../bus/index.ts';
-import { readCustomers, readProducts } from '../../pipeline/seed-files.ts';
+import { join } from 'node:path';
+import type { Manifest } from '../../domain/manifest.ts';
+import { SeedFiles } from '../../domain/tables.ts';
+import { describeReplacedSeed, loadSeed } from '../../pipeline/load-seed.ts';
+import { readManifest } from '../../pipeline/seed-files.ts';
 import {
   buildManifestFromFiles,
   partialSeedError,
@@ -32,22 +36,24 @@ export function registerSetup(program: Command): void {
               bad++;
               ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
             };
+            let manifest: Manifest;
             if (seed.kind === 'csv-only') {
               ctx.log(
                 `${config.seedDir} holds the CSVs without manifest.json: building the manifest from them (the CSVs are only read)`,
               );
-              const built = await buildManifestFromFiles(config.seedDir, () => undefined);
+              manifest = await buildManifestFromFiles(config.seedDir, () => undefined);
               ctx.log(
-                `wrote ${config.seedDir}/manifest.json: ${built.totals.orders} orders (revenue ${built.totals.revenue} EUR)`,
+                `wrote ${config.seedDir}/manifest.json: ${manifest.totals.orders} orders (revenue ${manifest.totals.revenue} EUR)`,
               );
+            } else {
+              manifest = await readManifest(join(config.seedDir, SeedFiles.manifest));
             }
-            const loaded = await warehouse.loadReferenceData(
-              readCustomers(config.seedDir, onBad),
-              readProducts(config.seedDir, onBad),
-            );
+            const loaded = await loadSeed(warehouse, config.seedDir, manifest, onBad);
             ctx.log(
-              `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}`,
+              `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}; its manifest is stored in the warehouse (validation reconciles against it)`,
             );
+            const replaced = describeReplacedSeed(loaded);
+            if (replaced) ctx.log(replaced);
           } else {
             ctx.log(
               `no seed files in ${config.seedDir}: customers and inventory not loaded (run \`npx dropship generate\`, then setup again)`,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PipelineError } from '../../errors.ts';
-import { writeReport } from '../../validation/report.ts';
+import { ensureReportsDir, writeReport } from '../../validation/report.ts';
 import { runValidation, type ValidationReport } from '../../validation/validate.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command, ExitCode } from '../run-command.ts';
@@ -13,6 +13,7 @@ export function formatSummary(report: ValidationReport, path: string): string {
   const { evaluated, passed, warned, failed } = report.summary;
   const lines = [
     `validation ${report.status}: ${evaluated} checks, ${passed} passed, ${warned} warned, ${failed} failed`,
+    ...(report.manifest_note ? [`note: ${report.manifest_note}`] : []),
     ...report.checks.map((c) => `${c.status.padEnd(4)}  ${c.name.padEnd(width)}  ${c.explanation}`),
     `report: ${path}`,
   ];
@@ -27,12 +28,17 @@ export function registerValidate(program: Command): void {
     )
     .option(
       '--manifest <path>',
-      'manifest to reconcile against [default <SEED_DIR>/manifest.json when it exists]',
+      'manifest to reconcile against [default: the one stored in the warehouse when its data was loaded, else <SEED_DIR>/manifest.json]',
     )
     .option('--output-dir <dir>', `folder of the JSON reports${fromSetting('REPORTS_DIR')}`)
     .action(
       command(async (ctx, flags: { manifest?: string; outputDir?: string }) => {
         const { config } = ctx.config({ REPORTS_DIR: flags.outputDir });
+        // A folder the report cannot be written to fails now, not after the checks have run.
+        await ensureReportsDir(
+          config.reportsDir,
+          flags.outputDir === undefined ? 'REPORTS_DIR' : '--output-dir',
+        );
         if (flags.manifest && !existsSync(resolve(flags.manifest)))
           throw new PipelineError(
             'BAD_ARGUMENT',

@@ -399,7 +399,6 @@ const STATE_TONE = {
   FAILED: 'bad',
   FAIL: 'bad',
   WARN: 'warn',
-  UNREADABLE: 'warn',
 };
 
 /** @param {Health} h */
@@ -474,7 +473,7 @@ function renderHealth(h) {
       : tile(
           'Last validation',
           el('div', 'tile-value', [pill('NOT RUN', 'neutral')]),
-          'run `npx dropship validate` to check the pipeline end to end',
+          "no report of this warehouse's current data set: run `npx dropship validate`",
         ),
   );
 }

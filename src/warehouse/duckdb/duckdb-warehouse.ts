@@ -20,9 +20,11 @@ import {
 import type { Customer, Product } from '../../domain/entities.ts';
 import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
 import { PipelineError } from '../../errors.ts';
+import type { Manifest } from '../../domain/manifest.ts';
 import type {
   IngestBatch,
   IngestResult,
+  LoadedManifest,
   SqlParams,
   TaskRun,
   TaskRunOptions,
@@ -31,6 +33,7 @@ import type {
   Warehouse,
   WarehouseCheck,
 } from '../types.ts';
+import { readLoadedManifest, recordLoadedManifest } from '../loaded-manifest.ts';
 import { ingestOnce } from '../once-only-ingest.ts';
 import { checkDuckDbObjects } from './objects.ts';
 import { DuckDbRawStore, ROWS_PER_TRANSACTION } from './raw-writer.ts';
@@ -295,6 +298,31 @@ export class DuckDbWarehouse implements Warehouse {
         return { customers: nc, products: np };
       });
     });
+  }
+
+  async recordLoadedManifest(
+    seedDir: string,
+    manifest: Manifest,
+  ): Promise<{ loaded: LoadedManifest; previous: LoadedManifest | null }> {
+    return this.writeLock.run(async () => {
+      await this.ensureReady();
+      return recordLoadedManifest(
+        () => this.loadedManifest(),
+        async (sql, params) => {
+          await this.writer.run(sql, bindParams(params));
+        },
+        seedDir,
+        manifest,
+      );
+    });
+  }
+
+  loadedManifest(): Promise<LoadedManifest | null> {
+    return readLoadedManifest(
+      (sql) => this.query(sql),
+      // A file set up before the table existed: `setup` (or `run`) adds it.
+      (error) => error instanceof PipelineError && error.code === 'NOT_SET_UP',
+    );
   }
 
   async ingest(batch: IngestBatch): Promise<IngestResult> {

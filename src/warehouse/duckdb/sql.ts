@@ -11,6 +11,7 @@ import {
   OrdersTable,
   QuarantineTable,
   RawTable,
+  SeedManifestTable,
 } from '../../domain/table-columns.ts';
 import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
 import { createTableSql, type DdlDialect } from '../ddl.ts';
@@ -73,6 +74,7 @@ export const DDL = [
   createTableSql(CustomersTable, duckDbDialect),
   createTableSql(InventoryTable, duckDbDialect),
   createTableSql(OrdersTable, duckDbDialect),
+  createTableSql(SeedManifestTable, duckDbDialect),
   `CREATE TABLE IF NOT EXISTS ${T.taskState} (
     task_name VARCHAR PRIMARY KEY,
     stream_offset BIGINT NOT NULL,     -- last RAW ingest_seq merged

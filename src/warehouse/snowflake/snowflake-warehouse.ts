@@ -19,9 +19,12 @@ import { PipelineError } from '../../errors.ts';
 import { sleep } from '../../pipeline/retry.ts';
 import { ingestOnce } from '../once-only-ingest.ts';
 import { WarehouseReads } from '../reads.ts';
+import type { Manifest } from '../../domain/manifest.ts';
+import { readLoadedManifest, recordLoadedManifest } from '../loaded-manifest.ts';
 import type {
   IngestBatch,
   IngestResult,
+  LoadedManifest,
   SqlParams,
   TaskRun,
   TaskRunOptions,
@@ -221,6 +224,28 @@ export class SnowflakeWarehouse implements Warehouse {
     return n;
   }
 
+  recordLoadedManifest(
+    seedDir: string,
+    manifest: Manifest,
+  ): Promise<{ loaded: LoadedManifest; previous: LoadedManifest | null }> {
+    return recordLoadedManifest(
+      () => this.loadedManifest(),
+      (sql, params) => this.query(sql, params),
+      seedDir,
+      manifest,
+    );
+  }
+
+  loadedManifest(): Promise<LoadedManifest | null> {
+    return readLoadedManifest(
+      (sql) => this.query(sql),
+      // A schema set up before the table existed (`setup` adds it): Snowflake's compilation
+      // error for an unknown object.
+      (error) =>
+        /seed_manifest.*does not exist|does not exist.*seed_manifest/i.test(errorText(error)),
+    );
+  }
+
   async ingest(batch: IngestBatch): Promise<IngestResult> {
     try {
       return await ingestOnce(batch, this.rawStore, ROWS_PER_TRANSACTION);
@@ -417,6 +442,10 @@ export class SnowflakeWarehouse implements Warehouse {
   async close(): Promise<void> {
     await this.connection.close();
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Snowflake's timestamp text (`2026-12-02 18:10:03.228 +0000` or without zone, UTC) → ISO. */
