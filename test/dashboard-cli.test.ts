@@ -72,17 +72,52 @@ describe('dropship monitor', () => {
       const kpis = await (await fetch(new URL('/api/kpis', url))).json();
       expect(kpis).toMatchObject({ total_orders: 1, total_revenue: 40 });
 
-      // A second process on the same DuckDB file is told what to use instead.
+      // A second process on the same DuckDB file is told what to use instead: the address the
+      // owner really serves (a port of its own, not the default), and no other warehouse.
+      expect(new URL(url).port).not.toBe('8501');
       const second = await runCli(['monitor', '--port', '0'], { env, cwd: fixture.dir });
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/in use by another process/);
-      expect(second.stderr).toMatch(/dashboard/);
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `in use by another process \\(PID ${monitor.child.pid}: dropship monitor --port 0\\)`,
+        ),
+      );
+      expect(second.stderr).toContain(`or read its dashboard/API at ${url} while it runs`);
+      expect(second.stderr).toContain('use another DUCKDB_PATH');
+      expect(second.stderr).not.toMatch(/8501|WAREHOUSE=snowflake/);
     } finally {
       monitor.child.kill('SIGTERM');
     }
     const result = await monitor.result;
     expect(result.code).toBe(143); // 128 + SIGTERM, after a clean stop
     expect(result.stderr).toMatch(/dashboard stopped/);
+  });
+
+  it('a process that holds the file without a dashboard is named as serving none', async () => {
+    const holder = startCli(['task', 'run', '--every', '1 hour'], { env, cwd: fixture.dir });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let seen = '';
+        holder.child.stderr!.on('data', (chunk: Buffer | string) => {
+          seen += String(chunk);
+          if (/running the task every/.test(seen)) resolve();
+        });
+        holder.result.then(
+          (r) => reject(new Error(`task run exited (${r.code}): ${r.stderr}`)),
+          reject,
+        );
+      });
+      const second = await runCli(['task', 'history'], { env, cwd: fixture.dir });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(
+        `(PID ${holder.child.pid}: dropship task run --every 1 hour)`,
+      );
+      expect(second.stderr).toContain('(it serves no dashboard)');
+      expect(second.stderr).not.toMatch(/http:\/\/|WAREHOUSE=snowflake/);
+    } finally {
+      holder.child.kill('SIGINT');
+    }
+    expect((await holder.result).code).toBe(130);
   });
 
   it('says which port is taken and how to choose another', async () => {

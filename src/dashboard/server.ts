@@ -193,10 +193,13 @@ export async function startDashboard(
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}/`;
+  await warehouse.recordDashboardUrl(url);
   return {
-    url: `http://${shownHost}:${address.port}/`,
+    url,
     close: async () => {
       rates?.stop();
+      await warehouse.recordDashboardUrl(null).catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -210,5 +210,11 @@ export interface Warehouse {
    * keys, for tools and tests. Product code uses the named reads (`reads`).
    */
   query<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
+  /**
+   * Where this process serves the dashboard over the warehouse (null: it stopped). DuckDB
+   * records it next to its file, so a process its lock turns away is told the real address;
+   * Snowflake has no owning process and records nothing.
+   */
+  recordDashboardUrl(url: string | null): Promise<void>;
   close(): Promise<void>;
 }

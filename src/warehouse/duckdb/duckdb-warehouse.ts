@@ -36,6 +36,7 @@ import type {
 import { readLoadedManifest, recordLoadedManifest } from '../loaded-manifest.ts';
 import { ingestOnce } from '../once-only-ingest.ts';
 import { checkDuckDbObjects } from './objects.ts';
+import { readOwner, removeOwner, writeOwner } from './owner-file.ts';
 import { DuckDbRawStore, ROWS_PER_TRANSACTION } from './raw-writer.ts';
 import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE, duckDbDialect } from './sql.ts';
 import { WarehouseReads } from '../reads.ts';
@@ -69,15 +70,20 @@ function bindParams(params: SqlParams | undefined): Record<string, DuckDBValue> 
   return out;
 }
 
-/** Turns DuckDB's lock error into a message that says who holds the file and what to do. */
+/**
+ * Turns DuckDB's lock error into a message that says who holds the file and what to do: the
+ * owner's dashboard address as it recorded it next to the file (owner-file.ts), or that it
+ * serves none.
+ */
 function translateOpenError(path: string, error: unknown): PipelineError {
   const message = (error as Error).message ?? String(error);
   const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
   if (lock || /Could not set lock/.test(message)) {
     const pid = lock?.[2];
-    let holder = '';
+    const owner = pid ? readOwner(path, Number(pid)) : null;
+    let holder = owner?.command ?? '';
     try {
-      if (pid)
+      if (pid && !holder)
         holder = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
           .split('\0')
           .filter(Boolean)
@@ -86,11 +92,16 @@ function translateOpenError(path: string, error: unknown): PipelineError {
     } catch {
       holder = '';
     }
+    const serves = owner?.dashboard
+      ? `, or read its dashboard/API at ${owner.dashboard} while it runs`
+      : owner
+        ? ' (it serves no dashboard)'
+        : '';
     return new PipelineError(
       'WAREHOUSE_LOCKED',
       `the warehouse file ${path} is in use by another process${pid ? ` (PID ${pid}${holder ? `: ${holder}` : ''})` : ''}; DuckDB allows one process per file`,
       {
-        hint: 'stop that process (Ctrl-C in its terminal) and run this command again, or read its dashboard/API at http://127.0.0.1:8501 while it runs; to run stages as separate processes use WAREHOUSE=snowflake or another DUCKDB_PATH',
+        hint: `stop that process (Ctrl-C in its terminal) and run this command again${serves}; to run another pipeline at the same time, use another DUCKDB_PATH`,
         cause: error,
       },
     );
@@ -197,6 +208,7 @@ export class DuckDbWarehouse implements Warehouse {
     // DuckDB's buffer pool defaults to 80 % of RAM; cap it so a long replay stays bounded
     // (DuckDB spills to disk past it).
     await writer.run("SET memory_limit = '256MB'");
+    if (path !== ':memory:') await writeOwner(path, null);
     return new DuckDbWarehouse(path, instance, writer, reader);
   }
 
@@ -568,6 +580,11 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  /** Recorded next to the file: a process the lock turns away is told this address. */
+  async recordDashboardUrl(url: string | null): Promise<void> {
+    if (this.path !== ':memory:') await writeOwner(this.path, url);
+  }
+
   async close(): Promise<void> {
     await this.writeLock.run(async () => {
       for (const appender of this.appenders.values()) appender.closeSync();
@@ -575,6 +592,7 @@ export class DuckDbWarehouse implements Warehouse {
       this.writer.closeSync();
       this.reader.closeSync();
       this.instance.closeSync();
+      if (this.path !== ':memory:') await removeOwner(this.path);
     });
   }
 }

@@ -439,6 +439,9 @@ export class SnowflakeWarehouse implements Warehouse {
     await this.connection.execute(sql);
   }
 
+  /** No process owns a Snowflake schema: nobody needs to be told where a dashboard runs. */
+  async recordDashboardUrl(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.connection.close();
   }
