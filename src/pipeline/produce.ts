@@ -49,10 +49,44 @@ export function orderMessage(
   return { key: order.id, value: orderCreatedJson(order, timestamp) };
 }
 
+/**
+ * The input stopped a publication (a CSV error in a replay) after `published` events had been
+ * acknowledged by the bus; the cause's code, message and hint are kept. `lastKey` is the key
+ * (order id) of the last acknowledged event, so the CLI can say up to which row the file is
+ * on the bus.
+ */
+export class PublishStoppedError extends PipelineError {
+  constructor(
+    readonly stoppedBy: unknown,
+    readonly published: number,
+    readonly lastKey: string | null,
+  ) {
+    const typed = stoppedBy instanceof PipelineError ? stoppedBy : null;
+    super(typed?.code ?? 'IO', (stoppedBy as Error)?.message ?? String(stoppedBy), {
+      ...(typed?.hint ? { hint: typed.hint } : {}),
+      transient: typed?.transient ?? false,
+      cause: stoppedBy,
+    });
+  }
+}
+
 /** Small batches at low rates (a person watching sees a smooth flow), large ones unthrottled. */
 export function batchSizeFor(rate: number): number {
   if (rate === 0) return 1000;
   return Math.max(1, Math.min(1000, Math.floor(rate / 20)));
+}
+
+/** An error of the input's iterator (reading the CSV), told apart from the bus's own. */
+class InputFailure {
+  constructor(readonly error: unknown) {}
+}
+
+async function* failuresOfInput<T>(input: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* input;
+  } catch (error) {
+    throw new InputFailure(error);
+  }
 }
 
 /**
@@ -68,34 +102,50 @@ async function publishBatches(
   let interrupted = false;
   const inFlight: Promise<void>[] = [];
   let toSkip = options.skip ?? 0;
-  for await (const encoded of batches) {
-    if (options.signal?.aborted) {
-      interrupted = true;
-      break;
+  // Acknowledged by the bus, in send order (batches go out in file order).
+  let acknowledged = 0;
+  let lastKey: string | null = null;
+  try {
+    for await (const encoded of failuresOfInput(batches)) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      let batch = encoded;
+      if (toSkip > 0) {
+        const n = Math.min(toSkip, batch.length);
+        toSkip -= n;
+        batch = batch.slice(n);
+        if (batch.length === 0) continue;
+      }
+      const room =
+        options.count === undefined
+          ? batch.length
+          : Math.min(batch.length, options.count - published);
+      const sent = room === batch.length ? batch : batch.slice(0, room);
+      const sending = options.producer.send(sent).then(() => {
+        acknowledged += sent.length;
+        lastKey = sent.at(-1)?.key ?? lastKey;
+      });
+      // Awaited below; until then a failure must not be an unhandled rejection (it would kill the process).
+      sending.catch(() => undefined);
+      published += room;
+      inFlight.push(sending);
+      if (inFlight.length >= 2) await inFlight.shift();
+      options.onProgress?.(published);
+      if (options.count !== undefined && published >= options.count) break;
+      if (options.rate > 0) {
+        const wait = started + (published / options.rate) * 1000 - performance.now();
+        if (wait > 0) await sleep(wait, options.signal);
+      }
     }
-    let batch = encoded;
-    if (toSkip > 0) {
-      const n = Math.min(toSkip, batch.length);
-      toSkip -= n;
-      batch = batch.slice(n);
-      if (batch.length === 0) continue;
-    }
-    const room =
-      options.count === undefined
-        ? batch.length
-        : Math.min(batch.length, options.count - published);
-    const sending = options.producer.send(room === batch.length ? batch : batch.slice(0, room));
-    // Awaited below; until then a failure must not be an unhandled rejection (it would kill the process).
-    sending.catch(() => undefined);
-    published += room;
-    inFlight.push(sending);
-    if (inFlight.length >= 2) await inFlight.shift();
-    options.onProgress?.(published);
-    if (options.count !== undefined && published >= options.count) break;
-    if (options.rate > 0) {
-      const wait = started + (published / options.rate) * 1000 - performance.now();
-      if (wait > 0) await sleep(wait, options.signal);
-    }
+  } catch (error) {
+    // A bus failure (a send, the pacing) goes up as it is.
+    if (!(error instanceof InputFailure)) throw error;
+    // The input failed (a CSV error): what was already sent is waited for, so the error can
+    // say exactly how much of the input is on the bus.
+    await Promise.allSettled(inFlight);
+    throw new PublishStoppedError(error.error, acknowledged, lastKey);
   }
   await Promise.all(inFlight);
   options.onProgress?.(published);

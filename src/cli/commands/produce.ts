@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { openBus } from '../../bus/index.ts';
 import type { KafkaBus } from '../../bus/kafka/kafka-bus.ts';
 import type { Bus, BusProducer } from '../../bus/types.ts';
 import { SeedFiles } from '../../domain/tables.ts';
-import { replayOrders, streamOrders, type ProduceResult } from '../../pipeline/produce.ts';
+import { PipelineError } from '../../errors.ts';
+import {
+  PublishStoppedError,
+  replayOrders,
+  streamOrders,
+  type ProduceResult,
+} from '../../pipeline/produce.ts';
 import { hasSeedFiles, readManifest } from '../../pipeline/seed-files.ts';
 import { intAtLeast } from '../args.ts';
 import { formatDuration, Progress } from '../progress.ts';
@@ -38,6 +46,49 @@ export function logBusWarnings(bus: Bus, ctx: CommandContext, before?: () => voi
       ctx.log(message);
     });
   }
+}
+
+/** The line of `path` that holds order `id` (its first field), or null. */
+async function lineOfOrder(path: string, id: string): Promise<number | null> {
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (line.startsWith(`${id},`) || line.startsWith(`"${id}",`)) return n;
+    }
+  } catch {
+    // Unreadable now: the message goes without the line.
+  } finally {
+    lines.close();
+  }
+  return null;
+}
+
+/**
+ * A replay the CSV stopped midway: the error says how much of the file is on the bus (up to
+ * which row) and how to go on, besides the CSV's own cause and fix. Re-running replays the
+ * file from its first row: the orders already sent are sent again, with the same event ids.
+ */
+async function replayStopped(
+  error: PublishStoppedError,
+  path: string,
+  topic: string,
+): Promise<PipelineError> {
+  const { published, lastKey } = error;
+  const line = lastKey ? await lineOfOrder(path, lastKey) : null;
+  const sent =
+    published === 0
+      ? `nothing was sent to ${topic}`
+      : `${formatCount(published)} events were sent to ${topic} before it stopped (the rows up to ${line ? `line ${line}, ` : ''}order ${lastKey})`;
+  const again =
+    published === 0
+      ? 'then run the same command again'
+      : `then run the same command again: it replays ${path} from its first row, so those ${formatCount(published)} orders are sent again with the same event ids; PROD still holds each order once (the task's MERGE dedupes by order id), and RAW keeps both copies (\`dropship validate\` reports them as replayed events, a WARN)`;
+  return new PipelineError(error.code, `${error.message}; ${sent}`, {
+    hint: `${error.hint ? `${error.hint}; ` : `fix ${path}; `}${again}`,
+    cause: error,
+  });
 }
 
 export function registerProduce(program: Command): void {
@@ -115,7 +166,16 @@ export function registerProduce(program: Command): void {
               ? await replayOrders(
                   { dir: config.seedDir, ...(file ? { path: file } : {}) },
                   options,
-                )
+                ).catch(async (error: unknown) => {
+                  progress.done();
+                  throw error instanceof PublishStoppedError
+                    ? await replayStopped(
+                        error,
+                        file ?? join(config.seedDir, SeedFiles.orders),
+                        config.topic,
+                      )
+                    : error;
+                })
               : await streamOrders(config.seedDir, manifest!.totals.customers, options);
           // Flush: close waits for every send to be acknowledged.
           await producer.close();
