@@ -13,6 +13,8 @@ import { KafkaBusProducer, platformaticProducer, type KafkaCompression } from '.
 import { toPipelineError, unavailableHint } from './errors.ts';
 import { groupLag } from './group-lag.ts';
 import { kafkaLogCreator, type KafkaLog } from './logging.ts';
+import { kafkajsRetry } from './client-retry.ts';
+import { RETRY } from '../../pipeline/retry.ts';
 
 export type KafkaBusConfig = Extract<BusConfig, { kind: 'kafka' }>;
 
@@ -40,7 +42,7 @@ export class KafkaBus implements Bus {
       connectionTimeout: 3000,
       requestTimeout: 30_000,
       // Bounded backoff (≈ 10 s) for connects and admin requests; a missing broker is reported, not waited for forever.
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
+      retry: kafkajsRetry(RETRY.kafkaRequest),
       logCreator: kafkaLogCreator((message) => this.options.log?.(message)),
     });
   }
@@ -142,7 +144,7 @@ export class KafkaBus implements Bus {
   async ping(): Promise<string> {
     // A separate admin with little retrying: a health check answers in seconds.
     const admin = this.kafka.admin({
-      retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 1000 },
+      retry: kafkajsRetry(RETRY.kafkaPing),
     });
     try {
       await admin.connect();
