@@ -1,27 +1,11 @@
 /** `dropship monitor` as a user runs it: serves the dashboard until stopped, clear errors otherwise. */
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type StartedCli } from './helpers/cli.ts';
+import { dashboardUrl, runCli, startCli } from './helpers/cli.ts';
 import { openFixture, type WarehouseFixture } from './browser/fixture.ts';
 
 let fixture: WarehouseFixture;
 let env: Record<string, string>;
-
-/** Resolves with the dashboard URL once the child prints it. */
-function dashboardUrl(started: StartedCli): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    started.child.stderr!.on('data', (chunk: Buffer | string) => {
-      seen += String(chunk);
-      const match = /dashboard: (http:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1]!);
-    });
-    started.result.then(
-      (r) => reject(new Error(`monitor exited (${r.code}) before serving: ${r.stderr}`)),
-      reject,
-    );
-  });
-}
 
 beforeAll(async () => {
   fixture = await openFixture({

@@ -23,6 +23,7 @@ import { runCli, startCli } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
 import { waitCaughtUp } from './helpers/pipeline-processes.ts';
 import {
+  emulatorEnv,
   emulatorWarehouse,
   snowflakeEmulator,
   uniqueIdentifier,
@@ -51,8 +52,8 @@ let customers: { id: string; name: string; email: string; city: string; country:
 let products: { id: string; product_name: string; category: string }[];
 let orderCount: number;
 
-/** Splits a generated CSV line (the generator writes no quoted fields for these columns). */
-const fields = (line: string) => line.split(',');
+/** A generated CSV line's 5 fields (the generator writes no quoted field in these files). */
+const fields = (line: string) => line.split(',') as [string, string, string, string, string];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dropship-hostile-'));
@@ -66,13 +67,7 @@ beforeAll(async () => {
   // own writer (RFC 4180 quoting).
   const customerLines = (await readFile(join(seedDir, 'customers.csv'), 'utf8')).trim().split('\n');
   customers = customerLines.slice(1).map((line, i) => {
-    const [id, name, email, city, country] = fields(line) as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    const [id, name, email, city, country] = fields(line);
     return {
       id,
       name: HOSTILE[i] ?? name,
@@ -87,13 +82,7 @@ beforeAll(async () => {
   );
   const productLines = (await readFile(join(seedDir, 'inventory.csv'), 'utf8')).trim().split('\n');
   const productRows = productLines.slice(1).map((line, i) => {
-    const [id, product_name, category, price, stock] = fields(line) as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    const [id, product_name, category, price, stock] = fields(line);
     return {
       id,
       product_name: HOSTILE_PRODUCTS[i] ?? product_name,
@@ -270,14 +259,7 @@ describe('hostile values through bound parameters', () => {
 
   describe.skipIf(!emulator.available)(`on the Snowflake emulator (${emulator.accessUrl})`, () => {
     const snowflakeEnv = (database: string) => ({
-      WAREHOUSE: 'snowflake',
-      SNOW_ACCESS_URL: emulator.accessUrl,
-      SNOW_ACCOUNT: 'local',
-      SNOW_USER: 'dropship',
-      SNOW_PASSWORD: 'local',
-      SNOW_DATABASE: database,
-      SNOW_SCHEMA: 'PIPELINE',
-      SNOW_WAREHOUSE: 'DROPSHIP_WH',
+      ...emulatorEnv(emulator.accessUrl, database),
       SEED_DIR: seedDir,
     });
 

@@ -19,10 +19,11 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../src/warehouse/snowflake/snowflake-warehouse.ts';
-import { runCli, startCli, type CliResult, type StartedCli } from './helpers/cli.ts';
+import { dashboardUrl, runCli, startCli, type CliResult } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
 import { waitCaughtUp } from './helpers/pipeline-processes.ts';
 import {
+  emulatorEnv,
   emulatorWarehouse,
   snowflakeEmulator,
   uniqueIdentifier,
@@ -85,22 +86,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Resolves with the dashboard URL once the child prints it. */
-async function dashboardUrl(started: StartedCli): Promise<URL> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    started.child.stderr!.on('data', (chunk: Buffer | string) => {
-      seen += String(chunk);
-      const match = /dashboard: (http:\/\/\S+)/.exec(seen);
-      if (match) resolve(new URL(match[1]!));
-    });
-    started.result.then(
-      (r) => reject(new Error(`monitor exited (${r.code}) before serving: ${r.stderr}`)),
-      reject,
-    );
-  });
-}
-
 /** Every route the dashboard serves, and a few it refuses (their error bodies count too). */
 const ROUTES = [
   '/',
@@ -119,7 +104,7 @@ const ROUTES = [
 async function collectDashboard(label: string, env: Record<string, string>): Promise<void> {
   const monitor = startCli(['monitor', '--port', '0'], { cwd: dir, env, timeoutMs: 120_000 });
   try {
-    const url = await dashboardUrl(monitor);
+    const url = new URL(await dashboardUrl(monitor));
     for (const route of ROUTES) {
       const response = await fetch(new URL(route, url));
       const headers: string[] = [];
@@ -180,16 +165,10 @@ describe('no secret in any output', () => {
         const group = uniqueName('secrets-group');
         const reports = join(dir, 'reports-snowflake');
         const env = {
-          WAREHOUSE: 'snowflake',
-          SNOW_ACCESS_URL: emulator.accessUrl,
-          SNOW_ACCOUNT: 'local',
-          SNOW_USER: 'dropship',
+          ...emulatorEnv(emulator.accessUrl, database),
           SNOW_PASSWORD: PASSWORD,
           SNOW_PRIVATE_KEY_PATH: keyPath,
           SNOW_PRIVATE_KEY_PASSPHRASE: PASSPHRASE,
-          SNOW_DATABASE: database,
-          SNOW_SCHEMA: 'PIPELINE',
-          SNOW_WAREHOUSE: 'DROPSHIP_WH',
           SEED_DIR: join(dir, 'seed'),
           REPORTS_DIR: reports,
           KAFKA_BOOTSTRAP_SERVERS: broker.bootstrap,

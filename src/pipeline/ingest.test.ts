@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PipelineError } from '../errors.ts';
-import { RETRY } from './retry.ts';
+import { recordingWaits, RETRY } from './retry.ts';
 import { MemoryBus } from '../bus/memory/memory-bus.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.ts';
 import type { DecodedChunk, IngestBatch, Warehouse } from '../warehouse/types.ts';
@@ -171,14 +171,7 @@ describe('retries (RETRY.warehouse for the write; the DLQ producer retries on it
     }) as Warehouse;
     return { proxy, attempts: () => attempts };
   }
-  const recorded = () => {
-    const waits: number[] = [];
-    const policy = RETRY.warehouse.with({
-      random: () => 0.5,
-      sleep: async (ms) => void waits.push(ms),
-    });
-    return { policy, waits };
-  };
+  const recorded = () => recordingWaits(RETRY.warehouse);
 
   /** Ingests `messages` (one batch) through `options`; resolves or rejects as runIngest does. */
   async function ingestOnce(

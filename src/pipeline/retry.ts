@@ -135,6 +135,18 @@ export const RETRY = {
   warehouse: new RetryPolicy({ attempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 }),
 } as const satisfies Record<string, RetryPolicy>;
 
+/**
+ * For tests: the same policy, its waits recorded instead of waited and its jitter at the
+ * middle (random 0.5: each wait is the nominal one), so delays can be asserted exactly.
+ */
+export function recordingWaits(policy: RetryPolicy): { policy: RetryPolicy; waits: number[] } {
+  const waits: number[] = [];
+  return {
+    policy: policy.with({ random: () => 0.5, sleep: async (ms) => void waits.push(ms) }),
+    waits,
+  };
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();

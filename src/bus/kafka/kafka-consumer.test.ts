@@ -6,7 +6,7 @@
  */
 import * as kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { RETRY } from '../../pipeline/retry.ts';
+import { recordingWaits, RETRY } from '../../pipeline/retry.ts';
 import { commitOffsets } from './kafka-consumer.ts';
 
 const brokers = ['127.0.0.1:9092'];
@@ -28,14 +28,7 @@ describe('committing offsets (commitOffsets, under RETRY.offsetCommit)', () => {
       calls: () => calls,
     };
   }
-  const recorded = () => {
-    const waits: number[] = [];
-    const policy = RETRY.offsetCommit.with({
-      random: () => 0.5,
-      sleep: async (ms) => void waits.push(ms),
-    });
-    return { policy, waits };
-  };
+  const recorded = () => recordingWaits(RETRY.offsetCommit);
   const what = { doing: 'committing offsets of t (group g)', brokers };
 
   it('retries what kafkajs marks retriable, with growing delays', async () => {

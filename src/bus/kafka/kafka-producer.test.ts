@@ -5,7 +5,7 @@
  * overtaking it, while a send made afterwards (a retry) goes ahead.
  */
 import { describe, expect, it } from 'vitest';
-import { RETRY } from '../../pipeline/retry.ts';
+import { recordingWaits, RETRY } from '../../pipeline/retry.ts';
 import { KafkaBusProducer, type ProducerClient } from './kafka-producer.ts';
 
 /** A client that records what is sent and fails batch "B" once. */
@@ -110,21 +110,12 @@ describe('retries under RETRY.producer', () => {
     };
     return { client, sends: () => sends };
   }
-  /** The producer's own policy, its waits recorded instead of waited (jitter fixed at 0). */
-  function recordedPolicy() {
-    const waits: number[] = [];
-    const retry = RETRY.producer.with({
-      random: () => 0.5,
-      sleep: async (ms) => void waits.push(ms),
-    });
-    return { retry, waits };
-  }
   const brokerAway = () =>
     Object.assign(new Error('Connection to 127.0.0.1:9092 failed.'), { code: 'PLT_KFK_NETWORK' });
 
   it('retries a broker that does not answer with growing delays', async () => {
     const { client, sends } = clientFailing(brokerAway(), brokerAway(), brokerAway());
-    const { retry, waits } = recordedPolicy();
+    const { policy: retry, waits } = recordingWaits(RETRY.producer);
     const producer = await KafkaBusProducer.connect(() => client, 'orders_topic', {
       brokers: ['127.0.0.1:9092'],
       retry,
@@ -141,7 +132,7 @@ describe('retries under RETRY.producer', () => {
       canRetry: false,
     });
     const { client, sends } = clientFailing(tooLarge);
-    const { retry, waits } = recordedPolicy();
+    const { policy: retry, waits } = recordingWaits(RETRY.producer);
     const producer = await KafkaBusProducer.connect(() => client, 'orders_topic', {
       brokers: ['127.0.0.1:9092'],
       retry,
