@@ -122,8 +122,11 @@ export const RETRY = {
   }),
   /** Committing offsets: a few quick tries; a failure only means a redelivery RAW skips. */
   offsetCommit: new RetryPolicy({ attempts: 3, baseDelayMs: 200, maxDelayMs: 1000 }),
-  /** Replacing a consumer that lost the broker, within the budget of kafkajs's own restarts. */
-  consumer: new RetryPolicy({ attempts: 8, baseDelayMs: 500, maxDelayMs: 10_000 }),
+  /**
+   * The consumer's first start and its restarts (8) in a row: kafkajs's own restarts and the
+   * replacement of a consumer that lost the broker share the budget.
+   */
+  consumer: new RetryPolicy({ attempts: 9, baseDelayMs: 500, maxDelayMs: 10_000 }),
   /**
    * Requests inside the Kafka client (kafkajs: connects, admin requests, fetches), ≈ 10 s in
    * all: a missing broker is reported, not waited for forever.

@@ -40,7 +40,7 @@ const HEARTBEAT_EVERY_MS = 1000;
 /** After the first records, how long to wait for the other partitions of the same fetch. */
 const GATHER_MS = 10;
 /** Consumer restarts in a row (each after kafkajs's own retries) before giving up. */
-const MAX_RESTARTS = RETRY.consumer.limits.attempts;
+const MAX_RESTARTS = RETRY.consumer.limits.attempts - 1;
 
 /** The records one `eachBatch` call brought, until each is committed or dropped. */
 interface Delivery {
