@@ -18,6 +18,7 @@ import { runCli, startCli } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
 import { groupOffsets, waitCaughtUp, waitForOutput } from './helpers/pipeline-processes.ts';
 import {
+  emulatorEnv,
   emulatorWarehouse,
   snowflakeEmulator,
   uniqueIdentifier,
@@ -36,14 +37,7 @@ const snowflakeConfig = (database: string) => emulatorWarehouse(emulator.accessU
 /** The environment of a CLI process on its own Snowflake database. */
 function snowflakeEnv(database: string): Record<string, string> {
   return {
-    WAREHOUSE: 'snowflake',
-    SNOW_ACCESS_URL: emulator.accessUrl,
-    SNOW_ACCOUNT: 'local',
-    SNOW_USER: 'dropship',
-    SNOW_PASSWORD: 'local',
-    SNOW_DATABASE: database,
-    SNOW_SCHEMA: 'PIPELINE',
-    SNOW_WAREHOUSE: 'DROPSHIP_WH',
+    ...emulatorEnv(emulator.accessUrl, database),
     SEED_DIR: seedDir,
     REPORTS_DIR: join(dir, `reports-${database}`),
   };

@@ -162,7 +162,8 @@ describe('configuration', () => {
       });
       const shown = JSON.stringify(publicConfig(encrypted));
       expect(shown).not.toContain(passphrase);
-      expect(shown).toContain('encrypted.p8');
+      expect(shown).not.toContain('encrypted.p8');
+      expect(shown).toContain('"method":"key-pair"');
     });
 
     it('checks the key file up front: missing, not a private key, encrypted, wrong passphrase', async () => {

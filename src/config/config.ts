@@ -372,7 +372,11 @@ export function isSecret(name: string): boolean {
   return SETTINGS.some((s) => s.env === name && 'secret' in s && s.secret);
 }
 
-/** The configuration with secrets removed, for reports, logs and the dashboard. */
+/**
+ * The configuration with secrets removed, for reports, logs and the dashboard. The private
+ * key's path is hidden too: it tells a reader of a report where the key of a production user
+ * lies on the machine.
+ */
 export function publicConfig(config: Config): Record<string, unknown> {
   if (config.warehouse.kind !== 'snowflake') return { ...config };
   const { auth } = config.warehouse;
@@ -381,7 +385,7 @@ export function publicConfig(config: Config): Record<string, unknown> {
       ? { method: auth.method, password: '***' }
       : {
           method: auth.method,
-          privateKeyPath: auth.privateKeyPath,
+          privateKeyPath: '***',
           ...(auth.privateKeyPassphrase ? { privateKeyPassphrase: '***' } : {}),
         };
   return { ...config, warehouse: { ...config.warehouse, auth: shownAuth } };

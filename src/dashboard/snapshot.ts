@@ -10,7 +10,7 @@ import type { PipelineStats } from '../pipeline/stats.ts';
 import type { TaskRun, Warehouse } from '../warehouse/types.ts';
 import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
 import { latestValidation, type ValidationStatus } from './validation-report.ts';
-import { toDay, toIso, toMoney, toNumber, toText } from './values.ts';
+import { count, euros, isoDay, isoTimestamp, text } from '../domain/values.ts';
 
 const DAY_MS = 86_400_000;
 /** Minutes of RAW history shown by the ingest-rate chart when no live counters exist. */
@@ -140,11 +140,11 @@ export interface SnapshotSources {
 function productRank(r: Record<string, unknown>): ProductRank {
   return {
     product_id: String(r.product_id),
-    product_name: toText(r.product_name),
-    category: toText(r.category),
-    units: toNumber(r.units),
-    orders: toNumber(r.order_count),
-    revenue: toMoney(r.revenue),
+    product_name: text(r.product_name),
+    category: text(r.category),
+    units: count(r.units),
+    orders: count(r.order_count),
+    revenue: euros(r.revenue),
   };
 }
 
@@ -174,7 +174,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     );
     const perMinute = await reads.ingestPerMinute(windowStart, now);
     ratePoints = ratePerMinute(
-      perMinute.map((r) => ({ minute: toIso(r.minute_start) ?? '', events: toNumber(r.n) })),
+      perMinute.map((r) => ({ minute: isoTimestamp(r.minute_start) ?? '', events: count(r.n) })),
       now,
       RATE_WINDOW_MINUTES,
     );
@@ -183,9 +183,9 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const lag = sources.lag ? await sources.lag().catch(() => null) : null;
   const validation = await latestValidation(sources.reportsDir);
 
-  const totalOrders = toNumber(k.total_orders);
-  const totalRevenue = toMoney(k.total_revenue);
-  const lastIngestedAt = toIso(c.last_ingested_at);
+  const totalOrders = count(k.total_orders);
+  const totalRevenue = euros(k.total_revenue);
+  const lastIngestedAt = isoTimestamp(c.last_ingested_at);
   const ageSeconds =
     lastIngestedAt === null
       ? null
@@ -197,40 +197,40 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     kpis: {
       total_orders: totalOrders,
       total_revenue: totalRevenue,
-      average_order_value: totalOrders > 0 ? toMoney(totalRevenue / totalOrders) : 0,
-      orders_last_24h: toNumber(k.orders_ingested_24h),
-      revenue_last_24h: toMoney(k.revenue_ingested_24h),
-      orders_last_24h_by_sale_time: toNumber(k.orders_sold_24h),
-      revenue_last_24h_by_sale_time: toMoney(k.revenue_sold_24h),
-      customers: toNumber(c.customers),
-      products: toNumber(c.products),
-      buyers: toNumber(k.buyers),
-      products_sold: toNumber(k.products_sold),
-      first_sale_at: toIso(k.first_sale_at),
-      last_sale_at: toIso(k.last_sale_at),
+      average_order_value: totalOrders > 0 ? euros(totalRevenue / totalOrders) : 0,
+      orders_last_24h: count(k.orders_ingested_24h),
+      revenue_last_24h: euros(k.revenue_ingested_24h),
+      orders_last_24h_by_sale_time: count(k.orders_sold_24h),
+      revenue_last_24h_by_sale_time: euros(k.revenue_sold_24h),
+      customers: count(c.customers),
+      products: count(c.products),
+      buyers: count(k.buyers),
+      products_sold: count(k.products_sold),
+      first_sale_at: isoTimestamp(k.first_sale_at),
+      last_sale_at: isoTimestamp(k.last_sale_at),
       last_ingested_at: lastIngestedAt,
     },
     top_products: { by_volume: byVolume, by_revenue: byRevenue },
     recent_orders: recent.map((r) => ({
       id: String(r.id),
       product_id: String(r.product_id),
-      product_name: toText(r.product_name),
-      category: toText(r.category),
+      product_name: text(r.product_name),
+      category: text(r.category),
       customer_id: String(r.customer_id),
-      customer_name: toText(r.customer_name),
-      city: toText(r.city),
-      country: toText(r.country),
-      quantity: toNumber(r.quantity),
-      unit_price: toMoney(r.unit_price),
-      amount: toMoney(r.amount),
-      sold_at: toIso(r.sold_at),
-      ingested_at: toIso(r.ingested_at),
+      customer_name: text(r.customer_name),
+      city: text(r.city),
+      country: text(r.country),
+      quantity: count(r.quantity),
+      unit_price: euros(r.unit_price),
+      amount: euros(r.amount),
+      sold_at: isoTimestamp(r.sold_at),
+      ingested_at: isoTimestamp(r.ingested_at),
     })),
     timeseries: {
       daily: daily.map((r) => ({
-        day: toDay(r.sale_day),
-        orders: toNumber(r.order_count),
-        revenue: toMoney(r.revenue),
+        day: isoDay(r.sale_day),
+        orders: count(r.order_count),
+        revenue: euros(r.revenue),
       })),
       ingest_rate: {
         source: sources.rates ? 'live' : 'warehouse',
@@ -240,13 +240,13 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     },
     categories: categories.map((r) => ({
       category: String(r.category),
-      orders: toNumber(r.order_count),
-      units: toNumber(r.units),
-      revenue: toMoney(r.revenue),
+      orders: count(r.order_count),
+      units: count(r.units),
+      revenue: euros(r.revenue),
     })),
     health: {
       warehouse: warehouse.describe(),
-      raw_rows: toNumber(c.raw_rows),
+      raw_rows: count(c.raw_rows),
       prod_orders: totalOrders,
       backlog,
       consumer_lag: lag,
@@ -269,11 +269,11 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
         : null,
       task_runs: summary.runs,
       dead_letters: {
-        total: toNumber(c.dead_letters),
+        total: count(c.dead_letters),
         top_reasons: reasons.map((r) => ({
           reason: String(r.reason),
           stage: String(r.stage),
-          count: toNumber(r.n),
+          count: count(r.n),
         })),
       },
       freshness: {

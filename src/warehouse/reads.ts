@@ -8,7 +8,7 @@
  * Parameters are `$name` binds (Snowflake's adapter turns them into positional ones); time
  * windows are bound, never `now()` in SQL, so a test can fix the clock. Values come back as the
  * driver gives them (numbers or strings, timestamps as text): callers convert with
- * validation/values.ts or dashboard/values.ts.
+ * domain/values.ts (the one reading of counts, money and timestamps).
  */
 import { OrdersTable } from '../domain/table-columns.ts';
 import { Tables as T } from '../domain/tables.ts';

@@ -134,3 +134,19 @@ export function waitForOutput(
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).result;
 }
+
+/** Resolves with the dashboard URL once the child (`monitor`, `run`, `consume --dashboard`) prints it. */
+export function dashboardUrl(started: StartedCli): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    started.child.stderr!.on('data', (chunk: Buffer | string) => {
+      seen += String(chunk);
+      const match = /dashboard: (http:\/\/\S+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    started.result.then(
+      (r) => reject(new Error(`exited (${r.code}) before serving the dashboard: ${r.stderr}`)),
+      reject,
+    );
+  });
+}

@@ -13,7 +13,8 @@ import { KafkaBusProducer, platformaticProducer, type KafkaCompression } from '.
 import { toPipelineError, unavailableHint } from './errors.ts';
 import { groupLag } from './group-lag.ts';
 import { kafkaLogCreator, type KafkaLog } from './logging.ts';
-import { sleep } from '../../pipeline/retry.ts';
+import { kafkajsRetry } from './client-retry.ts';
+import { RETRY, sleep } from '../../pipeline/retry.ts';
 
 /** How long a created topic may take to show leaders in the broker's metadata. */
 const TOPIC_LEADERS_WAIT_MS = 30_000;
@@ -44,7 +45,7 @@ export class KafkaBus implements Bus {
       connectionTimeout: 3000,
       requestTimeout: 30_000,
       // Bounded backoff (≈ 10 s) for connects and admin requests; a missing broker is reported, not waited for forever.
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
+      retry: kafkajsRetry(RETRY.kafkaRequest),
       logCreator: kafkaLogCreator((message) => this.options.log?.(message)),
     });
   }
@@ -170,7 +171,7 @@ export class KafkaBus implements Bus {
   async ping(): Promise<string> {
     // A separate admin with little retrying: a health check answers in seconds.
     const admin = this.kafka.admin({
-      retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 1000 },
+      retry: kafkajsRetry(RETRY.kafkaPing),
     });
     try {
       await admin.connect();

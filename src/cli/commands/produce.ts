@@ -9,7 +9,7 @@ import { replayOrders, streamOrders, type ProduceResult } from '../../pipeline/p
 import { hasSeedFiles, readManifest } from '../../pipeline/seed-files.ts';
 import { intAtLeast } from '../args.ts';
 import { formatDuration, Progress } from '../progress.ts';
-import { formatCount } from '../../validation/values.ts';
+import { formatCount } from '../../domain/values.ts';
 import { command, ExitCode, type CommandContext } from '../run-command.ts';
 import { requireKafka } from './common.ts';
 import { fromSetting } from '../help.ts';

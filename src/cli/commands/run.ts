@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runPipeline } from '../../pipeline/run.ts';
 import { formatDuration, Progress } from '../progress.ts';
-import { formatCount } from '../../validation/values.ts';
+import { formatCount } from '../../domain/values.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun } from './common.ts';
 import { fromSetting } from '../help.ts';

@@ -4,7 +4,7 @@
  * product known (no orphan references). Any problem is a FAIL, counted per problem.
  */
 import { REQUIRED_ORDER_COLUMNS } from '../../warehouse/reads.ts';
-import { count, formatCount, plural } from '../values.ts';
+import { count, formatCount, plural } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'data_quality';
