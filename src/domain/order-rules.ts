@@ -8,7 +8,7 @@
  * No validation library here: the replay worker reads orders through this module and starts
  * sooner without one (zod stays in event-decoding.ts, for the shape of a bus event).
  */
-import { ID_PATTERN } from './entities.ts';
+import { ID_PATTERN, type Order } from './entities.ts';
 
 /**
  * The caps on an order's values. Quantity and price: the largest values RAW and PROD hold
@@ -46,16 +46,6 @@ export interface OrderProblem {
   field: 'id' | 'product_id' | 'customer_id' | 'quantity' | 'unit_price' | 'sold_at' | 'timestamp';
   reason: RejectReason;
   message: string;
-}
-
-/** An order's values as typed by whichever reader met them (JSON or CSV). */
-export interface OrderValues {
-  id: string;
-  product_id: string;
-  customer_id: string;
-  quantity: number;
-  unit_price_cents: number;
-  sold_at: string;
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -170,7 +160,7 @@ export function unitPriceProblem(cents: number): OrderProblem | null {
  * out rather than looped over a table: this runs once per ingested event.
  */
 export function orderProblem(
-  o: OrderValues,
+  o: Order,
   latest: string = latestAcceptedTimestamp(),
 ): OrderProblem | null {
   if (!ID_PATTERN.order.test(o.id))
