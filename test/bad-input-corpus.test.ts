@@ -199,9 +199,12 @@ async function ingestTopic(
   warehouse: DuckDbWarehouse,
   topic: string,
   records: number,
+  /** Kafka: the DLQ topic the ingest also publishes its dead letters to. */
+  dlqTopic?: string,
 ): Promise<void> {
   const group = uniqueName('corpus-group');
   const consumer = await bus.consumer(topic, group);
+  const deadLetterProducer = dlqTopic ? await bus.producer(dlqTopic) : undefined;
   const stats = new PipelineStats();
   const stop = new AbortController();
   const deadline = setTimeout(() => stop.abort(), 60_000);
@@ -214,6 +217,7 @@ async function ingestTopic(
       batchWaitMs: 20,
       signal: stop.signal,
       stats,
+      deadLetterProducer,
       onBatch: () => {
         if (stats.consumed >= records) stop.abort();
       },
@@ -221,6 +225,7 @@ async function ingestTopic(
   } finally {
     clearTimeout(deadline);
     await consumer.close();
+    await deadLetterProducer?.close();
   }
   // The pipeline is alive: it read every record, bad ones included, without stopping.
   expect(stats.consumed).toBe(records);
@@ -421,6 +426,68 @@ describe('bad-input corpus', () => {
     }
   }, 180_000);
 
+  it.skipIf(!broker.available)(
+    'bad CSV rows replayed onto Kafka land where its bus dead letters go: orders_quarantine and the DLQ topic, with their lines',
+    async () => {
+      const k = csvKinds.find((c) => c.file === 'wrong-types.csv')!;
+      const warehouse = await openWarehouse('csv-kafka');
+      const bus = kafkaBus(broker.bootstrap);
+      try {
+        const topic = uniqueName('csv-kafka');
+        const dlqTopic = `${topic}.dlq`;
+        await bus.ensureTopic(topic, 3);
+        await bus.ensureTopic(dlqTopic, 1);
+        const producer = await bus.producer(topic);
+        const path = new URL(`csv/${k.file}`, FIXTURES).pathname;
+        const result = await replayOrders({ dir, path }, { producer, rate: 0 });
+        await producer.close();
+        await ingestTopic(bus, warehouse, topic, result.published, dlqTopic);
+        const letters = await warehouse.query<QuarantineRow>(
+          'SELECT stage, reason, detail, order_id, raw_value, topic FROM orders_quarantine WHERE topic = $topic',
+          { topic },
+        );
+        const lines = (rows: { line: number; reason: string }[]) =>
+          rows.map((r) => [r.line, r.reason]).sort((a, b) => Number(a[0]) - Number(b[0]));
+        expect(lines(letters.map((q) => ({ line: lineOf(q), reason: q.reason })))).toEqual(
+          k.deadLetters,
+        );
+        // The DLQ topic holds the same records, the reason and the line in its headers.
+        const reader = await bus.consumer(dlqTopic, uniqueName('dlq-reader'));
+        const seen: { line: number; reason: string }[] = [];
+        const stop = new AbortController();
+        const deadline = setTimeout(() => stop.abort(), 30_000);
+        try {
+          for await (const batch of reader.batches({
+            maxRecords: 100,
+            maxWaitMs: 100,
+            signal: stop.signal,
+          })) {
+            for (const r of batch.records)
+              seen.push({
+                line: Number(/ line (\d+):/.exec(r.headers['dlq.detail'] ?? '')?.[1]),
+                reason: r.headers['dlq.reason'] ?? '',
+              });
+            await batch.commit();
+            if (seen.length >= k.deadLetters!.length) stop.abort();
+          }
+        } finally {
+          clearTimeout(deadline);
+          await reader.close();
+        }
+        expect(lines(seen)).toEqual(k.deadLetters);
+        table.push({
+          where: 'CSV on Kafka',
+          kind: k.kind,
+          outcome: `the ${seen.length} bad rows in orders_quarantine and in ${'`<topic>.dlq`'} (dlq.reason, dlq.detail with the line); ${k.good} good rows in RAW`,
+        });
+      } finally {
+        await bus.close();
+        await warehouse.close();
+      }
+    },
+    180_000,
+  );
+
   it('config kinds: each refused with a message naming the setting and the fix', async () => {
     for (const k of configKinds) {
       let message = '';
@@ -473,7 +540,7 @@ describe('bad-input corpus', () => {
       '## Bad-input corpus',
       '',
       `Written by \`test/bad-input-corpus.test.ts\` from the fixtures in \`test/fixtures/bad-input/\`:`,
-      `${table.length} kinds, each outcome as observed in the last run. Bus kinds were published among`,
+      `${busKinds.length + csvKinds.length + configKinds.length} kinds, each outcome as observed in the last run. Bus kinds were published among`,
       `${GOOD} good events on the in-process bus ${kafka}, ingested (\`runIngest\`, DuckDB) and merged`,
       '(the task); every good event reached PROD exactly once, and no record over `MAX_EVENT_BYTES`',
       'reached RAW. CSV kinds went through the real replay (worker thread) and the same ingest.',
