@@ -176,7 +176,7 @@ async function prodSnapshotAfterCleanRun() {
 }
 
 describe('malformed CSV rows', () => {
-  it('are reported with file and line, skipped and counted, while the rest of the replay flows', async () => {
+  it('are reported with file and line, dead-lettered and counted, while the rest of the replay flows', async () => {
     const { cp, readFile: read, writeFile } = await import('node:fs/promises');
     const seed = join(dir, 'seed-broken');
     await cp(join(dir, 'seed'), seed, { recursive: true });
@@ -199,7 +199,7 @@ describe('malformed CSV rows', () => {
       }
       const result = await started.result;
       expect(result.code, result.stderr).toBe(rate === '0' ? 0 : 130);
-      expect(result.stderr).toMatch(/orders\.csv line 11: quantity "-3" is not a positive integer/);
+      expect(result.stderr).toMatch(/orders\.csv line 11: quantity "-3": must be positive/);
       expect(result.stderr).toMatch(/orders\.csv line 21: /);
       expect(result.stderr).toMatch(/bad CSV rows 2/);
       const [row] = await prodCount(db);
@@ -207,6 +207,18 @@ describe('malformed CSV rows', () => {
     }
     const after = await prodSnapshot('broken-0.duckdb');
     expect(after.count).toBe(4998);
+    // The two rows are dead letters in orders_quarantine, with their reason and line (issue 13).
+    const w = await DuckDbWarehouse.open(join(dir, 'broken-0.duckdb'));
+    try {
+      const rows = await w.query<{ reason: string; detail: string }>(
+        'SELECT reason, detail FROM orders_quarantine ORDER BY "offset"',
+      );
+      expect(rows.map((r) => r.reason)).toEqual(['invalid_value', 'invalid_shape']);
+      expect(rows[0]!.detail).toMatch(/orders\.csv line 11: quantity "-3": must be positive/);
+      expect(rows[1]!.detail).toMatch(/orders\.csv line 21: /);
+    } finally {
+      await w.close();
+    }
   }, 240_000);
 });
 

@@ -269,6 +269,7 @@ describe('data_quality', () => {
     expect(c.metrics).toMatchObject({
       orders: 6,
       negative_price: 0,
+      future_sold_at: 0,
       unknown_customer: 0,
       unknown_product: 0,
       price_differs_from_catalogue: 0,
@@ -299,6 +300,13 @@ describe('data_quality', () => {
       loose: false,
       damage: "UPDATE orders SET unit_price = -5 WHERE id = 'ORD-00000002'",
       expected: { negative_price: 1, price_differs_from_catalogue: 1 },
+    },
+    {
+      label: 'a sale dated in the future (order-rules.ts: more than a day ahead)',
+      loose: false,
+      damage:
+        "UPDATE orders SET sold_at = TIMESTAMP '2999-01-01 00:00:00' WHERE id = 'ORD-00000002'",
+      expected: { future_sold_at: 1 },
     },
     {
       label: 'a price that is not the catalogue price',

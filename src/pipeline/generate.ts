@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { centsToDecimal, type Product } from '../domain/entities.ts';
 import { customerCsv, orderCsv, productCsv } from '../domain/csv.ts';
 import type { Manifest } from '../domain/manifest.ts';
+import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
 import { generateOrders } from '../generator/orders.ts';
@@ -186,6 +187,22 @@ export function checkSeedSize(
     );
 }
 
+/**
+ * Refuses a period whose orders the ingest would refuse: a sale more than a day ahead of the
+ * clock breaks the rules every reader applies (domain/order-rules.ts), so a seed ending in the
+ * future would replay into dead letters.
+ */
+export function checkPeriod(end: Date, now: number = Date.now()): void {
+  const lastSale = end.getTime() + 86_400_000 - 1; // the --end day is included
+  const latest = latestAcceptedTimestamp(now);
+  if (new Date(lastSale).toISOString() > latest)
+    throw new PipelineError(
+      'BAD_ARGUMENT',
+      `--end ${end.toISOString().slice(0, 10)} is in the future: orders sold after ${latest} would be refused by the ingest (at most a day ahead) and become dead letters`,
+      { hint: 'choose an --end of today or earlier (the default is yesterday)' },
+    );
+}
+
 /** Free bytes for an unprivileged user on the file system of `dir` (its nearest existing parent). */
 async function freeBytesAt(dir: string): Promise<number> {
   for (let at = dir; ; at = dirname(at)) {
@@ -202,6 +219,7 @@ async function freeBytesAt(dir: string): Promise<number> {
 export async function generateSeedFiles(options: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
   checkSeedSize(options, options.outputDir, await freeBytesAt(options.outputDir));
+  checkPeriod(options.end);
   await ensureWritableDir(options.outputDir);
   const customersFile = new CsvFileWriter(
     join(options.outputDir, SeedFiles.customers),

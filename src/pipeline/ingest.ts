@@ -18,6 +18,8 @@ export interface IngestOptions {
   consumerGroup: string;
   batchSize: number;
   batchWaitMs: number;
+  /** MAX_EVENT_BYTES: larger records are dead-lettered (too_large); default the setting's. */
+  maxEventBytes?: number;
   signal?: AbortSignal;
   stats?: PipelineStats;
   /**
@@ -60,6 +62,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
     signal: options.signal,
   });
   const decoder = new EventDecoder({
+    ...(options.maxEventBytes !== undefined ? { maxEventBytes: options.maxEventBytes } : {}),
     onWorkerFailure: (error) =>
       options.onRetry?.(
         new PipelineError(

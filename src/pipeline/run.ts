@@ -87,17 +87,20 @@ async function resumePoint(
   log: (message: string) => void,
 ): Promise<number> {
   if (ingested === 0) return 0;
+  // Every row is a bus record (a bad one as its dead letter), so the stored offset counts rows.
   let n = 0;
-  let last: string | null = null;
+  let lastGood: string | null = null;
+  let reached = false;
   let more = false;
   for await (const r of readOrders(seedDir)) {
-    if (!r.ok) continue;
-    if (last !== null) {
+    if (reached) {
       more = true;
       break;
     }
-    if (++n === ingested) last = r.row.id;
+    if (r.ok) lastGood = r.row.id;
+    if (++n === ingested) reached = true;
   }
+  const last = reached ? lastGood : null;
   if (last !== null && !(await warehouse.reads.rawHasOrder(last))) {
     log(
       `the warehouse holds ${ingested} events that are not ${seedDir}'s first rows (another data set): replaying ${seedDir} from its first row`,
@@ -105,7 +108,9 @@ async function resumePoint(
     return 0;
   }
   if (!more) {
-    log(`replay already complete: the ${n} orders of ${seedDir} are in RAW; streaming new orders`);
+    log(
+      `replay already complete: the ${n} rows of ${seedDir} are stored (RAW or quarantine); streaming new orders`,
+    );
     return ingested;
   }
   log(`resuming the replay after row ${ingested} (the rows before it are in RAW)`);
@@ -212,6 +217,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       consumerGroup: groupId,
       batchSize: config.ingest.batchSize,
       batchWaitMs: options.once ? 50 : config.ingest.batchWaitMs,
+      maxEventBytes: config.ingest.maxEventBytes,
       signal: stopIngest.signal,
       stats,
       deadLetterProducer,

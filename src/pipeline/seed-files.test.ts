@@ -54,15 +54,13 @@ describe('readCustomers', () => {
     expect(rows.map((r) => r.country)).toEqual(['FR']);
   });
 
-  it('reports short and empty rows with their line and keeps the others', async () => {
+  it('reports short rows with their line, skips blank lines silently and keeps the others', async () => {
     const { rows, bad } = await customersOf(
       `${HEADER}\nCUS-000001,Ann,a@x.fr,Nice,FR\nCUS-000002,Bob\n\nCUS-000003,Cy,c@x.fr,Metz,FR\n`,
     );
     expect(rows.map((r) => r.id)).toEqual(['CUS-000001', 'CUS-000003']);
-    expect(bad.map((b) => [b.line, b.problem])).toEqual([
-      [3, 'expected 5 columns, got 2'],
-      [4, 'expected 5 columns, got 1'],
-    ]);
+    // The blank line 4 is no row: not reported (issue 13), and the line numbers after it hold.
+    expect(bad.map((b) => [b.line, b.problem])).toEqual([[3, 'expected 5 columns, got 2']]);
   });
 
   it('refuses a file whose quoted field is never closed, naming the line', async () => {
@@ -180,5 +178,71 @@ describe('readOrders', () => {
       unit_price_cents: 1999,
       sold_at: '2026-01-01T00:00:00.000Z',
     });
+  });
+});
+
+describe('one definition of a valid order (domain/order-rules.ts)', () => {
+  const tomorrowPlus = new Date(Date.now() + 3 * 86_400_000).toISOString();
+  const good = {
+    id: 'ORD-00000001',
+    product_id: 'PRD-00001',
+    customer_id: 'CUS-000001',
+    quantity: '2',
+    unit_price: '19.99',
+    sold_at: '2025-03-14T09:26:53.000Z',
+  };
+  // Each case changes one field, as text (CSV) and as the JSON a producer would send.
+  const cases: [string, Partial<typeof good>, unknown][] = [
+    ['a valid order', {}, undefined],
+    [
+      'an impossible date (Date.parse rolls it over to March 2)',
+      { sold_at: '2025-02-30T10:00:00.000Z' },
+      undefined,
+    ],
+    ['a date with an offset', { sold_at: '2025-03-14T10:26:53+01:00' }, undefined],
+    ['a date far in the future', { sold_at: tomorrowPlus }, undefined],
+    ['a leap day', { sold_at: '2024-02-29T12:00:00Z' }, undefined],
+    ['a negative quantity', { quantity: '-2' }, -2],
+    ['a zero quantity', { quantity: '0' }, 0],
+    ['a fractional quantity', { quantity: '1.5' }, 1.5],
+    ['a quantity beyond the cap', { quantity: '2147483648' }, 2_147_483_648],
+    ['the largest quantity', { quantity: '2147483647' }, 2_147_483_647],
+    ['a price that is not a number', { unit_price: 'abc' }, undefined],
+    ['a negative price', { unit_price: '-1.00' }, undefined],
+    ['a price with 3 decimals', { unit_price: '1.999' }, undefined],
+    ['a price beyond the cap', { unit_price: '10000000000.00' }, undefined],
+    ['a malformed customer id', { customer_id: 'C1' }, undefined],
+  ];
+
+  it('the CSV reader and the bus decoder give the same verdict and reason for each order', async () => {
+    const { decodeOrderEvent } = await import('../domain/event-decoding.ts');
+    const seed = await mkdtemp(join(dir, 'agree-'));
+    const rows = cases.map(([, patch]) => ({ ...good, ...patch }));
+    await writeFile(
+      join(seed, 'orders.csv'),
+      `id,product_id,customer_id,quantity,unit_price,sold_at\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`,
+    );
+    const fromCsv: { ok: boolean; reason?: string }[] = [];
+    for await (const r of readOrders(seed))
+      fromCsv.push(r.ok ? { ok: true } : { ok: false, reason: r.reason });
+    const fromBus = rows.map((r, i) => {
+      const json = cases[i]![2];
+      const decoded = decodeOrderEvent(
+        JSON.stringify({
+          event_id: 'e',
+          event_type: 'order_created',
+          schema_version: 1,
+          timestamp: '2026-01-01T00:00:00.000Z',
+          order: { ...r, quantity: json ?? Number(r.quantity), unit_price: r.unit_price },
+        }),
+      );
+      return decoded.ok ? { ok: true } : { ok: false, reason: decoded.reason };
+    });
+    const label = (v: { ok: boolean; reason?: string }[]) =>
+      v.map((x, i) => `${cases[i]![0]}: ${x.ok ? 'accepted' : x.reason}`);
+    expect(label(fromCsv)).toEqual(label(fromBus));
+    // Both verdicts occur, and the CSV reader no longer takes 2025-02-30 (issue 16).
+    expect(fromCsv.filter((v) => v.ok)).toHaveLength(3);
+    expect(fromCsv[1]).toEqual({ ok: false, reason: 'invalid_value' });
   });
 });

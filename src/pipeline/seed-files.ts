@@ -15,6 +15,7 @@ import {
   type Product,
 } from '../domain/entities.ts';
 import type { Manifest } from '../domain/manifest.ts';
+import { orderProblem, quantityProblem, type RejectReason } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
 
@@ -22,11 +23,29 @@ export interface BadRow {
   file: string;
   line: number;
   problem: string;
+  /** The reason its dead letter gets (order-rules.ts), as a bus event with the same fault would. */
+  reason: RejectReason;
+  /** The row's fields as read, for the dead letter. */
+  record: string[];
+  /** Set once the row was published as a dead letter (orders); otherwise it was only skipped. */
+  deadLettered?: boolean;
+}
+
+/** The warning a command prints for a bad row. */
+export function badRowWarning(b: BadRow): string {
+  const fate = b.deadLettered
+    ? 'published as a dead letter: it goes to orders_quarantine'
+    : 'row skipped';
+  return `${b.file} line ${b.line}: ${b.problem} (${fate})`;
 }
 
 export type RowResult<T> = { ok: true; row: T; line: number } | ({ ok: false } & BadRow);
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+/** Why a row was refused, for toRow: the reason of its dead letter and the words for the user. */
+export interface RowProblem {
+  reason: RejectReason;
+  problem: string;
+}
 
 function seedPath(dir: string, file: string): string {
   const path = join(dir, file);
@@ -121,7 +140,7 @@ function recordTooLong(path: string, line: number, carried: string): PipelineErr
 async function* readCsvChunks<T>(
   path: string,
   columns: readonly string[],
-  toRow: (record: string[]) => T | string,
+  toRow: (record: string[]) => T | RowProblem | string,
 ): AsyncGenerator<RowResult<T>[]> {
   // Lines are counted as records (exact for our files, which never hold line breaks inside a
   // field).
@@ -146,15 +165,16 @@ async function* readCsvChunks<T>(
         }
         continue;
       }
+      // A blank line (often the end of a hand-edited file) holds no row: skipped silently.
+      if (record.length === 1 && record[0] === '') continue;
       const row =
         record.length < columns.length
           ? `expected ${columns.length} columns, got ${record.length}`
           : toRow(record);
-      rows.push(
-        typeof row === 'string'
-          ? { ok: false, file: path, line, problem: row }
-          : { ok: true, row, line },
-      );
+      if (typeof row === 'string')
+        rows.push({ ok: false, file: path, line, problem: row, reason: 'invalid_shape', record });
+      else if (isRowProblem(row)) rows.push({ ok: false, file: path, line, ...row, record });
+      else rows.push({ ok: true, row, line });
     }
     if (rows.length > 0) yield rows;
   }
@@ -178,31 +198,48 @@ export function readOrderChunks(dir: string, file?: string): AsyncGenerator<RowR
   return readCsvChunks(
     path,
     CsvColumns.orders,
-    ([id, product_id, customer_id, quantity, unit_price, sold_at]) => {
-      if (!ID_PATTERN.order.test(id ?? ''))
-        return `id "${id}" is not an order id like ORD-00000001`;
-      if (!ID_PATTERN.product.test(product_id ?? ''))
-        return `product_id "${product_id}" is not a product id like PRD-00001`;
-      if (!ID_PATTERN.customer.test(customer_id ?? ''))
-        return `customer_id "${customer_id}" is not a customer id like CUS-000001`;
-      const q = Number(quantity);
-      if (!/^-?\d+$/.test(quantity ?? '') || q <= 0)
-        return `quantity "${quantity}" is not a positive integer`;
-      const cents = decimalToCents(unit_price ?? '');
-      if (Number.isNaN(cents) || cents < 0)
-        return `unit_price "${unit_price}" is not a price like 19.99`;
-      if (!ISO_UTC.test(sold_at ?? '') || Number.isNaN(Date.parse(sold_at!)))
-        return `sold_at "${sold_at}" is not an ISO-8601 UTC timestamp`;
-      return {
-        id: id!,
-        product_id: product_id!,
-        customer_id: customer_id!,
-        quantity: q,
-        unit_price_cents: cents,
-        sold_at: sold_at!,
-      };
-    },
+    ([id, product_id, customer_id, quantity, unit_price, sold_at]) =>
+      orderOfRecord(id!, product_id!, customer_id!, quantity!, unit_price!, sold_at!),
   );
+}
+
+function isRowProblem(row: unknown): row is RowProblem {
+  return typeof row === 'object' && row !== null && 'problem' in row && 'reason' in row;
+}
+
+const INTEGER = /^-?\d+$/;
+
+/**
+ * An order from its CSV fields, judged by the rules every reader shares (order-rules.ts); only
+ * the reading of text into numbers is the CSV's own. The words name the column and its value.
+ */
+function orderOfRecord(
+  id: string,
+  product_id: string,
+  customer_id: string,
+  quantity: string,
+  unit_price: string,
+  sold_at: string,
+): Order | RowProblem {
+  if (!INTEGER.test(quantity))
+    return {
+      reason: 'invalid_value',
+      problem: `quantity "${quantity}": ${quantityProblem(Number.NaN)!.message}`,
+    };
+  const order: Order = {
+    id,
+    product_id,
+    customer_id,
+    quantity: Number(quantity),
+    unit_price_cents: decimalToCents(unit_price),
+    sold_at,
+  };
+  const problem = orderProblem(order);
+  if (!problem) return order;
+  const shown = { id, product_id, customer_id, quantity, unit_price, sold_at }[
+    problem.field === 'timestamp' ? 'sold_at' : problem.field
+  ];
+  return { reason: problem.reason, problem: `${problem.field} "${shown}": ${problem.message}` };
 }
 
 /** Only the good rows; bad ones are handed to `onBadRow`. */

@@ -10,6 +10,7 @@
  * driver gives them (numbers or strings, timestamps as text): callers convert with
  * domain/values.ts (the one reading of counts, money and timestamps).
  */
+import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { OrdersTable } from '../domain/table-columns.ts';
 import { Tables as T } from '../domain/tables.ts';
 import type { SqlParams } from './types.ts';
@@ -297,13 +298,17 @@ export class WarehouseReads {
     );
   }
 
-  /** data_quality: nulls per required column, implausible values, orphan references. */
+  /**
+   * data_quality: nulls per required column, implausible values, orphan references. The
+   * limits are those every reader applies (domain/order-rules.ts).
+   */
   qualityCounts() {
     return this.one<
       | 'orders'
       | `null_${(typeof REQUIRED_ORDER_COLUMNS)[number]}`
       | 'non_positive_quantity'
       | 'negative_price'
+      | 'future_sold_at'
       | 'price_differs_from_catalogue'
       | 'unknown_customer'
       | 'unknown_product'
@@ -315,12 +320,14 @@ export class WarehouseReads {
         ${REQUIRED_ORDER_COLUMNS.map((c) => `count(*) - count(o.${c}) AS null_${c}`).join(',\n        ')},
         sum(CASE WHEN o.quantity <= 0 THEN 1 ELSE 0 END) AS non_positive_quantity,
         sum(CASE WHEN o.unit_price < 0 THEN 1 ELSE 0 END) AS negative_price,
+        sum(CASE WHEN o.sold_at > $latest THEN 1 ELSE 0 END) AS future_sold_at,
         sum(CASE WHEN p.id IS NOT NULL AND o.unit_price <> p.price THEN 1 ELSE 0 END) AS price_differs_from_catalogue,
         sum(CASE WHEN o.customer_id IS NOT NULL AND c.id IS NULL THEN 1 ELSE 0 END) AS unknown_customer,
         sum(CASE WHEN o.product_id IS NOT NULL AND p.id IS NULL THEN 1 ELSE 0 END) AS unknown_product
       FROM ${T.orders} o
       LEFT JOIN ${T.customers} c ON c.id = o.customer_id
       LEFT JOIN ${T.inventory} p ON p.id = o.product_id`,
+      { latest: new Date(latestAcceptedTimestamp()) },
     );
   }
 

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer, Order, Product } from '../../src/domain/entities.ts';
 import type { BusRecord } from '../../src/bus/types.ts';
-import { MAX_QUANTITY, orderCreatedEvent } from '../../src/domain/event.ts';
+import { orderCreatedEvent } from '../../src/domain/event.ts';
+import { ORDER_LIMITS } from '../../src/domain/order-rules.ts';
 import { decodeBatch, rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
 import { withProdOrdersUnavailable } from '../helpers/faults.ts';
@@ -305,7 +306,10 @@ export function warehouseContract(factory: WarehouseFactory): void {
         record(
           'orders_topic_b',
           json(2, {
-            order: { quantity: MAX_QUANTITY, unit_price: '9999999999.99' } as Partial<Order>,
+            order: {
+              quantity: ORDER_LIMITS.maxQuantity,
+              unit_price: '9999999999.99',
+            } as Partial<Order>,
           }),
         ),
       ]);
@@ -333,7 +337,7 @@ export function warehouseContract(factory: WarehouseFactory): void {
           order_id: 'ORD-00000002',
           event_type: 'order_created',
           topic: 'orders_topic_b',
-          quantity: String(MAX_QUANTITY),
+          quantity: String(ORDER_LIMITS.maxQuantity),
           unit_price: '9999999999.99',
           sold_at: '2025-01-01 00:00:02',
           created_at: '2026-01-02 03:04:05',

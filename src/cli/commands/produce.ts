@@ -6,7 +6,12 @@ import type { KafkaBus } from '../../bus/kafka/kafka-bus.ts';
 import type { Bus, BusProducer } from '../../bus/types.ts';
 import { SeedFiles } from '../../domain/tables.ts';
 import { replayOrders, streamOrders, type ProduceResult } from '../../pipeline/produce.ts';
-import { hasSeedFiles, readManifest } from '../../pipeline/seed-files.ts';
+import {
+  badRowWarning,
+  hasSeedFiles,
+  readManifest,
+  type BadRow,
+} from '../../pipeline/seed-files.ts';
 import { intAtLeast } from '../args.ts';
 import { formatDuration, Progress } from '../progress.ts';
 import { formatCount } from '../../domain/values.ts';
@@ -107,8 +112,7 @@ export function registerProduce(program: Command): void {
             onProgress: (n: number) => {
               if (n !== shown) progress.update((shown = n));
             },
-            onBadRow: (bad: { file: string; line: number; problem: string }) =>
-              log(`warning: ${bad.file}:${bad.line}: ${bad.problem} (row skipped)`),
+            onBadRow: (bad: BadRow) => log(`warning: ${badRowWarning(bad)}`),
           };
           result =
             flags.mode === 'replay'
