@@ -287,6 +287,25 @@ export function readProducts(
   );
 }
 
+/** Products whose costs are unknown (`supply` null), counted as they pass on to the loader. */
+export class UncostedProducts {
+  count = 0;
+
+  async *through(products: AsyncIterable<Product>): AsyncGenerator<Product> {
+    for await (const p of products) {
+      if (!p.supply) this.count++;
+      yield p;
+    }
+  }
+
+  /** `""`, or a note for the load's log line saying what unknown costs mean. */
+  note(): string {
+    return this.count === 0
+      ? ''
+      : `; ${this.count} without supplier costs (inventory.csv has none for them: their orders get no margin)`;
+  }
+}
+
 /**
  * A product's supplier and costs from inventory.csv's supply columns; null when they are all
  * empty (costs unknown for this product), a problem when only some are given or one is bad.
