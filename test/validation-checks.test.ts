@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { Order } from '../src/domain/entities.ts';
+import type { Order, Product } from '../src/domain/entities.ts';
 import { marginTotals } from '../src/domain/margin.ts';
 import { TASK_NAME } from '../src/domain/tables.ts';
 import { PipelineError } from '../src/errors.ts';
@@ -227,6 +227,7 @@ describe('reconciliation', () => {
 });
 
 describe('margin', () => {
+  const withoutCosts = ({ supply: _, ...p }: Product): Product => p;
   const costed = products.map((p, i) => ({
     ...p,
     supply: {
@@ -268,14 +269,15 @@ describe('margin', () => {
 
   it('warns "margin not computed" with a manifest from before costs existed', async () => {
     const fx = await openWarehouseFixture(BASE);
-    await fx.writeManifest(orders);
+    await fx.writeManifest(orders, (m) => delete m.totals.margin);
     const c = await check(fx, 'margin');
     expect(c.status).toBe('WARN');
     expect(c.explanation).toMatch(/^margin not computed: .*before supplier costs existed/);
   });
 
   it('fails when PROD inventory has no costs for products the manifest costed', async () => {
-    const fx = await openWarehouseFixture(BASE); // inventory loaded from a file without costs
+    // Inventory loaded from a file without costs.
+    const fx = await openWarehouseFixture({ ...BASE, products: products.map(withoutCosts) });
     await fx.writeManifest(orders, (m) => (m.totals.margin = expectedMargin(orders)));
     const c = await check(fx, 'margin');
     expect(c.status, c.explanation).toBe('FAIL');
