@@ -337,6 +337,7 @@ describe('JSON API', () => {
       'dropship_dead_letters_by_reason{reason="invalid_json",stage="ingest"} 1',
       'dropship_task_runs_recorded{state="SUCCEEDED"} 1',
       'dropship_task_runs_recorded{state="FAILED"} 0',
+      'dropship_gross_margin_euros 150.49',
     ]) {
       expect(text).toContain(`\n${line}\n`);
     }
