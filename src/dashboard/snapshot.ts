@@ -10,7 +10,8 @@ import type { PipelineStats } from '../pipeline/stats.ts';
 import type { TaskRun, Warehouse } from '../warehouse/types.ts';
 import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
 import { latestValidation, type ValidationStatus } from './validation-report.ts';
-import { count, euros, isoDay, isoTimestamp, text } from '../domain/values.ts';
+import { grossMarginCents, marginRate } from '../domain/margin.ts';
+import { cents, count, euros, isoDay, isoTimestamp, text } from '../domain/values.ts';
 
 const DAY_MS = 86_400_000;
 /** Minutes of RAW history shown by the ingest-rate chart when no live counters exist. */
@@ -38,6 +39,34 @@ export interface Kpis {
   first_sale_at: string | null;
   last_sale_at: string | null;
   last_ingested_at: string | null;
+  /**
+   * Revenue − supplier cost − shipping cost of the orders whose product has known costs
+   * (inventory), in euros; null when no order has known costs (an inventory loaded from a file
+   * without them). Orders without known cost are counted in `orders_without_cost`, not here.
+   */
+  gross_margin: number | null;
+  /** gross_margin ÷ the revenue of the same orders (0.42 = 42 %), 4 decimals; null as above. */
+  margin_rate: number | null;
+  /** What the costed orders cost the shop: supplier price and shipping, in euros. */
+  supplier_cost: number | null;
+  shipping_cost: number | null;
+  /** PROD orders whose product has no known supplier or shipping cost (left out of the margin). */
+  orders_without_cost: number;
+}
+
+/** Margin of the orders of one supplier (orders with known costs). */
+export interface SupplierMargin {
+  supplier_id: string;
+  supplier_name: string | null;
+  supplier_country: string | null;
+  orders: number;
+  units: number;
+  revenue: number;
+  supplier_cost: number;
+  shipping_cost: number;
+  gross_margin: number;
+  /** gross_margin ÷ revenue, 4 decimals; null without revenue. */
+  margin_rate: number | null;
 }
 
 export interface ProductRank {
@@ -124,6 +153,8 @@ export interface Snapshot {
   recent_orders: RecentOrder[];
   timeseries: Timeseries;
   categories: CategorySales[];
+  /** Margin by supplier, largest revenue first. */
+  suppliers: SupplierMargin[];
   health: Health;
 }
 
@@ -148,6 +179,22 @@ function productRank(r: Record<string, unknown>): ProductRank {
   };
 }
 
+/** Money figures of a margin row, exact in cents until they become JSON euros. */
+function marginFigures(row: { revenue: unknown; supplier_cost: unknown; shipping_cost: unknown }) {
+  const revenue = cents(row.revenue);
+  const supplier = cents(row.supplier_cost);
+  const shipping = cents(row.shipping_cost);
+  const margin = grossMarginCents(revenue, supplier, shipping);
+  const rate = marginRate(margin, revenue);
+  return {
+    revenue: Number(revenue) / 100,
+    supplier_cost: Number(supplier) / 100,
+    shipping_cost: Number(shipping) / 100,
+    gross_margin: Number(margin) / 100,
+    margin_rate: rate === null ? null : Math.round(rate * 10_000) / 10_000,
+  };
+}
+
 export async function loadSnapshot(sources: SnapshotSources, now = new Date()): Promise<Snapshot> {
   const { warehouse } = sources;
   const { reads } = warehouse;
@@ -160,6 +207,8 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const recent = await reads.latestOrders(20);
   const daily = await reads.dailySales();
   const categories = await reads.categorySales();
+  const margins = await reads.marginTotals();
+  const bySupplier = await reads.marginBySupplier();
   const reasons = await reads.deadLetterReasons(5);
   const summary = await warehouse.taskSummary();
   const [lastRun] = await warehouse.taskHistory(1);
@@ -184,6 +233,13 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const validation = await latestValidation(sources.reportsDir);
 
   const totalOrders = count(k.total_orders);
+  const withoutCost = count(margins.orders_without_cost);
+  const costed = totalOrders - withoutCost > 0;
+  const margin = marginFigures({
+    revenue: margins.costed_revenue,
+    supplier_cost: margins.supplier_cost,
+    shipping_cost: margins.shipping_cost,
+  });
   const totalRevenue = euros(k.total_revenue);
   const lastIngestedAt = isoTimestamp(c.last_ingested_at);
   const ageSeconds =
@@ -209,6 +265,11 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       first_sale_at: isoTimestamp(k.first_sale_at),
       last_sale_at: isoTimestamp(k.last_sale_at),
       last_ingested_at: lastIngestedAt,
+      gross_margin: costed ? margin.gross_margin : null,
+      margin_rate: costed ? margin.margin_rate : null,
+      supplier_cost: costed ? margin.supplier_cost : null,
+      shipping_cost: costed ? margin.shipping_cost : null,
+      orders_without_cost: withoutCost,
     },
     top_products: { by_volume: byVolume, by_revenue: byRevenue },
     recent_orders: recent.map((r) => ({
@@ -243,6 +304,14 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       orders: count(r.order_count),
       units: count(r.units),
       revenue: euros(r.revenue),
+    })),
+    suppliers: bySupplier.map((r) => ({
+      supplier_id: String(r.supplier_id),
+      supplier_name: text(r.supplier_name),
+      supplier_country: text(r.supplier_country),
+      orders: count(r.order_count),
+      units: count(r.units),
+      ...marginFigures(r),
     })),
     health: {
       warehouse: warehouse.describe(),

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { centsToDecimal, type Product } from '../domain/entities.ts';
 import { customerCsv, orderCsv, productCsv } from '../domain/csv.ts';
 import type { Manifest } from '../domain/manifest.ts';
+import { marginTotals } from '../domain/margin.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
@@ -131,9 +132,9 @@ export const GENERATE_LIMITS = {
 
 /**
  * Bytes per CSV row, rounded up from measured files (200k orders: 67.1 per order, 68.5 per
- * customer, 60.7 per product), so the estimate errs on the large side.
+ * customer; 111.5 per product with its supplier and costs), so the estimate errs on the large side.
  */
-const ROW_BYTES = { customers: 72, products: 64, orders: 70 } as const;
+const ROW_BYTES = { customers: 72, products: 120, orders: 70 } as const;
 
 /** The size of the files `generate` would write for these counts, in bytes (an upper estimate). */
 export function estimateSeedBytes(counts: {
@@ -216,6 +217,26 @@ async function freeBytesAt(dir: string): Promise<number> {
   }
 }
 
+/** The manifest's margin totals for these units sold; null if a sold product has no known cost. */
+export function costOfSales(
+  unitCosts: { supplier: ArrayLike<number>; shipping: ArrayLike<number> },
+  unitsSold: ArrayLike<number>,
+  revenueCents: number,
+): Manifest['totals']['margin'] {
+  let supplierCents = 0;
+  let shippingCents = 0;
+  for (let i = 0; i < unitsSold.length; i++) {
+    const units = unitsSold[i]!;
+    if (units === 0) continue;
+    const supplier = unitCosts.supplier[i] ?? -1;
+    const shipping = unitCosts.shipping[i] ?? -1;
+    if (supplier < 0 || shipping < 0) return null;
+    supplierCents += units * supplier;
+    shippingCents += units * shipping;
+  }
+  return marginTotals(revenueCents, supplierCents, shippingCents);
+}
+
 export async function generateSeedFiles(options: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
   checkSeedSize(options, options.outputDir, await freeBytesAt(options.outputDir));
@@ -225,10 +246,10 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     join(options.outputDir, SeedFiles.customers),
     CsvColumns.customers,
   );
-  const inventoryFile = new CsvFileWriter(
-    join(options.outputDir, SeedFiles.inventory),
-    CsvColumns.inventory,
-  );
+  const inventoryFile = new CsvFileWriter(join(options.outputDir, SeedFiles.inventory), [
+    ...CsvColumns.inventory,
+    ...CsvColumns.inventorySupply,
+  ]);
   const ordersFile = new CsvFileWriter(
     join(options.outputDir, SeedFiles.orders),
     CsvColumns.orders,
@@ -254,11 +275,20 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       }
     }
     const prices: number[] = [];
+    // Per-unit costs by product index, -1 when unknown (numbers, not objects: 1M products stay small).
+    const supplierCosts: number[] = [];
+    const shippingCosts: number[] = [];
+    const productIndex = new Map<string, number>();
     for (const product of generateProducts(options.products, options.seed) as Generator<Product>) {
+      productIndex.set(product.id, prices.length);
       prices.push(product.price_cents);
+      supplierCosts.push(product.supply?.supplier_cost_cents ?? -1);
+      shippingCosts.push(product.supply?.shipping_cost_cents ?? -1);
       const pending = inventoryFile.write(productCsv(product));
       if (pending) await pending;
     }
+    // Units sold per product, costed once at the end: the order loop stays one lookup per order.
+    const unitsSold = new Float64Array(prices.length);
 
     let revenueCents = 0;
     let itemsSold = 0;
@@ -273,6 +303,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     for (const order of orders) {
       revenueCents += order.quantity * order.unit_price_cents;
       itemsSold += order.quantity;
+      unitsSold[productIndex.get(order.product_id)!]! += order.quantity;
       first ??= order.sold_at;
       last = order.sold_at;
       const pending = ordersFile.write(orderCsv(order));
@@ -315,6 +346,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         revenue_cents: revenueCents,
         first_sold_at: first,
         last_sold_at: last,
+        margin: costOfSales(
+          { supplier: supplierCosts, shipping: shippingCosts },
+          unitsSold,
+          revenueCents,
+        ),
       },
     };
     // Old manifest first: while files are being swapped the directory never looks complete.

@@ -23,6 +23,7 @@ import {
   readCustomers,
   readManifest,
   readProducts,
+  UncostedProducts,
   type BadRow,
 } from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
@@ -179,12 +180,13 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   try {
     await warehouse.setup();
     const bad = (b: BadRow) => options.onBadRow?.(b);
+    const uncosted = new UncostedProducts();
     const loaded = await warehouse.loadReferenceData(
       readCustomers(config.seedDir, bad),
-      readProducts(config.seedDir, bad),
+      uncosted.through(readProducts(config.seedDir, bad)),
     );
     log(
-      `warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded`,
+      `warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded${uncosted.note()}`,
     );
 
     bus = await openBus(config.bus);

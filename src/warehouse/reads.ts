@@ -162,6 +162,61 @@ export class WarehouseReads {
     );
   }
 
+  /**
+   * Revenue and cost of sales of PROD orders, to the cent, at the inventory's per-unit costs
+   * (supplier_cost, shipping_cost): the margin figures of the dashboard and of validation.
+   * Orders whose product has no known cost are counted apart (`orders_without_cost`, their
+   * revenue in `uncosted_revenue`), never taken as costing nothing: `costed_revenue` and the
+   * costs cover the others. `exceptPattern`: leave out orders whose id is LIKE it (live ones).
+   */
+  marginTotals(exceptPattern?: string) {
+    const known = 'i.supplier_cost IS NOT NULL AND i.shipping_cost IS NOT NULL';
+    return this.one<
+      | 'orders'
+      | 'orders_without_cost'
+      | 'costed_revenue'
+      | 'uncosted_revenue'
+      | 'supplier_cost'
+      | 'shipping_cost'
+    >(
+      `SELECT count(*) AS orders,
+              coalesce(sum(CASE WHEN ${known} THEN 0 ELSE 1 END), 0) AS orders_without_cost,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS costed_revenue,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN 0 ELSE o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS uncosted_revenue,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * i.supplier_cost END), 0) AS DECIMAL(38, 2)) AS supplier_cost,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * i.shipping_cost END), 0) AS DECIMAL(38, 2)) AS shipping_cost
+       FROM ${T.orders} o
+       LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+       ${exceptPattern === undefined ? '' : 'WHERE o.id NOT LIKE $except'}`,
+      exceptPattern === undefined ? undefined : { except: exceptPattern },
+    );
+  }
+
+  /** marginTotals per supplier (orders with known costs only), largest revenue first. */
+  marginBySupplier() {
+    return this.all<
+      | 'supplier_id'
+      | 'supplier_name'
+      | 'supplier_country'
+      | 'order_count'
+      | 'units'
+      | 'revenue'
+      | 'supplier_cost'
+      | 'shipping_cost'
+    >(
+      `SELECT i.supplier_id AS supplier_id, i.supplier_name AS supplier_name,
+              i.supplier_country AS supplier_country, count(*) AS order_count, sum(o.quantity) AS units,
+              CAST(sum(o.quantity * o.unit_price) AS DECIMAL(38, 2)) AS revenue,
+              CAST(sum(o.quantity * i.supplier_cost) AS DECIMAL(38, 2)) AS supplier_cost,
+              CAST(sum(o.quantity * i.shipping_cost) AS DECIMAL(38, 2)) AS shipping_cost
+       FROM ${T.orders} o
+       JOIN ${T.inventory} i ON i.id = o.product_id
+       WHERE i.supplier_id IS NOT NULL AND i.supplier_cost IS NOT NULL AND i.shipping_cost IS NOT NULL
+       GROUP BY i.supplier_id, i.supplier_name, i.supplier_country
+       ORDER BY revenue DESC, supplier_id`,
+    );
+  }
+
   /** Dead letters counted by reason and stage, most frequent first. */
   deadLetterReasons(limit: number) {
     return this.all<'reason' | 'stage' | 'n'>(

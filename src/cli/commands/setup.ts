@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openBus } from '../../bus/index.ts';
-import { readCustomers, readProducts } from '../../pipeline/seed-files.ts';
+import { readCustomers, readProducts, UncostedProducts } from '../../pipeline/seed-files.ts';
 import {
   buildManifestFromFiles,
   partialSeedError,
@@ -41,12 +41,13 @@ export function registerSetup(program: Command): void {
                 `wrote ${config.seedDir}/manifest.json: ${built.totals.orders} orders (revenue ${built.totals.revenue} EUR)`,
               );
             }
+            const uncosted = new UncostedProducts();
             const loaded = await warehouse.loadReferenceData(
               readCustomers(config.seedDir, onBad),
-              readProducts(config.seedDir, onBad),
+              uncosted.through(readProducts(config.seedDir, onBad)),
             );
             ctx.log(
-              `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}`,
+              `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}${uncosted.note()}`,
             );
           } else {
             ctx.log(
