@@ -25,7 +25,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { KafkaBus } from '../src/bus/kafka/kafka-bus.ts';
@@ -43,7 +43,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI_BIN = join(ROOT, 'bin', 'dropship.js');
 const LIBS = join(ROOT, '.kafka', 'libs');
 const TOOLS_LOG = join(ROOT, 'infra', 'kafka', 'log4j2-tools.properties');
-const ORDERS = 200_000;
+export const ORDERS = 200_000;
 const ROUNDS = Number(process.env.BENCH_KAFKA_ROUNDS ?? 5);
 /** `BENCH_KAFKA_ONLY=producer` runs part (1) alone: tuning the producer needs no consumer runs. */
 const PRODUCER_ONLY = process.env.BENCH_KAFKA_ONLY === 'producer';
@@ -307,6 +307,28 @@ async function averageEventSize(seedDir: string): Promise<number> {
   return Math.round(bytes / n);
 }
 
+/** The Kafka benches' seed: ORDERS orders over 20k customers and 2k products, seed 42. */
+export async function generateKafkaSeed(seedDir: string, node = process.execPath): Promise<void> {
+  await run(
+    node,
+    [
+      CLI_BIN,
+      'generate',
+      '--orders',
+      String(ORDERS),
+      '--customers',
+      '20000',
+      '--products',
+      '2000',
+      '--seed',
+      '42',
+      '--output-dir',
+      seedDir,
+    ],
+    { cwd: dirname(seedDir) },
+  );
+}
+
 export async function benchKafka(): Promise<BenchResult> {
   const bootstrap = benchBootstrap();
   const unavailable = await kafkaUnavailable(bootstrap);
@@ -315,24 +337,7 @@ export async function benchKafka(): Promise<BenchResult> {
   const loadBefore = loadavg()[0]!;
   try {
     const seedDir = join(dir, 'seed');
-    await run(
-      process.execPath,
-      [
-        CLI_BIN,
-        'generate',
-        '--orders',
-        String(ORDERS),
-        '--customers',
-        '20000',
-        '--products',
-        '2000',
-        '--seed',
-        '42',
-        '--output-dir',
-        seedDir,
-      ],
-      { cwd: dir },
-    );
+    await generateKafkaSeed(seedDir);
     const size = await averageEventSize(seedDir);
     const figures = {
       ours: [] as number[],

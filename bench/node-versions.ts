@@ -18,7 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './generate.ts';
-import { benchBootstrap, inChild, kafkaUnavailable } from './kafka.ts';
+import {
+  benchBootstrap,
+  generateKafkaSeed,
+  inChild,
+  kafkaUnavailable,
+  ORDERS as KAFKA_ORDERS,
+} from './kafka.ts';
 import { generate, runCli } from './pipeline.ts';
 import { count, median } from './stats.ts';
 
@@ -28,7 +34,6 @@ const ROUNDS = Number(process.env.BENCH_NODE_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const ORDERS = Math.round(1_000_000 * SCALE);
 /** The Kafka section's size (its children replay and ingest exactly this many). */
-const KAFKA_ORDERS = 200_000;
 
 /** "22" → the path of its node binary, installed by scripts/node-versions.sh when missing. */
 function nodeBinaries(): Map<string, string> {
@@ -80,23 +85,7 @@ export async function benchNodeVersions(): Promise<BenchResult> {
   try {
     const kafkaSeed = join(work, 'kafka-seed');
     if (!kafkaProblem) {
-      const r = await runCli(
-        [
-          'generate',
-          '--orders',
-          String(KAFKA_ORDERS),
-          '--customers',
-          '20000',
-          '--products',
-          '2000',
-          '--seed',
-          '42',
-          '--output-dir',
-          kafkaSeed,
-        ],
-        {},
-      );
-      if (r.code !== 0) throw new Error(`generate (Kafka seed) failed: ${r.stderr}`);
+      await generateKafkaSeed(kafkaSeed);
     }
     const stamp = Date.now().toString(36);
     for (let round = 1; round <= ROUNDS; round++) {

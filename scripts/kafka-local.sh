@@ -43,15 +43,9 @@ CLUSTER_ID_FILE="$KAFKA_DIR/cluster.id"
 POM="$INFRA_DIR/pom.xml"
 STAMP_FILE="$LIBS_DIR/.pom.sha256"
 
-say() { printf 'kafka-local: %s\n' "$*"; }
-die() { printf 'kafka-local: ERROR: %s\n' "$*" >&2; exit 1; }
-
-now() { date +%s.%N; }
-elapsed_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
-
-usage() {
-  sed -n '2,/^set -euo pipefail/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
-}
+SERVICE=kafka-local
+# shellcheck source=lib/local-service.sh
+source "$SCRIPT_DIR/lib/local-service.sh"
 
 # ---------------------------------------------------------------- prerequisites
 require_java() {
@@ -109,8 +103,6 @@ kafka_tool() {
 }
 
 # ---------------------------------------------------------------- liveness checks
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null; }
-
 write_client_props() {
   mkdir -p "$KAFKA_DIR"
   cat >"$CLIENT_PROPS_FILE" <<EOF
@@ -130,15 +122,12 @@ answers_metadata() {
     --bootstrap-server "$BOOTSTRAP" --command-config "$CLIENT_PROPS_FILE" --list >/dev/null 2>&1
 }
 
-is_kafka_pid() {
+is_service_pid() {
   local pid="$1"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
 }
 
-read_pid() {
-  if [[ -f "$PID_FILE" ]]; then tr -dc '0-9' <"$PID_FILE"; fi
-}
 
 # ---------------------------------------------------------------- config
 cluster_id() {
@@ -216,7 +205,7 @@ cmd_up() {
       say "a broker is already answering on $BOOTSTRAP - nothing to do"
       return 0
     fi
-    if is_kafka_pid "$(read_pid)"; then
+    if is_service_pid "$(read_pid)"; then
       say "broker (pid $(read_pid)) is starting; waiting for it"
     else
       # Nothing to talk to without jars: fetch them and re-check before giving up.
@@ -233,7 +222,7 @@ cmd_up() {
   mkdir -p "$KAFKA_DIR" "$DATA_DIR"
 
   local pid; pid="$(read_pid)"
-  if is_kafka_pid "$pid"; then
+  if is_service_pid "$pid"; then
     say "broker process $pid exists but does not answer yet; waiting for it"
   else
     rm -f "$PID_FILE"
@@ -243,40 +232,24 @@ cmd_up() {
     write_server_props
     format_storage
     say "starting broker on $BOOTSTRAP (controller $HOST:$CONTROLLER_PORT, log $LOG_FILE)"
-    printf '\n===== kafka-local.sh up %s =====\n' "$(date -Is)" >>"$LOG_FILE"
-    # setsid: own session, so a Ctrl-C in the calling terminal doesn't reach it.
-    # The inner shell writes its own pid, which `exec` hands over to the JVM.
-    # shellcheck disable=SC2016 # $$, $0 and $@ belong to the inner shell
-    nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-      java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    start_detached java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -Djava.awt.headless=true \
       -Dkafka.logs.dir="$KAFKA_DIR" \
       -Dlog4j2.configurationFile="$INFRA_DIR/log4j2.properties" \
-      -cp "$LIBS_DIR/*" kafka.Kafka "$PROPS_FILE" \
-      </dev/null >>"$LOG_FILE" 2>&1 &
-    for _ in $(seq 1 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
-    pid="$(read_pid)"
-    [[ -n "$pid" ]] || die "broker did not start (no pid written); see $LOG_FILE"
+      -cp "$LIBS_DIR/*" kafka.Kafka "$PROPS_FILE"
+    pid="$STARTED_PID"
   fi
 
   # 1) wait for the TCP listener, 2) wait for a real metadata answer.
   local deadline=$(( $(date +%s) + TIMEOUT ))
   while ! port_open "$PORT"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$LOG_FILE" >&2 || true
-      rm -f "$PID_FILE"
-      die "broker process $pid exited during startup; last log lines above, full log: $LOG_FILE"
-    fi
+    die_if_exited "$pid" "the broker"
     (( $(date +%s) < deadline )) ||
       die "broker not listening on $BOOTSTRAP after ${TIMEOUT}s; see $LOG_FILE (stop it with: $0 down)"
     sleep 0.2
   done
   until answers_metadata; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$LOG_FILE" >&2 || true
-      rm -f "$PID_FILE"
-      die "broker process $pid exited during startup; last log lines above, full log: $LOG_FILE"
-    fi
+    die_if_exited "$pid" "the broker"
     (( $(date +%s) < deadline )) ||
       die "broker on $BOOTSTRAP does not answer metadata requests after ${TIMEOUT}s; see $LOG_FILE (stop it with: $0 down)"
     sleep 0.5
@@ -293,27 +266,7 @@ cmd_down() {
     esac
   done
 
-  local pid; pid="$(read_pid)"
-  if is_kafka_pid "$pid"; then
-    say "stopping broker (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "broker still running after 30 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    fi
-    say "broker stopped"
-  else
-    say "no broker started by this script is running"
-    if port_open "$PORT"; then
-      say "note: something else is listening on $BOOTSTRAP (not started from $KAFKA_DIR); left alone"
-    fi
-  fi
-  rm -f "$PID_FILE"
+  stop_service broker "$PORT" 30
 
   if (( purge )); then
     rm -rf "$DATA_DIR" "$CLUSTER_ID_FILE"
@@ -324,7 +277,7 @@ cmd_down() {
 cmd_status() {
   local pid running=0 answering=0
   pid="$(read_pid)"
-  if is_kafka_pid "$pid"; then running=1; fi
+  if is_service_pid "$pid"; then running=1; fi
   if port_open "$PORT" && answers_metadata; then answering=1; fi
 
   if (( running )); then say "process: running (pid $pid)"; else say "process: not running (from $KAFKA_DIR)"; fi
@@ -338,25 +291,4 @@ cmd_status() {
   (( answering ))
 }
 
-cmd_logs() {
-  [[ -f "$LOG_FILE" ]] || die "no log yet at $LOG_FILE"
-  if [[ "${1:-}" == "-f" ]]; then
-    exec tail -n 100 -F "$LOG_FILE"
-  fi
-  tail -n 100 "$LOG_FILE"
-}
-
-main() {
-  local cmd="${1:-}"
-  shift || true
-  case "$cmd" in
-    up) cmd_up "$@" ;;
-    down) cmd_down "$@" ;;
-    status) cmd_status "$@" ;;
-    logs) cmd_logs "$@" ;;
-    -h | --help | help) usage ;;
-    *) usage >&2; exit 2 ;;
-  esac
-}
-
-main "$@"
+service_main "$@"

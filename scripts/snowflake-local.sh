@@ -38,15 +38,9 @@ LOG_FILE="$STATE_DIR/emulator.log"
 REQUIREMENTS="$INFRA_DIR/requirements.txt"
 STAMP_FILE="$VENV/requirements.installed.txt"
 
-say() { printf 'snowflake-local: %s\n' "$*"; }
-die() { printf 'snowflake-local: ERROR: %s\n' "$*" >&2; exit 1; }
-
-now() { date +%s.%N; }
-elapsed_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
-
-usage() {
-  sed -n '2,/^set -euo pipefail/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
-}
+SERVICE=snowflake-local
+# shellcheck source=lib/local-service.sh
+source "$SCRIPT_DIR/lib/local-service.sh"
 
 [[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65536 )) ||
   die "SNOWFLAKE_LOCAL_PORT must be a port number (got '$PORT')"
@@ -86,12 +80,10 @@ install_venv() {
 }
 
 # ---------------------------------------------------------------- liveness checks
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$PORT" 2>/dev/null; }
-
 # A real HTTP round trip to a route only the shim answers ({success: true}); stdlib only, so
 # it works without the venv (something else may hold the port).
 answers() {
-  port_open || return 1
+  port_open "$PORT" || return 1
   local python="$PYTHON"
   [[ -x "$VENV/bin/python" ]] && python="$VENV/bin/python"
   "$python" - "$URL" <<'EOF' >/dev/null 2>&1
@@ -103,15 +95,12 @@ with urllib.request.urlopen(request, timeout=3) as response:
 EOF
 }
 
-is_emulator_pid() {
+is_service_pid() {
   local pid="$1"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'fakesnow_json\.py'
 }
 
-read_pid() {
-  if [[ -f "$PID_FILE" ]]; then tr -dc '0-9' <"$PID_FILE"; fi
-}
 
 print_env() {
   cat <<EOF
@@ -133,35 +122,22 @@ cmd_up() {
     return 0
   fi
   local pid; pid="$(read_pid)"
-  if port_open && ! is_emulator_pid "$pid"; then
+  if port_open "$PORT" && ! is_service_pid "$pid"; then
     die "port $PORT is in use by something that is not the emulator (try SNOWFLAKE_LOCAL_PORT=...)"
   fi
 
   install_venv
-  if is_emulator_pid "$pid"; then
+  if is_service_pid "$pid"; then
     say "emulator process $pid exists but does not answer yet; waiting for it"
   else
-    rm -f "$PID_FILE"
     say "starting the emulator on $URL (log $LOG_FILE)"
-    printf '\n===== snowflake-local.sh up %s =====\n' "$(date -Is)" >>"$LOG_FILE"
-    # setsid: own session, so a Ctrl-C in the calling terminal doesn't reach it. The inner
-    # shell writes its own pid, which `exec` hands over to Python.
-    # shellcheck disable=SC2016 # $$, $0 and $@ belong to the inner shell
-    nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-      "$VENV/bin/python" "$INFRA_DIR/fakesnow_json.py" --host "$HOST" --port "$PORT" \
-      </dev/null >>"$LOG_FILE" 2>&1 &
-    for _ in $(seq 1 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
-    pid="$(read_pid)"
-    [[ -n "$pid" ]] || die "the emulator did not start (no pid written); see $LOG_FILE"
+    start_detached "$VENV/bin/python" "$INFRA_DIR/fakesnow_json.py" --host "$HOST" --port "$PORT"
+    pid="$STARTED_PID"
   fi
 
   local deadline=$(( $(date +%s) + TIMEOUT ))
   until answers; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$LOG_FILE" >&2 || true
-      rm -f "$PID_FILE"
-      die "the emulator (pid $pid) exited during startup; last log lines above, full log: $LOG_FILE"
-    fi
+    die_if_exited "$pid" "the emulator"
     (( $(date +%s) < deadline )) ||
       die "the emulator does not answer on $URL after ${TIMEOUT}s; see $LOG_FILE (stop it with: $0 down)"
     sleep 0.2
@@ -171,39 +147,20 @@ cmd_up() {
 }
 
 cmd_down() {
-  local pid; pid="$(read_pid)"
-  if is_emulator_pid "$pid"; then
-    say "stopping the emulator (pid $pid); its data is in memory and goes with it"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "still running after 10 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    fi
-    say "emulator stopped"
-  else
-    say "no emulator started by this script is running"
-    if port_open; then
-      say "note: something else is listening on $HOST:$PORT (not started from $STATE_DIR); left alone"
-    fi
-  fi
-  rm -f "$PID_FILE"
+  # Its state is in memory: it goes with the process.
+  stop_service emulator "$PORT" 10
 }
 
 cmd_status() {
   local pid running=0 answering=0
   pid="$(read_pid)"
-  if is_emulator_pid "$pid"; then running=1; fi
+  if is_service_pid "$pid"; then running=1; fi
   if answers; then answering=1; fi
 
   if (( running )); then say "process: running (pid $pid)"; else say "process: not running (from $STATE_DIR)"; fi
   if (( answering )); then
     say "emulator: answering on $URL"
-  elif port_open; then
+  elif port_open "$PORT"; then
     say "emulator: port $PORT open but no emulator answer (starting, or something else)"
   else
     say "emulator: not answering on $URL"
@@ -211,25 +168,4 @@ cmd_status() {
   (( answering ))
 }
 
-cmd_logs() {
-  [[ -f "$LOG_FILE" ]] || die "no log yet at $LOG_FILE"
-  if [[ "${1:-}" == "-f" ]]; then
-    exec tail -n 100 -F "$LOG_FILE"
-  fi
-  tail -n 100 "$LOG_FILE"
-}
-
-main() {
-  local cmd="${1:-}"
-  shift || true
-  case "$cmd" in
-    up) cmd_up "$@" ;;
-    down) cmd_down "$@" ;;
-    status) cmd_status "$@" ;;
-    logs) cmd_logs "$@" ;;
-    -h | --help | help) usage ;;
-    *) usage >&2; exit 2 ;;
-  esac
-}
-
-main "$@"
+service_main "$@"

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS bus_offsets (
 );
 
 -- PROD reference data, loaded by `dropship setup` from the generated CSVs (upsert by id).
+-- inventory carries each product's dropshipping supplier and per-unit costs (NULL: unknown).
 CREATE TABLE IF NOT EXISTS customers (
   id VARCHAR NOT NULL,
   name VARCHAR NOT NULL,
@@ -62,8 +63,23 @@ CREATE TABLE IF NOT EXISTS inventory (
   category VARCHAR NOT NULL,
   price NUMBER(12, 2) NOT NULL,
   stock_quantity INTEGER NOT NULL,
+  supplier_id VARCHAR,
+  supplier_name VARCHAR,
+  supplier_country VARCHAR,
+  supplier_shipping_days INTEGER,
+  supplier_cost NUMBER(12, 2),
+  shipping_cost NUMBER(12, 2),
   PRIMARY KEY (id)
 );
+
+-- An inventory created before supplier costs gets their columns, empty (costs unknown until
+-- the inventory is loaded again from a file that has them).
+ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_id VARCHAR;
+ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_name VARCHAR;
+ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_country VARCHAR;
+ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_shipping_days INTEGER;
+ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_cost NUMBER(12, 2);
+ALTER TABLE inventory ADD COLUMN IF NOT EXISTS shipping_cost NUMBER(12, 2);
 
 -- PROD: one row per order. Snowflake does not enforce keys: the task's dedupe does, and
 -- `dropship validate` (duplicates) proves it.

@@ -43,6 +43,16 @@ const products: Product[] = [
     category: 'T-Shirts',
     price_cents: 2000,
     stock_quantity: 10,
+    supply: {
+      supplier: {
+        id: 'SUP-001',
+        name: 'Guangzhou Apparel Co.',
+        country: 'China',
+        shipping_days: 12,
+      },
+      supplier_cost_cents: 600,
+      shipping_cost_cents: 250,
+    },
   },
   {
     id: 'PRD-00002',
@@ -50,6 +60,11 @@ const products: Product[] = [
     category: 'Hoodies',
     price_cents: 5000,
     stock_quantity: 10,
+    supply: {
+      supplier: { id: 'SUP-005', name: 'Łódź Outerwear', country: 'Poland', shipping_days: 3 },
+      supplier_cost_cents: 1800,
+      shipping_cost_cents: 450,
+    },
   },
   {
     id: 'PRD-00003',
@@ -207,6 +222,50 @@ describe('JSON API', () => {
     expect(top.by_revenue.map((p) => p.product_id)).toEqual(['PRD-00002', 'PRD-00001']);
   });
 
+  // Per unit: PRD-00001 costs 6.00 + 2.50 shipping (6 units sold, revenue 119.99), PRD-00002
+  // 18.00 + 4.50 (3 units, revenue 149.00); PRD-00003 has no known cost but no merged order.
+  it('GET /api/kpis: gross margin, margin rate and cost of sales, to the cent', async () => {
+    const kpis = await json('/api/kpis');
+    expect(kpis).toMatchObject({
+      total_revenue: 268.99,
+      supplier_cost: 90, // 6 × 6.00 + 3 × 18.00
+      shipping_cost: 28.5, // 6 × 2.50 + 3 × 4.50
+      gross_margin: 150.49, // 268.99 − 90.00 − 28.50
+      margin_rate: 0.5595, // 150.49 / 268.99
+      orders_without_cost: 0,
+    });
+  });
+
+  it('GET /api/suppliers: margin per supplier, largest revenue first', async () => {
+    const { suppliers } = await json<{ suppliers: unknown[] }>('/api/suppliers');
+    expect(suppliers).toEqual([
+      {
+        supplier_id: 'SUP-005',
+        supplier_name: 'Łódź Outerwear',
+        supplier_country: 'Poland',
+        orders: 2,
+        units: 3,
+        revenue: 149,
+        supplier_cost: 54,
+        shipping_cost: 13.5,
+        gross_margin: 81.5,
+        margin_rate: 0.547,
+      },
+      {
+        supplier_id: 'SUP-001',
+        supplier_name: 'Guangzhou Apparel Co.',
+        supplier_country: 'China',
+        orders: 3,
+        units: 6,
+        revenue: 119.99,
+        supplier_cost: 36,
+        shipping_cost: 15,
+        gross_margin: 68.99,
+        margin_rate: 0.575,
+      },
+    ]);
+  });
+
   it('GET /api/categories sums sales per inventory category', async () => {
     const { categories } = await json<{ categories: unknown[] }>('/api/categories');
     expect(categories).toEqual([
@@ -303,6 +362,7 @@ describe('JSON API', () => {
       'dropship_dead_letters_by_reason{reason="invalid_json",stage="ingest"} 1',
       'dropship_task_runs_recorded{state="SUCCEEDED"} 1',
       'dropship_task_runs_recorded{state="FAILED"} 0',
+      'dropship_gross_margin_euros 150.49',
     ]) {
       expect(text).toContain(`\n${line}\n`);
     }

@@ -1,27 +1,11 @@
 /** `dropship monitor` as a user runs it: serves the dashboard until stopped, clear errors otherwise. */
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type StartedCli } from './helpers/cli.ts';
+import { dashboardUrl, runCli, startCli } from './helpers/cli.ts';
 import { openFixture, type WarehouseFixture } from './browser/fixture.ts';
 
 let fixture: WarehouseFixture;
 let env: Record<string, string>;
-
-/** Resolves with the dashboard URL once the child prints it. */
-function dashboardUrl(started: StartedCli): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    started.child.stderr!.on('data', (chunk: Buffer | string) => {
-      seen += String(chunk);
-      const match = /dashboard: (http:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1]!);
-    });
-    started.result.then(
-      (r) => reject(new Error(`monitor exited (${r.code}) before serving: ${r.stderr}`)),
-      reject,
-    );
-  });
-}
 
 beforeAll(async () => {
   fixture = await openFixture({
@@ -139,5 +123,63 @@ describe('dropship monitor', () => {
     } finally {
       busy.close();
     }
+  });
+});
+
+/**
+ * Whether something accepts a TCP connection on host:port. 127.0.0.2 is loopback too (Linux
+ * routes all of 127/8 to lo), but a socket bound to 127.0.0.1 does not accept it: that tells
+ * the bind address apart without a second network interface.
+ */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('the address the dashboard listens on', () => {
+  /** Starts monitor with `args`/`extraEnv`, hands its URL's port to `body`, stops it. */
+  async function serving(
+    args: string[],
+    extraEnv: Record<string, string>,
+    body: (url: URL) => Promise<void>,
+  ): Promise<void> {
+    const monitor = startCli(['monitor', '--port', '0', ...args], {
+      env: { ...env, ...extraEnv },
+      cwd: fixture.dir,
+    });
+    try {
+      await body(new URL(await dashboardUrl(monitor)));
+    } finally {
+      monitor.child.kill('SIGTERM');
+      await monitor.result;
+    }
+  }
+
+  it('is 127.0.0.1 by default: nothing else is accepted', async () => {
+    await serving([], {}, async (url) => {
+      expect(url.hostname).toBe('127.0.0.1');
+      const port = Number(url.port);
+      expect(await accepts('127.0.0.1', port)).toBe(true);
+      expect(await accepts('127.0.0.2', port)).toBe(false);
+    });
+  });
+
+  it('is what DASHBOARD_HOST or --host says', async () => {
+    await serving([], { DASHBOARD_HOST: '0.0.0.0' }, async (url) => {
+      expect(url.hostname).toBe('0.0.0.0');
+      expect(await accepts('127.0.0.2', Number(url.port))).toBe(true);
+    });
+    // The flag wins over the variable.
+    await serving(['--host', '127.0.0.2'], { DASHBOARD_HOST: '0.0.0.0' }, async (url) => {
+      expect(url.hostname).toBe('127.0.0.2');
+      expect(await accepts('127.0.0.2', Number(url.port))).toBe(true);
+      expect(await accepts('127.0.0.1', Number(url.port))).toBe(false);
+    });
   });
 });

@@ -167,7 +167,9 @@ describe('dropship generate: a year of 50,000 orders', () => {
 
   it('has the header rows of DESIGN.md §4', () => {
     expect(data.header.customers).toEqual([...CsvColumns.customers]);
-    expect(data.header.inventory).toEqual([...CsvColumns.inventory]);
+    // inventory.csv: the PROD columns, then the supplier and per-unit costs.
+    expect(data.header.inventory).toEqual([...CsvColumns.inventory, ...CsvColumns.inventorySupply]);
+    expect(CsvColumns.inventorySupply).toContain('supplier_cost');
     expect(data.header.orders).toEqual([...CsvColumns.orders]);
     // The raw first line too, unquoted.
     expect(data.raw['orders.csv']!.toString('utf8').split('\n', 1)[0]).toBe(
@@ -249,10 +251,18 @@ describe('dropship generate: a year of 50,000 orders', () => {
     }
     let revenueCents = 0;
     let items = 0;
+    let supplierCents = 0;
+    let shippingCents = 0;
+    const inventory = new Map(data.products.map((p) => [p.id, p as Record<string, string>]));
     for (const o of data.orders) {
       revenueCents += Number(o.quantity) * cents(o.unit_price);
       items += Number(o.quantity);
+      const p = inventory.get(o.product_id)!;
+      supplierCents += Number(o.quantity) * cents(p.supplier_cost!);
+      shippingCents += Number(o.quantity) * cents(p.shipping_cost!);
     }
+    const decimal = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
+    const marginCents = revenueCents - supplierCents - shippingCents;
     const soldAt = data.orders.map((o) => o.sold_at).sort();
     expect(m.totals).toEqual({
       customers: 2000,
@@ -263,7 +273,17 @@ describe('dropship generate: a year of 50,000 orders', () => {
       revenue_cents: revenueCents,
       first_sold_at: soldAt[0],
       last_sold_at: soldAt.at(-1),
+      margin: {
+        supplier_cost: decimal(supplierCents),
+        supplier_cost_cents: supplierCents,
+        shipping_cost: decimal(shippingCents),
+        shipping_cost_cents: shippingCents,
+        gross_margin: decimal(marginCents),
+        gross_margin_cents: marginCents,
+      },
     });
+    expect(marginCents).toBeGreaterThan(0);
+    expect(marginCents).toBeLessThan(revenueCents);
     expect(run.stderr).toContain(`(revenue ${m.totals.revenue} EUR)`);
   });
 

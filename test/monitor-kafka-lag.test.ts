@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../src/bus/kafka/kafka-bus.ts';
-import { startCli, type StartedCli } from './helpers/cli.ts';
+import { dashboardUrl, startCli } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
 import { openFixture, type WarehouseFixture } from './browser/fixture.ts';
 
@@ -18,21 +18,6 @@ let topic: string;
 let group: string;
 /** The lag the group has after the commits below: RECORDS minus what it committed. */
 let expectedLag: number;
-
-function dashboardUrl(started: StartedCli): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    started.child.stderr!.on('data', (chunk: Buffer | string) => {
-      seen += String(chunk);
-      const match = /dashboard: (http:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1]!);
-    });
-    started.result.then(
-      (r) => reject(new Error(`monitor exited (${r.code}) before serving: ${r.stderr}`)),
-      reject,
-    );
-  });
-}
 
 describe.skipIf(!broker.available)(`consumer lag from the broker (${broker.bootstrap})`, () => {
   beforeAll(async () => {

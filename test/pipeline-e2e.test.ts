@@ -13,7 +13,7 @@ import { runIngest } from '../src/pipeline/ingest.ts';
 import { runTaskOnce } from '../src/pipeline/task.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { customers, order, products } from './contract/warehouse-contract.ts';
-import { runCli, startCli } from './helpers/cli.ts';
+import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 
 let dir: string;
 let manifest: Manifest;
@@ -126,8 +126,8 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
       env: { ...slow, DASHBOARD_PORT: '0' },
       timeoutMs: 120_000,
     });
-    const url = await waitForMatch(killed, /dashboard: (http:\/\/\S+)/);
-    const rawAtKill = await pollRawRows(url, (n) => n > partial.raw);
+    const [, url] = await waitForOutput(killed, /dashboard: (http:\/\/\S+)/);
+    const rawAtKill = await pollRawRows(url!, (n) => n > partial.raw);
     killed.child.kill('SIGKILL');
     const killedResult = await killed.result;
     expect(killedResult.signal).toBe('SIGKILL');
@@ -145,45 +145,6 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
     expect(after.rows).toEqual(reference.rows);
   }, 300_000);
 });
-
-async function waitForOutput(started: ReturnType<typeof startCli>, pattern: RegExp): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)),
-      60_000,
-    );
-    started.child.stderr!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
-/** The first capture group of `pattern` in the child's stderr. */
-async function waitForMatch(
-  started: ReturnType<typeof startCli>,
-  pattern: RegExp,
-): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)),
-      60_000,
-    );
-    started.child.stderr!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-}
 
 /** Polls the dashboard's /api/health until RAW's row count satisfies `done`; returns it. */
 async function pollRawRows(url: string, done: (rawRows: number) => boolean): Promise<number> {
@@ -215,7 +176,7 @@ async function prodSnapshotAfterCleanRun() {
 }
 
 describe('malformed CSV rows', () => {
-  it('are reported with file and line, skipped and counted, while the rest of the replay flows', async () => {
+  it('are reported with file and line, dead-lettered and counted, while the rest of the replay flows', async () => {
     const { cp, readFile: read, writeFile } = await import('node:fs/promises');
     const seed = join(dir, 'seed-broken');
     await cp(join(dir, 'seed'), seed, { recursive: true });
@@ -238,7 +199,7 @@ describe('malformed CSV rows', () => {
       }
       const result = await started.result;
       expect(result.code, result.stderr).toBe(rate === '0' ? 0 : 130);
-      expect(result.stderr).toMatch(/orders\.csv line 11: quantity "-3" is not a positive integer/);
+      expect(result.stderr).toMatch(/orders\.csv line 11: quantity "-3": must be positive/);
       expect(result.stderr).toMatch(/orders\.csv line 21: /);
       expect(result.stderr).toMatch(/bad CSV rows 2/);
       const [row] = await prodCount(db);
@@ -246,6 +207,18 @@ describe('malformed CSV rows', () => {
     }
     const after = await prodSnapshot('broken-0.duckdb');
     expect(after.count).toBe(4998);
+    // The two rows are dead letters in orders_quarantine, with their reason and line (issue 13).
+    const w = await DuckDbWarehouse.open(join(dir, 'broken-0.duckdb'));
+    try {
+      const rows = await w.query<{ reason: string; detail: string }>(
+        'SELECT reason, detail FROM orders_quarantine ORDER BY "offset"',
+      );
+      expect(rows.map((r) => r.reason)).toEqual(['invalid_value', 'invalid_shape']);
+      expect(rows[0]!.detail).toMatch(/orders\.csv line 11: quantity "-3": must be positive/);
+      expect(rows[1]!.detail).toMatch(/orders\.csv line 21: /);
+    } finally {
+      await w.close();
+    }
   }, 240_000);
 });
 

@@ -14,7 +14,14 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, startCli, startProcess, type StartedCli } from './helpers/cli.ts';
+import {
+  REPO_ROOT,
+  runCli,
+  startCli,
+  startProcess,
+  waitForOutput,
+  type StartedCli,
+} from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
 import { snowflakeEmulator, uniqueIdentifier } from './helpers/snowflake-emulator.ts';
 
@@ -91,35 +98,6 @@ interface Session {
 }
 
 type Step = (s: Session) => Promise<void>;
-
-/** Resolves with the first match of `pattern` in the child's stderr+stdout. */
-function waitForOutput(
-  started: StartedCli,
-  pattern: RegExp,
-  timeoutMs = 60_000,
-): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer | string) => {
-      seen += String(chunk);
-      const match = pattern.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    };
-    started.child.stderr!.on('data', onData);
-    started.child.stdout!.on('data', onData);
-    started.result.then(
-      (r) => reject(new Error(`exited (${r.code ?? r.signal}) before ${pattern}:\n${seen}`)),
-      reject,
-    );
-  });
-}
 
 async function poll<T>(
   read: () => Promise<T>,

@@ -2,8 +2,8 @@
  * An unthrottled replay starts encoding on the publishing thread while its worker loads, then
  * hands over to the worker at a row it names (produce.ts, encodedInWorker). Whatever the
  * timing, every good row must be published exactly once, in file order per key's partition,
- * and every bad row reported once with its line — also for bad rows on both sides of the
- * handover. The file is large enough (200k rows) for the worker to take over.
+ * and every bad row reported once with its line and published once as a dead letter — also for
+ * bad rows on both sides of the handover. The file is large enough (200k rows) for the worker to take over.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory/memory-bus.ts';
 import type { BusProducer } from '../src/bus/types.ts';
+import { REJECTED_AT_SOURCE } from '../src/domain/event.ts';
 import type { BadRow } from '../src/pipeline/seed-files.ts';
 import { replayOrders } from '../src/pipeline/produce.ts';
 import { runCli } from './helpers/cli.ts';
@@ -54,6 +55,7 @@ it.each([false, true])(
     const consumer = await bus.consumer('orders_topic', 'check');
     const bad: BadRow[] = [];
     const received: string[][] = [[], [], []];
+    const deadLetterLines: number[] = [];
     const stop = new AbortController();
     const reading = (async () => {
       for await (const batch of consumer.batches({
@@ -62,6 +64,11 @@ it.each([false, true])(
         signal: stop.signal,
       })) {
         for (const r of batch.records) {
+          const detail = r.headers[REJECTED_AT_SOURCE.detail];
+          if (detail !== undefined) {
+            deadLetterLines.push(Number(/ line (\d+):/.exec(detail)?.[1]));
+            continue;
+          }
           received[r.partition]!.push(r.key!);
           // Each value is its own key's event (bytes: the right slice of the packed buffer).
           const value = typeof r.value === 'string' ? r.value : r.value!.toString('utf8');
@@ -79,9 +86,11 @@ it.each([false, true])(
     await reading;
     await bus.close();
 
-    expect(result.published).toBe(ids.length);
+    // The events, and the bad rows' dead letters.
+    expect(result.published).toBe(ids.length + BROKEN_LINES.length);
     expect(mismatched).toBe(0);
     expect(bad.map((b) => b.line).sort((a, b) => a - b)).toEqual(BROKEN_LINES);
+    expect(deadLetterLines.sort((a, b) => a - b)).toEqual(BROKEN_LINES);
     expect(result.badRows).toBe(BROKEN_LINES.length);
     // Once each, and within a partition in the order of the file.
     const all = received.flat();

@@ -67,6 +67,10 @@ describe("a user's CSVs without manifest.json", () => {
       env: { SEED_DIR: dir, DUCKDB_PATH: join(root, 'run.duckdb') },
     });
     expect(validate.stdout).toMatch(/PASS\s+reconciliation/);
+    // An inventory.csv without supplier columns: costs unknown, and said so, not taken as zero.
+    expect(manifest.totals.margin).toBeNull();
+    expect(result.stderr).toContain('2 without supplier costs');
+    expect(validate.stdout).toMatch(/WARN\s+margin\s+margin not computed/);
   }, 150_000);
 
   it('`setup` loads them instead of saying they are missing', async () => {
@@ -81,7 +85,9 @@ describe("a user's CSVs without manifest.json", () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('no seed files');
-    expect(result.stderr).toContain('loaded 2 customers and 2 products');
+    expect(result.stderr).toContain(
+      'loaded 2 customers and 2 products from ' + dir + '; 2 without supplier costs',
+    );
     expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
     expect(await readFile(join(dir, 'orders.csv'), 'utf8')).toBe(ORDERS);
   });

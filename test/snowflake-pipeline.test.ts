@@ -18,6 +18,7 @@ import { runCli, startCli } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
 import { groupOffsets, waitCaughtUp, waitForOutput } from './helpers/pipeline-processes.ts';
 import {
+  emulatorEnv,
   emulatorWarehouse,
   snowflakeEmulator,
   uniqueIdentifier,
@@ -36,14 +37,7 @@ const snowflakeConfig = (database: string) => emulatorWarehouse(emulator.accessU
 /** The environment of a CLI process on its own Snowflake database. */
 function snowflakeEnv(database: string): Record<string, string> {
   return {
-    WAREHOUSE: 'snowflake',
-    SNOW_ACCESS_URL: emulator.accessUrl,
-    SNOW_ACCOUNT: 'local',
-    SNOW_USER: 'dropship',
-    SNOW_PASSWORD: 'local',
-    SNOW_DATABASE: database,
-    SNOW_SCHEMA: 'PIPELINE',
-    SNOW_WAREHOUSE: 'DROPSHIP_WH',
+    ...emulatorEnv(emulator.accessUrl, database),
     SEED_DIR: seedDir,
     REPORTS_DIR: join(dir, `reports-${database}`),
   };
@@ -121,6 +115,13 @@ describe.skipIf(!emulator.available)(
       const validate = await runCli(['validate'], { cwd: dir, env, timeoutMs: 120_000 });
       expect(validate.code, validate.stdout + validate.stderr).toBe(0);
       expect(validate.stdout + validate.stderr).toMatch(/validation PASS/);
+      // Supplier costs reached Snowflake's inventory: margin reconciled to the cent.
+      expect(validate.stdout).toMatch(
+        new RegExp(
+          `^PASS\\s+margin\\b.*gross margin ${manifest.totals.margin!.gross_margin.replace('.', '\\.')}`,
+          'm',
+        ),
+      );
 
       // The same data through DuckDB: the dashboard's figures are the same on both warehouses.
       const duckdbPath = join(dir, 'same-data.duckdb');
@@ -147,6 +148,7 @@ describe.skipIf(!emulator.available)(
         kpis: { ...s.kpis, last_ingested_at: null, orders_last_24h: null, revenue_last_24h: null },
         top_products: s.top_products,
         categories: s.categories,
+        suppliers: s.suppliers,
         daily: s.timeseries.daily,
         latest: s.recent_orders.map((o) => o.id).sort(),
         dead_letters: s.health.dead_letters,

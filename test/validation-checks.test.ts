@@ -6,6 +6,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import type { Order, Product } from '../src/domain/entities.ts';
+import { marginTotals } from '../src/domain/margin.ts';
 import { TASK_NAME } from '../src/domain/tables.ts';
 import { PipelineError } from '../src/errors.ts';
 import { withProdOrdersUnavailable } from './helpers/faults.ts';
@@ -224,6 +226,79 @@ describe('reconciliation', () => {
   });
 });
 
+describe('margin', () => {
+  const withoutCosts = ({ supply: _, ...p }: Product): Product => p;
+  const costed = products.map((p, i) => ({
+    ...p,
+    supply: {
+      supplier: {
+        id: `SUP-00${1 + (i % 2)}`,
+        name: `Supplier ${1 + (i % 2)}`,
+        country: 'Portugal',
+        shipping_days: 4,
+      },
+      supplier_cost_cents: Math.round(p.price_cents * 0.35),
+      shipping_cost_cents: 350 + i,
+    },
+  }));
+  const expectedMargin = (of: Order[]) => {
+    let revenue = 0;
+    let supplier = 0;
+    let shipping = 0;
+    for (const o of of) {
+      const p = costed.find((c) => c.id === o.product_id)!;
+      revenue += o.quantity * o.unit_price_cents;
+      supplier += o.quantity * p.supply.supplier_cost_cents;
+      shipping += o.quantity * p.supply.shipping_cost_cents;
+    }
+    return marginTotals(revenue, supplier, shipping);
+  };
+
+  it('passes when PROD costs give the manifest’s supplier cost, shipping and margin', async () => {
+    const fx = await openWarehouseFixture({ ...BASE, products: costed });
+    await fx.writeManifest(orders, (m) => (m.totals.margin = expectedMargin(orders)));
+    const c = await check(fx, 'margin');
+    expect(c.status, c.explanation).toBe('PASS');
+    expect(c.metrics).toMatchObject({
+      prod_gross_margin: expectedMargin(orders).gross_margin,
+      gross_margin_difference: '0.00',
+      prod_orders_without_cost: 0,
+    });
+    expect(c.explanation).toMatch(/gross margin \d+\.\d\d \(\d+\.\d % of revenue\)/);
+  });
+
+  it('warns "margin not computed" with a manifest from before costs existed', async () => {
+    const fx = await openWarehouseFixture(BASE);
+    await fx.writeManifest(orders, (m) => delete m.totals.margin);
+    const c = await check(fx, 'margin');
+    expect(c.status).toBe('WARN');
+    expect(c.explanation).toMatch(/^margin not computed: .*before supplier costs existed/);
+  });
+
+  it('fails when PROD inventory has no costs for products the manifest costed', async () => {
+    // Inventory loaded from a file without costs.
+    const fx = await openWarehouseFixture({ ...BASE, products: products.map(withoutCosts) });
+    await fx.writeManifest(orders, (m) => (m.totals.margin = expectedMargin(orders)));
+    const c = await check(fx, 'margin');
+    expect(c.status, c.explanation).toBe('FAIL');
+    expect(c.metrics).toMatchObject({ prod_orders_without_cost: 6, prod_supplier_cost: '0.00' });
+    expect(c.explanation).toContain('6 orders of a product without known costs');
+  });
+
+  it('warns while orders wait in the backlog, and passes once merged', async () => {
+    const fx = await openWarehouseFixture({
+      ...BASE,
+      products: costed,
+      orders: orders.slice(0, 4),
+    });
+    await fx.writeManifest(orders, (m) => (m.totals.margin = expectedMargin(orders)));
+    await fx.ingestOrders(orders.slice(4));
+    expect((await check(fx, 'margin')).status).toBe('WARN');
+    await fx.runTask();
+    expect((await check(fx, 'margin')).status).toBe('PASS');
+  });
+});
+
 describe('duplicates', () => {
   it('passes when PROD and RAW hold each order once', async () => {
     const fx = await openWarehouseFixture(BASE);
@@ -269,6 +344,7 @@ describe('data_quality', () => {
     expect(c.metrics).toMatchObject({
       orders: 6,
       negative_price: 0,
+      future_sold_at: 0,
       unknown_customer: 0,
       unknown_product: 0,
       price_differs_from_catalogue: 0,
@@ -299,6 +375,13 @@ describe('data_quality', () => {
       loose: false,
       damage: "UPDATE orders SET unit_price = -5 WHERE id = 'ORD-00000002'",
       expected: { negative_price: 1, price_differs_from_catalogue: 1 },
+    },
+    {
+      label: 'a sale dated in the future (order-rules.ts: more than a day ahead)',
+      loose: false,
+      damage:
+        "UPDATE orders SET sold_at = TIMESTAMP '2999-01-01 00:00:00' WHERE id = 'ORD-00000002'",
+      expected: { future_sold_at: 1 },
     },
     {
       label: 'a price that is not the catalogue price',

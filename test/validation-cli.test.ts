@@ -128,16 +128,27 @@ describe('dropship validate (CLI)', () => {
     expect([...lines.keys()]).toEqual(report.checks.map((c) => c.name));
     for (const c of report.checks)
       expect(lines.get(c.name)).toEqual({ status: c.status, explanation: c.explanation });
-    expect(result.stdout).toMatch(/^validation PASS: 7 checks, 7 passed, 0 warned, 0 failed$/m);
+    expect(result.stdout).toMatch(/^validation PASS: 8 checks, 8 passed, 0 warned, 0 failed$/m);
     expect(result.stdout).toContain(`report: ${path}`);
     const reconciliation = report.checks.find((c) => c.name === 'reconciliation')!;
     const manifest = JSON.parse(await readFile(join(seedDir, 'manifest.json'), 'utf8')) as {
-      totals: { orders: number; revenue: string };
+      totals: {
+        orders: number;
+        revenue: string;
+        margin: { supplier_cost: string; shipping_cost: string; gross_margin: string };
+      };
     };
     expect(reconciliation.metrics).toMatchObject({
       manifest_orders: 500,
       prod_replayed_orders: 500,
       prod_replayed_revenue: manifest.totals.revenue,
+    });
+    // Supplier costs went generate → inventory.csv → setup → PROD inventory, to the cent.
+    expect(report.checks.find((c) => c.name === 'margin')!.metrics).toMatchObject({
+      prod_orders_without_cost: 0,
+      prod_supplier_cost: manifest.totals.margin.supplier_cost,
+      prod_shipping_cost: manifest.totals.margin.shipping_cost,
+      prod_gross_margin: manifest.totals.margin.gross_margin,
     });
   });
 

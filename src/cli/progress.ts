@@ -2,7 +2,7 @@
  * Progress of long work: a live line (count, rate, ETA) on a terminal, plain log lines at a
  * steady pace when output is redirected (CI logs, files), so both stay readable.
  */
-import { formatCount } from '../validation/values.ts';
+import { formatCount } from '../domain/values.ts';
 
 export interface ProgressOptions {
   label: string;

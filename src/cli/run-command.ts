@@ -86,9 +86,16 @@ export function command<A extends unknown[]>(
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    let warned = false;
     const ctx: CommandContext = {
       signal: controller.signal,
-      config: (flags) => loadConfig({ flags: { ...globals, ...stripUndefined(flags ?? {}) } }),
+      config: (flags) => {
+        const loaded = loadConfig({ flags: { ...globals, ...stripUndefined(flags ?? {}) } });
+        // Said once per command, however often it reads its configuration.
+        if (!warned) for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+        warned = true;
+        return loaded;
+      },
       log: (message) => process.stderr.write(`${message}\n`),
     };
     let code: number;

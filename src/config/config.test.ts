@@ -85,6 +85,24 @@ describe('configuration', () => {
     );
   });
 
+  it('warns about .env keys that look like settings but are none (a typo), and only those', async () => {
+    const cwd = await cwdWithDotenv(
+      'KAFKA_BOOTSTRAP_SERVER=127.0.0.1:9092\nSNOW_PASWORD=x\nKAFKA_TIMEOUT=3\nNODE_OPTIONS=--x\nRUN_RATE=5\n',
+    );
+    const { config, warnings } = loadConfig({ cwd, env: {} });
+    // The typo leaves the in-process bus selected: that is why it must be said.
+    expect(config.bus.kind).toBe('memory');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^\.env: KAFKA_BOOTSTRAP_SERVER is not a dropship setting \(did you mean KAFKA_BOOTSTRAP_SERVERS\?\); it is ignored/,
+      ),
+      expect.stringMatching(
+        /^\.env: SNOW_PASWORD is not a dropship setting \(did you mean SNOW_PASSWORD\?\)/,
+      ),
+      expect.stringMatching(/^\.env: KAFKA_TIMEOUT is not a dropship setting; it is ignored/),
+    ]);
+  });
+
   it('never shows the Snowflake password, not even in an error', async () => {
     const cwd = await cwdWithDotenv('SNOW_PASSWORD=hunter2-secret\n');
     const env = { WAREHOUSE: 'snowflake', SNOW_ACCOUNT: 'acme', SNOW_USER: 'etl' };
@@ -162,7 +180,8 @@ describe('configuration', () => {
       });
       const shown = JSON.stringify(publicConfig(encrypted));
       expect(shown).not.toContain(passphrase);
-      expect(shown).toContain('encrypted.p8');
+      expect(shown).not.toContain('encrypted.p8');
+      expect(shown).toContain('"method":"key-pair"');
     });
 
     it('checks the key file up front: missing, not a private key, encrypted, wrong passphrase', async () => {

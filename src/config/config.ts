@@ -42,6 +42,8 @@ function formatMs(ms: number): string {
 /** Shortest periods accepted: the task's own schedule, and `run`'s (kept short so tests and the dashboard move). */
 export const MIN_TASK_SCHEDULE_MS = 1000;
 export const MIN_RUN_TASK_SCHEDULE_MS = 100;
+/** Below this, valid events of ours (~300 bytes, longer ids and fields allowed) could be refused. */
+export const MIN_MAX_EVENT_BYTES = 1024;
 
 const BusConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('memory'), partitions: z.number().int().min(1) }),
@@ -127,7 +129,11 @@ export const ConfigSchema = z.object({
   bus: BusConfig,
   warehouse: WarehouseConfig,
   produceRate: z.number().min(0),
-  ingest: z.object({ batchSize: z.number().int().min(1), batchWaitMs: z.number().int().min(1) }),
+  ingest: z.object({
+    batchSize: z.number().int().min(1),
+    batchWaitMs: z.number().int().min(1),
+    maxEventBytes: z.number().int().min(MIN_MAX_EVENT_BYTES),
+  }),
   task: z.object({
     scheduleMs: z.number().positive(),
     scheduleText: z.string(),
@@ -176,10 +182,56 @@ function settingLabel(name: SettingName): string {
   return `${name}${flag}`;
 }
 
-export function loadConfig(options: LoadOptions = {}): { config: Config; sources: Sources } {
+/** Edit distance of two short names (a typo is 1 or 2). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+const SETTING_PREFIXES = new Set(SETTINGS.map((s) => `${s.env.split('_')[0]}_`));
+
+/**
+ * Keys of .env that look like settings but are none (`KAFKA_BOOTSTRAP_SERVER` without its S
+ * would silently leave the in-process bus selected). Keys of other tools (NODE_OPTIONS…) are
+ * left alone: .env is shared.
+ */
+function unknownDotenvKeys(dotenv: Record<string, string>): string[] {
+  const names = SETTINGS.map((s) => s.env as string);
+  const warnings: string[] = [];
+  for (const key of Object.keys(dotenv)) {
+    if (names.includes(key)) continue;
+    const nearest = names
+      .map((name) => ({ name, d: distance(key, name) }))
+      .sort((a, b) => a.d - b.d)[0]!;
+    const typo = nearest.d <= 2;
+    if (!typo && !SETTING_PREFIXES.has(`${key.split('_')[0]}_`)) continue;
+    warnings.push(
+      `.env: ${key} is not a dropship setting${typo ? ` (did you mean ${nearest.name}?)` : ''}; it is ignored (.env.example lists every setting)`,
+    );
+  }
+  return warnings;
+}
+
+export function loadConfig(options: LoadOptions = {}): {
+  config: Config;
+  sources: Sources;
+  /** What the user should know but that stops nothing (unknown keys in .env). */
+  warnings: string[];
+} {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const dotenv = readDotenv(cwd);
+  const warnings = unknownDotenvKeys(dotenv);
   const sources = {} as Sources;
   const raw = {} as Record<SettingName, string | undefined>;
   for (const setting of SETTINGS) {
@@ -283,6 +335,7 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
     ingest: {
       batchSize: field('INGEST_BATCH_SIZE', positiveInt(1)),
       batchWaitMs: field('INGEST_BATCH_WAIT_MS', positiveInt(1)),
+      maxEventBytes: field('MAX_EVENT_BYTES', positiveInt(MIN_MAX_EVENT_BYTES)),
     },
     task: {
       scheduleMs: field('TASK_SCHEDULE', duration(MIN_TASK_SCHEDULE_MS)),
@@ -298,7 +351,7 @@ export function loadConfig(options: LoadOptions = {}): { config: Config; sources
     freshnessThresholdMs: field('FRESHNESS_THRESHOLD', duration(1)),
   };
   const config = ConfigSchema.parse(candidate);
-  return { config, sources };
+  return { config, sources, warnings };
 }
 
 /**
@@ -372,7 +425,11 @@ export function isSecret(name: string): boolean {
   return SETTINGS.some((s) => s.env === name && 'secret' in s && s.secret);
 }
 
-/** The configuration with secrets removed, for reports, logs and the dashboard. */
+/**
+ * The configuration with secrets removed, for reports, logs and the dashboard. The private
+ * key's path is hidden too: it tells a reader of a report where the key of a production user
+ * lies on the machine.
+ */
 export function publicConfig(config: Config): Record<string, unknown> {
   if (config.warehouse.kind !== 'snowflake') return { ...config };
   const { auth } = config.warehouse;
@@ -381,7 +438,7 @@ export function publicConfig(config: Config): Record<string, unknown> {
       ? { method: auth.method, password: '***' }
       : {
           method: auth.method,
-          privateKeyPath: auth.privateKeyPath,
+          privateKeyPath: '***',
           ...(auth.privateKeyPassphrase ? { privateKeyPassphrase: '***' } : {}),
         };
   return { ...config, warehouse: { ...config.warehouse, auth: shownAuth } };

@@ -129,6 +129,12 @@ export const SETTINGS = [
     description: 'Longest wait before a partial batch is written.',
   },
   {
+    env: 'MAX_EVENT_BYTES',
+    default: '65536',
+    description:
+      'Largest bus event the ingest accepts, in bytes (64 KiB; at least 1024). A larger one is never written to RAW: it goes to orders_quarantine (and the DLQ topic) with reason too_large.',
+  },
+  {
     env: 'TASK_SCHEDULE',
     flag: '--every (task run)',
     default: '1 minute',

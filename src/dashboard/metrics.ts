@@ -62,6 +62,10 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
     'dropship_revenue_euros',
     'Revenue of PROD orders (sum of quantity × unit_price)',
   );
+  const grossMargin = gauge(
+    'dropship_gross_margin_euros',
+    'Gross margin of PROD orders with known costs: revenue − supplier cost − shipping (NaN when none has known costs)',
+  );
   // From this process's consumer (`run`, `consume`), or the broker (`monitor` with Kafka).
   const lag = gauge(
     'dropship_consumer_lag',
@@ -125,6 +129,7 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
         for (const [state, n] of Object.entries(h.task_runs)) taskRunsRecorded.set({ state }, n);
         freshness.set(h.freshness.age_seconds ?? Number.NaN);
         revenue.set(snapshot.kpis.total_revenue);
+        grossMargin.set(snapshot.kpis.gross_margin ?? Number.NaN);
         lag.set(h.consumer_lag ?? Number.NaN);
       }
       if (stats && counters) {

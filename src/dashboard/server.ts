@@ -71,6 +71,7 @@ const API: Record<string, (s: Snapshot) => unknown> = {
   '/api/recent-orders': (s) => ({ generated_at: s.generated_at, orders: s.recent_orders }),
   '/api/timeseries': (s) => ({ generated_at: s.generated_at, ...s.timeseries }),
   '/api/categories': (s) => ({ generated_at: s.generated_at, categories: s.categories }),
+  '/api/suppliers': (s) => ({ generated_at: s.generated_at, suppliers: s.suppliers }),
   '/api/health': (s) => ({ generated_at: s.generated_at, ...s.health }),
 };
 

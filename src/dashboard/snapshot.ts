@@ -10,7 +10,8 @@ import type { PipelineStats } from '../pipeline/stats.ts';
 import type { TaskRun, Warehouse } from '../warehouse/types.ts';
 import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
 import { latestValidation, type ValidationStatus } from './validation-report.ts';
-import { toDay, toIso, toMoney, toNumber, toText } from './values.ts';
+import { grossMarginCents, marginRate } from '../domain/margin.ts';
+import { cents, count, euros, isoDay, isoTimestamp, text } from '../domain/values.ts';
 
 const DAY_MS = 86_400_000;
 /** Minutes of RAW history shown by the ingest-rate chart when no live counters exist. */
@@ -38,6 +39,34 @@ export interface Kpis {
   first_sale_at: string | null;
   last_sale_at: string | null;
   last_ingested_at: string | null;
+  /**
+   * Revenue − supplier cost − shipping cost of the orders whose product has known costs
+   * (inventory), in euros; null when no order has known costs (an inventory loaded from a file
+   * without them). Orders without known cost are counted in `orders_without_cost`, not here.
+   */
+  gross_margin: number | null;
+  /** gross_margin ÷ the revenue of the same orders (0.42 = 42 %), 4 decimals; null as above. */
+  margin_rate: number | null;
+  /** What the costed orders cost the shop: supplier price and shipping, in euros. */
+  supplier_cost: number | null;
+  shipping_cost: number | null;
+  /** PROD orders whose product has no known supplier or shipping cost (left out of the margin). */
+  orders_without_cost: number;
+}
+
+/** Margin of the orders of one supplier (orders with known costs). */
+export interface SupplierMargin {
+  supplier_id: string;
+  supplier_name: string | null;
+  supplier_country: string | null;
+  orders: number;
+  units: number;
+  revenue: number;
+  supplier_cost: number;
+  shipping_cost: number;
+  gross_margin: number;
+  /** gross_margin ÷ revenue, 4 decimals; null without revenue. */
+  margin_rate: number | null;
 }
 
 export interface ProductRank {
@@ -124,6 +153,8 @@ export interface Snapshot {
   recent_orders: RecentOrder[];
   timeseries: Timeseries;
   categories: CategorySales[];
+  /** Margin by supplier, largest revenue first. */
+  suppliers: SupplierMargin[];
   health: Health;
 }
 
@@ -140,11 +171,27 @@ export interface SnapshotSources {
 function productRank(r: Record<string, unknown>): ProductRank {
   return {
     product_id: String(r.product_id),
-    product_name: toText(r.product_name),
-    category: toText(r.category),
-    units: toNumber(r.units),
-    orders: toNumber(r.order_count),
-    revenue: toMoney(r.revenue),
+    product_name: text(r.product_name),
+    category: text(r.category),
+    units: count(r.units),
+    orders: count(r.order_count),
+    revenue: euros(r.revenue),
+  };
+}
+
+/** Money figures of a margin row, exact in cents until they become JSON euros. */
+function marginFigures(row: { revenue: unknown; supplier_cost: unknown; shipping_cost: unknown }) {
+  const revenue = cents(row.revenue);
+  const supplier = cents(row.supplier_cost);
+  const shipping = cents(row.shipping_cost);
+  const margin = grossMarginCents(revenue, supplier, shipping);
+  const rate = marginRate(margin, revenue);
+  return {
+    revenue: Number(revenue) / 100,
+    supplier_cost: Number(supplier) / 100,
+    shipping_cost: Number(shipping) / 100,
+    gross_margin: Number(margin) / 100,
+    margin_rate: rate === null ? null : Math.round(rate * 10_000) / 10_000,
   };
 }
 
@@ -160,6 +207,8 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const recent = await reads.latestOrders(20);
   const daily = await reads.dailySales();
   const categories = await reads.categorySales();
+  const margins = await reads.marginTotals();
+  const bySupplier = await reads.marginBySupplier();
   const reasons = await reads.deadLetterReasons(5);
   const summary = await warehouse.taskSummary();
   const [lastRun] = await warehouse.taskHistory(1);
@@ -174,7 +223,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     );
     const perMinute = await reads.ingestPerMinute(windowStart, now);
     ratePoints = ratePerMinute(
-      perMinute.map((r) => ({ minute: toIso(r.minute_start) ?? '', events: toNumber(r.n) })),
+      perMinute.map((r) => ({ minute: isoTimestamp(r.minute_start) ?? '', events: count(r.n) })),
       now,
       RATE_WINDOW_MINUTES,
     );
@@ -187,9 +236,16 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     load_id: loaded?.loadId ?? null,
   });
 
-  const totalOrders = toNumber(k.total_orders);
-  const totalRevenue = toMoney(k.total_revenue);
-  const lastIngestedAt = toIso(c.last_ingested_at);
+  const totalOrders = count(k.total_orders);
+  const withoutCost = count(margins.orders_without_cost);
+  const costed = totalOrders - withoutCost > 0;
+  const margin = marginFigures({
+    revenue: margins.costed_revenue,
+    supplier_cost: margins.supplier_cost,
+    shipping_cost: margins.shipping_cost,
+  });
+  const totalRevenue = euros(k.total_revenue);
+  const lastIngestedAt = isoTimestamp(c.last_ingested_at);
   const ageSeconds =
     lastIngestedAt === null
       ? null
@@ -201,40 +257,45 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     kpis: {
       total_orders: totalOrders,
       total_revenue: totalRevenue,
-      average_order_value: totalOrders > 0 ? toMoney(totalRevenue / totalOrders) : 0,
-      orders_last_24h: toNumber(k.orders_ingested_24h),
-      revenue_last_24h: toMoney(k.revenue_ingested_24h),
-      orders_last_24h_by_sale_time: toNumber(k.orders_sold_24h),
-      revenue_last_24h_by_sale_time: toMoney(k.revenue_sold_24h),
-      customers: toNumber(c.customers),
-      products: toNumber(c.products),
-      buyers: toNumber(k.buyers),
-      products_sold: toNumber(k.products_sold),
-      first_sale_at: toIso(k.first_sale_at),
-      last_sale_at: toIso(k.last_sale_at),
+      average_order_value: totalOrders > 0 ? euros(totalRevenue / totalOrders) : 0,
+      orders_last_24h: count(k.orders_ingested_24h),
+      revenue_last_24h: euros(k.revenue_ingested_24h),
+      orders_last_24h_by_sale_time: count(k.orders_sold_24h),
+      revenue_last_24h_by_sale_time: euros(k.revenue_sold_24h),
+      customers: count(c.customers),
+      products: count(c.products),
+      buyers: count(k.buyers),
+      products_sold: count(k.products_sold),
+      first_sale_at: isoTimestamp(k.first_sale_at),
+      last_sale_at: isoTimestamp(k.last_sale_at),
       last_ingested_at: lastIngestedAt,
+      gross_margin: costed ? margin.gross_margin : null,
+      margin_rate: costed ? margin.margin_rate : null,
+      supplier_cost: costed ? margin.supplier_cost : null,
+      shipping_cost: costed ? margin.shipping_cost : null,
+      orders_without_cost: withoutCost,
     },
     top_products: { by_volume: byVolume, by_revenue: byRevenue },
     recent_orders: recent.map((r) => ({
       id: String(r.id),
       product_id: String(r.product_id),
-      product_name: toText(r.product_name),
-      category: toText(r.category),
+      product_name: text(r.product_name),
+      category: text(r.category),
       customer_id: String(r.customer_id),
-      customer_name: toText(r.customer_name),
-      city: toText(r.city),
-      country: toText(r.country),
-      quantity: toNumber(r.quantity),
-      unit_price: toMoney(r.unit_price),
-      amount: toMoney(r.amount),
-      sold_at: toIso(r.sold_at),
-      ingested_at: toIso(r.ingested_at),
+      customer_name: text(r.customer_name),
+      city: text(r.city),
+      country: text(r.country),
+      quantity: count(r.quantity),
+      unit_price: euros(r.unit_price),
+      amount: euros(r.amount),
+      sold_at: isoTimestamp(r.sold_at),
+      ingested_at: isoTimestamp(r.ingested_at),
     })),
     timeseries: {
       daily: daily.map((r) => ({
-        day: toDay(r.sale_day),
-        orders: toNumber(r.order_count),
-        revenue: toMoney(r.revenue),
+        day: isoDay(r.sale_day),
+        orders: count(r.order_count),
+        revenue: euros(r.revenue),
       })),
       ingest_rate: {
         source: sources.rates ? 'live' : 'warehouse',
@@ -244,13 +305,21 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     },
     categories: categories.map((r) => ({
       category: String(r.category),
-      orders: toNumber(r.order_count),
-      units: toNumber(r.units),
-      revenue: toMoney(r.revenue),
+      orders: count(r.order_count),
+      units: count(r.units),
+      revenue: euros(r.revenue),
+    })),
+    suppliers: bySupplier.map((r) => ({
+      supplier_id: String(r.supplier_id),
+      supplier_name: text(r.supplier_name),
+      supplier_country: text(r.supplier_country),
+      orders: count(r.order_count),
+      units: count(r.units),
+      ...marginFigures(r),
     })),
     health: {
       warehouse: warehouse.describe(),
-      raw_rows: toNumber(c.raw_rows),
+      raw_rows: count(c.raw_rows),
       prod_orders: totalOrders,
       backlog,
       consumer_lag: lag,
@@ -273,11 +342,11 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
         : null,
       task_runs: summary.runs,
       dead_letters: {
-        total: toNumber(c.dead_letters),
+        total: count(c.dead_letters),
         top_reasons: reasons.map((r) => ({
           reason: String(r.reason),
           stage: String(r.stage),
-          count: toNumber(r.n),
+          count: count(r.n),
         })),
       },
       freshness: {

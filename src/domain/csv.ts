@@ -15,8 +15,13 @@ export function customerCsv(c: Customer): string {
   return `${c.id},${csvField(c.name)},${csvField(c.email)},${csvField(c.city)},${csvField(c.country)}\n`;
 }
 
+/** An inventory.csv row: the catalogue columns, then the supplier and costs (empty when unknown). */
 export function productCsv(p: Product): string {
-  return `${p.id},${csvField(p.product_name)},${csvField(p.category)},${centsToDecimal(p.price_cents)},${p.stock_quantity}\n`;
+  const s = p.supply;
+  const supply = s
+    ? `${s.supplier.id},${csvField(s.supplier.name)},${csvField(s.supplier.country)},${s.supplier.shipping_days},${centsToDecimal(s.supplier_cost_cents)},${centsToDecimal(s.shipping_cost_cents)}`
+    : ',,,,,';
+  return `${p.id},${csvField(p.product_name)},${csvField(p.category)},${centsToDecimal(p.price_cents)},${p.stock_quantity},${supply}\n`;
 }
 
 export function orderCsv(o: Order): string {

@@ -17,6 +17,32 @@ export interface Product {
   category: string;
   price_cents: number;
   stock_quantity: number;
+  /**
+   * Who ships the product and what one unit costs the shop. Absent or null: unknown (an
+   * inventory file written before costs existed); such a product's orders have no margin.
+   */
+  supply?: ProductSupply | null;
+}
+
+/** A dropshipping supplier: it holds the stock and ships each order to the customer. */
+export interface Supplier {
+  id: string;
+  name: string;
+  /** Where it ships from (a country name, as customers' countries are written). */
+  country: string;
+  /** Typical days from the order to the parcel's delivery. */
+  shipping_days: number;
+}
+
+/**
+ * What selling one unit of a product costs the shop: the supplier's price and the shipping
+ * to the customer, both charged by the supplier per unit. The gross margin of an order is
+ * quantity × (unit_price − supplier_cost − shipping_cost).
+ */
+export interface ProductSupply {
+  supplier: Supplier;
+  supplier_cost_cents: number;
+  shipping_cost_cents: number;
 }
 
 export interface Order {
@@ -34,6 +60,7 @@ export const IdFormat = {
   customer: { prefix: 'CUS-', width: 6 },
   product: { prefix: 'PRD-', width: 5 },
   order: { prefix: 'ORD-', width: 8 },
+  supplier: { prefix: 'SUP-', width: 3 },
 } as const;
 
 export function entityId(kind: keyof typeof IdFormat, n: number): string {
@@ -45,6 +72,7 @@ export const ID_PATTERN = {
   customer: /^CUS-\d{6,}$/,
   product: /^PRD-\d{5,}$/,
   order: /^ORD-[0-9A-Z-]+$/,
+  supplier: /^SUP-\d{3,}$/,
 } as const;
 
 /** `1234` → `"12.34"`. */

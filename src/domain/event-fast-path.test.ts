@@ -7,17 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { Order } from './entities.ts';
 import {
   decodeOrderEvent,
-  isUtcTimestamp,
   OrderCreatedEventSchema,
   parseCanonical,
   utcMicros,
 } from './event-decoding.ts';
-import {
-  MAX_QUANTITY,
-  MAX_UNIT_PRICE_CENTS,
-  orderCreatedEvent,
-  orderCreatedJson,
-} from './event.ts';
+import { orderCreatedEvent, orderCreatedJson } from './event.ts';
+import { isUtcTimestamp, ORDER_LIMITS } from './order-rules.ts';
+
+const { maxQuantity: MAX_QUANTITY, maxUnitPriceCents: MAX_UNIT_PRICE_CENTS } = ORDER_LIMITS;
 
 const base = orderCreatedEvent(
   {

@@ -160,13 +160,18 @@ describe('decodeOrderEvent', () => {
   });
 
   it.each([
-    ['a wrong event_type', { event_type: 'order_deleted' }, 'event_type'],
-    ['another schema_version', { schema_version: 2 }, 'schema_version'],
-    ['a missing order', { order: undefined }, 'order'],
-  ])('rejects %s as invalid_shape', (_label, top, path) => {
+    ['a wrong event_type', { event_type: 'order_deleted' }, 'event_type', 'unknown_event_type'],
+    [
+      'another schema_version',
+      { schema_version: 2 },
+      'schema_version',
+      'unsupported_schema_version',
+    ],
+    ['a missing order', { order: undefined }, 'order', 'invalid_shape'],
+  ])('rejects %s with its own reason', (_label, top, path, reason) => {
     const event = { ...orderCreatedEvent(ORDER, CREATED), ...top };
     const decoded = decodeOrderEvent(JSON.stringify(event));
-    expect(decoded).toMatchObject({ ok: false, reason: 'invalid_shape' });
+    expect(decoded).toMatchObject({ ok: false, reason });
     expect(!decoded.ok && decoded.detail.startsWith(`${path}:`)).toBe(true);
   });
 

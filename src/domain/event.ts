@@ -13,6 +13,18 @@ export const EVENT_TYPE_ORDER_CREATED = 'order_created';
 export const EVENT_TYPES: readonly string[] = [EVENT_TYPE_ORDER_CREATED];
 export const SCHEMA_VERSION = 1;
 
+/**
+ * Headers of a record the producer could not turn into an event (a CSV row that breaks the
+ * rules of order-rules.ts): it is published anyway, its value the row as read, so that the
+ * ingest stores it in orders_quarantine (and the DLQ topic) with this reason and detail, in
+ * the same transaction as its bus offset, like any other dead letter. These headers can only
+ * ever make a record rejected, never accepted.
+ */
+export const REJECTED_AT_SOURCE = {
+  reason: 'dropship.rejected.reason',
+  detail: 'dropship.rejected.detail',
+} as const;
+
 /** Fixed namespace for UUIDv5 event ids (a random UUID chosen once for this project). */
 const EVENT_NAMESPACE = Buffer.from('6f1c2a9e4b7d4e0f9a35c8d2e1b07f43', 'hex');
 
@@ -28,14 +40,6 @@ export function eventIdFor(eventType: string, orderId: string): string {
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
-
-/**
- * The largest values RAW and PROD hold (INTEGER quantity, DECIMAL(12,2) price). Larger ones
- * are rejected here, as invalid values, rather than failing the warehouse write of the whole
- * batch on every retry.
- */
-export const MAX_QUANTITY = 2_147_483_647;
-export const MAX_UNIT_PRICE_CENTS = 999_999_999_999;
 
 export interface OrderCreatedEvent {
   event_id: string;

@@ -4,6 +4,23 @@
  */
 import { z } from 'zod';
 
+/**
+ * The supplier cost, shipping cost and gross margin of all the orders (DESIGN: money to the
+ * cent, as text and as integer cents like revenue). Gross margin = revenue − supplier cost −
+ * shipping cost (domain/margin.ts). null: some ordered product has no known cost (an inventory file from before
+ * costs existed), so no margin is claimed; absent: a manifest written before costs existed.
+ */
+export const MarginTotalsSchema = z.object({
+  supplier_cost: z.string(),
+  supplier_cost_cents: z.number().int(),
+  shipping_cost: z.string(),
+  shipping_cost_cents: z.number().int(),
+  gross_margin: z.string(),
+  gross_margin_cents: z.number().int(),
+});
+
+export type MarginTotals = z.infer<typeof MarginTotalsSchema>;
+
 export const ManifestSchema = z.object({
   generator: z.literal('dropship-pipeline'),
   format_version: z.literal(1),
@@ -30,6 +47,7 @@ export const ManifestSchema = z.object({
     revenue_cents: z.number().int(),
     first_sold_at: z.string().nullable(),
     last_sold_at: z.string().nullable(),
+    margin: MarginTotalsSchema.nullable().optional(),
   }),
 });
 

@@ -112,6 +112,20 @@ export const CustomersTable = {
   primaryKey: ['id'],
 } as const satisfies TableDef;
 
+/**
+ * The inventory's supplier and per-unit costs, added after the first release: nullable,
+ * because inventory files written before them carry no costs (margin then unknown), and
+ * `dropship setup` adds them to tables created before them.
+ */
+export const InventorySupplyColumns = [
+  col('supplier_id', 'text', true, 'the dropshipping supplier that ships this product'),
+  col('supplier_name', 'text', true),
+  col('supplier_country', 'text', true),
+  col('supplier_shipping_days', 'int32', true, 'typical days from order to delivery'),
+  col('supplier_cost', 'money', true, 'what one unit costs the shop'),
+  col('shipping_cost', 'money', true, 'shipping one unit to the customer, paid by the shop'),
+] as const satisfies readonly ColumnDef[];
+
 export const InventoryTable = {
   name: Tables.inventory,
   columns: [
@@ -120,6 +134,7 @@ export const InventoryTable = {
     col('category', 'text', false),
     col('price', 'money', false),
     col('stock_quantity', 'int32', false),
+    ...InventorySupplyColumns,
   ],
   primaryKey: ['id'],
 } as const satisfies TableDef;

@@ -5,6 +5,18 @@
 export const CsvColumns = {
   customers: ['id', 'name', 'email', 'city', 'country'],
   inventory: ['id', 'product_name', 'category', 'price', 'stock_quantity'],
+  /**
+   * inventory.csv's supplier and cost columns, after the columns above. Optional when reading:
+   * a file written before costs existed has none of them (its products' costs are unknown).
+   */
+  inventorySupply: [
+    'supplier_id',
+    'supplier_name',
+    'supplier_country',
+    'supplier_shipping_days',
+    'supplier_cost',
+    'shipping_cost',
+  ],
   orders: ['id', 'product_id', 'customer_id', 'quantity', 'unit_price', 'sold_at'],
 } as const;
 

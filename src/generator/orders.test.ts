@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { entityId, ID_PATTERN, type Order } from '../domain/entities.ts';
+import { orderProblem } from '../domain/order-rules.ts';
 import { generateOrders, LiveOrders, type OrderShape } from './orders.ts';
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/;
@@ -38,6 +39,18 @@ describe('generateOrders', () => {
     expect(orders[0]!.id).toBe('ORD-00000001');
     for (let i = 1; i < orders.length; i++)
       expect(orders[i]!.sold_at >= orders[i - 1]!.sold_at).toBe(true);
+  });
+
+  it('yields only orders that pass the rules every reader applies (domain/order-rules.ts)', () => {
+    const problems = collect(5000, shape(), YEAR_2025)
+      .map((o) => orderProblem(o))
+      .filter((p) => p !== null);
+    expect(problems).toEqual([]);
+    const live = new LiveOrders({ ...shape(), seed: 3 });
+    const liveProblems = Array.from({ length: 500 }, () => orderProblem(live.next())).filter(
+      (p) => p !== null,
+    );
+    expect(liveProblems).toEqual([]);
   });
 
   it('yields nothing for 0 orders', () => {

@@ -3,6 +3,7 @@ import { entityId } from '../domain/entities.ts';
 import { CATEGORIES } from './clothing.ts';
 import { COUNTRIES } from './europe.ts';
 import { generateCustomers, generateProducts } from './reference-data.ts';
+import { SUPPLIERS } from './suppliers.ts';
 
 describe('generateCustomers', () => {
   const customers = [...generateCustomers(3000, 42)];
@@ -93,5 +94,71 @@ describe('generateProducts', () => {
     const soldOut = stock.filter((s) => s === 0).length / stock.length;
     expect(soldOut).toBeGreaterThan(0.01);
     expect(soldOut).toBeLessThan(0.1);
+  });
+
+  it('gives each product a supplier of its category and per-unit costs below its price', () => {
+    const byId = new Map(SUPPLIERS.map((s) => [s.id, s]));
+    for (const p of products) {
+      const supply = p.supply!;
+      const profile = byId.get(supply.supplier.id);
+      expect(profile, supply.supplier.id).toBeDefined();
+      expect(profile!.categories).toContain(p.category);
+      expect(supply.supplier).toEqual({
+        id: profile!.id,
+        name: profile!.name,
+        country: profile!.country,
+        shipping_days: profile!.shipping_days,
+      });
+      expect(Number.isInteger(supply.supplier_cost_cents)).toBe(true);
+      expect(Number.isInteger(supply.shipping_cost_cents)).toBe(true);
+      expect(supply.supplier_cost_cents).toBeGreaterThan(0);
+      expect(supply.shipping_cost_cents).toBeGreaterThan(0);
+      // Every sale makes a gross margin.
+      expect(supply.supplier_cost_cents + supply.shipping_cost_cents).toBeLessThan(p.price_cents);
+    }
+    // Every supplier is used in a catalogue this size.
+    expect(new Set(products.map((p) => p.supply!.supplier.id)).size).toBe(SUPPLIERS.length);
+  });
+
+  it('costs follow the category: coats and shoes cost a larger share of their price than accessories', () => {
+    const share = (name: string) => {
+      const of = products.filter((p) => p.category === name);
+      return (
+        of.reduce((sum, p) => sum + p.supply!.supplier_cost_cents / p.price_cents, 0) / of.length
+      );
+    };
+    for (const category of CATEGORIES) {
+      const s = share(category.name);
+      expect(s, category.name).toBeGreaterThan(category.costShare[0] * 0.8);
+      expect(s, category.name).toBeLessThan(category.costShare[1] * 1.15);
+    }
+    expect(share('Sneakers & Shoes')).toBeGreaterThan(share('Accessories'));
+  });
+
+  it('draws suppliers and costs from their own stream: the catalogue columns of a seed stay as they were', () => {
+    // The first products of seed 42 as the generator wrote them before costs existed.
+    expect(products.slice(0, 3).map(({ supply: _, ...catalogue }) => catalogue)).toEqual([
+      {
+        id: 'PRD-00001',
+        product_name: 'Everyday Tote Bag - Grey',
+        category: 'Accessories',
+        price_cents: 3499,
+        stock_quantity: 330,
+      },
+      {
+        id: 'PRD-00002',
+        product_name: 'Cosy Mini Skirt - Lavender',
+        category: 'Dresses & Skirts',
+        price_cents: 5499,
+        stock_quantity: 342,
+      },
+      {
+        id: 'PRD-00003',
+        product_name: 'Relaxed Beanie - Cream',
+        category: 'Accessories',
+        price_cents: 2999,
+        stock_quantity: 478,
+      },
+    ]);
   });
 });

@@ -2,13 +2,18 @@
  * Customers and products. Deterministic for a given seed, generated lazily (generators) so
  * even large counts stream through bounded memory.
  */
-import { entityId, type Customer, type Product } from '../domain/entities.ts';
-import { CATEGORIES, COLOURS, STYLES } from './clothing.ts';
+import { entityId, type Customer, type Product, type ProductSupply } from '../domain/entities.ts';
+import { CATEGORIES, COLOURS, STYLES, type Category } from './clothing.ts';
 import { COUNTRIES } from './europe.ts';
 import { Random, WeightedPicker } from './random.ts';
+import { suppliersOf } from './suppliers.ts';
 
-/** Separate PRNG streams per entity, so changing --orders never changes customers or products. */
-export const RandomStreams = { customers: 1, products: 2, orders: 3, live: 4 } as const;
+/**
+ * Separate PRNG streams per entity, so changing --orders never changes customers or products,
+ * and products' suppliers and costs (their own stream) left the catalogue columns of a seed as
+ * they were before costs existed.
+ */
+export const RandomStreams = { customers: 1, products: 2, orders: 3, live: 4, supply: 5 } as const;
 
 function asciiSlug(text: string): string {
   return text
@@ -42,8 +47,31 @@ export function* generateCustomers(count: number, seed: number): Generator<Custo
   }
 }
 
+/** A supplier of the category and its per-unit costs, always below the catalogue price. */
+function drawSupply(category: Category, priceCents: number, random: Random): ProductSupply {
+  const suppliers = suppliersOf(category.name);
+  const supplier = suppliers[Math.floor(random.next() * suppliers.length)]!;
+  const [minShare, maxShare] = category.costShare;
+  const share = (minShare + random.next() * (maxShare - minShare)) * supplier.costFactor;
+  const [minShipping, maxShipping] = category.shippingCents;
+  const shipping = Math.round(
+    (minShipping + random.next() * (maxShipping - minShipping)) * supplier.shippingFactor,
+  );
+  return {
+    supplier: {
+      id: supplier.id,
+      name: supplier.name,
+      country: supplier.country,
+      shipping_days: supplier.shipping_days,
+    },
+    supplier_cost_cents: Math.round(priceCents * share),
+    shipping_cost_cents: shipping,
+  };
+}
+
 export function* generateProducts(count: number, seed: number): Generator<Product> {
   const random = new Random(seed, RandomStreams.products);
+  const supplyRandom = new Random(seed, RandomStreams.supply);
   const categoryPicker = new WeightedPicker(CATEGORIES.map((c) => c.weight));
   for (let i = 1; i <= count; i++) {
     const category = CATEGORIES[categoryPicker.pick(random)]!;
@@ -62,6 +90,7 @@ export function* generateProducts(count: number, seed: number): Generator<Produc
       category: category.name,
       price_cents: price,
       stock_quantity: stock,
+      supply: drawSupply(category, price, supplyRandom),
     };
   }
 }

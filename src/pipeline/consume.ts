@@ -115,6 +115,7 @@ export async function runConsumer(options: ConsumeOptions): Promise<ConsumeSumma
       consumerGroup: kafka.groupId,
       batchSize: config.ingest.batchSize,
       batchWaitMs: config.ingest.batchWaitMs,
+      maxEventBytes: config.ingest.maxEventBytes,
       signal: options.signal,
       stats,
       deadLetterProducer: deadLetters,

@@ -7,8 +7,10 @@ import type { BusRecord } from '../bus/types.ts';
 import { decodeBatch, type DecodeReply, type DecodeRequest } from './decoder.ts';
 import { unpackValues } from './packed-values.ts';
 
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+
 function unpack(request: DecodeRequest): BusRecord[] {
-  const { topics, partitions, offsets, values } = request;
+  const { topics, partitions, offsets, keys, values } = request;
   const records: BusRecord[] = new Array(partitions.length);
   const unpacked = values.kind === 'bytes' ? unpackValues(values) : values.strings;
   for (let i = 0; i < partitions.length; i++) {
@@ -16,12 +18,13 @@ function unpack(request: DecodeRequest): BusRecord[] {
       topic: topics[i]!,
       partition: partitions[i]!,
       offset: offsets[i]!,
-      key: null,
+      key: keys[i] ?? null,
       value: unpacked[i] ?? null,
-      headers: {},
+      headers: NO_HEADERS,
       timestamp: 0,
     };
   }
+  for (const [i, headers] of request.rejectedAtSource) records[i]!.headers = headers;
   return records;
 }
 
@@ -29,7 +32,12 @@ const port = parentPort!;
 port.on('message', (request: DecodeRequest) => {
   const acceptedFrom: number[] = [];
   const rejectedFrom: number[] = [];
-  const { accepted, rejected } = decodeBatch(unpack(request), acceptedFrom, rejectedFrom);
+  const { accepted, rejected } = decodeBatch(
+    unpack(request),
+    acceptedFrom,
+    rejectedFrom,
+    request.maxEventBytes,
+  );
   // The sender still holds the topics and the payloads (most of an event's bytes): it puts
   // them back from `acceptedFrom` instead of receiving copies.
   const reply: DecodeReply = {

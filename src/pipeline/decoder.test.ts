@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BusRecord } from '../bus/types.ts';
-import { orderCreatedEvent } from '../domain/event.ts';
+import { orderCreatedEvent, REJECTED_AT_SOURCE } from '../domain/event.ts';
 import type { RawEventColumns } from '../warehouse/raw-event-columns.ts';
 import { decodeBatch, EventDecoder, type DecodedColumns } from './decoder.ts';
 
@@ -51,14 +51,27 @@ const oddValues: (string | null)[] = [
 /** Bytes that are not UTF-8 (only Kafka can deliver them): a dead letter on both paths. */
 const NOT_UTF8 = Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
 
-/** Records as each bus hands them over: Kafka's values share one fetch buffer. */
+/** A valid event with a large extra field: more than MAX_EVENT_BYTES when `bytes` is above it. */
+function padded(i: number, bytes: number): string {
+  return event(i).replace(/\}$/, `,"extra":"${'é'.repeat(bytes / 2)}"}`);
+}
+
+const orderKey = (i: number) => `ORD-${String(i).padStart(8, '0')}`;
+
+/**
+ * Records as each bus hands them over: Kafka's values share one fetch buffer. Besides odd
+ * values, some are larger than 10,000 bytes, some keyed with another order's id, and some
+ * carry the producer's rejection headers (a CSV row it refused).
+ */
 function records(kind: 'string' | 'buffer' | 'mixed', n: number): BusRecord[] {
   const values: (string | null)[] = [];
   for (let i = 0; i < n; i++)
-    values.push(i % 10 === 3 ? oddValues[i % oddValues.length]! : event(i));
+    values.push(
+      i % 10 === 3 ? oddValues[i % oddValues.length]! : i % 83 === 1 ? padded(i, 12_000) : event(i),
+    );
   const fetch = Buffer.from(values.map((v) => v ?? '').join(''));
   let at = 0;
-  return values.map((v, i) => {
+  return values.map((v, i): BusRecord => {
     const bytes = Buffer.byteLength(v ?? '');
     const view = fetch.subarray(at, at + bytes);
     at += bytes;
@@ -67,9 +80,15 @@ function records(kind: 'string' | 'buffer' | 'mixed', n: number): BusRecord[] {
       topic: i % 7 === 0 ? 'other_topic' : 'orders_topic',
       partition: i % 3,
       offset: BigInt(1_000_000_000_000 + i),
-      key: null,
+      key: i % 4 === 0 ? null : i % 97 === 5 ? orderKey(i + 1) : orderKey(i),
       value: v === null ? null : !asBuffer ? v : i % 50 === 14 ? NOT_UTF8 : view,
-      headers: {},
+      headers:
+        i % 89 === 2 && i % 50 !== 14
+          ? {
+              [REJECTED_AT_SOURCE.reason]: 'invalid_value',
+              [REJECTED_AT_SOURCE.detail]: `orders.csv line ${i}: quantity "-2": must be positive`,
+            }
+          : {},
       timestamp: 0,
     };
   });
@@ -84,18 +103,24 @@ describe('EventDecoder', () => {
 
   for (const kind of ['string', 'buffer', 'mixed'] as const) {
     it(`decodes ${kind} values in a worker exactly as inline, chunk by chunk in order`, async () => {
-      decoder = new EventDecoder({ chunkSize: 64 });
+      decoder = new EventDecoder({ chunkSize: 64, maxEventBytes: 10_000 });
       const input = records(kind, 1000);
       const chunks = decoder.decode(input);
       expect(chunks.length).toBe(Math.ceil(1000 / 64));
       const decoded = await Promise.all(chunks);
-      const expected = decodeBatch(input);
+      const expected = decodeBatch(input, undefined, undefined, 10_000);
       expect(acceptedRows(decoded)).toEqual(acceptedRows([expected]));
       expect(expected.accepted.length).toBeGreaterThan(800);
       expect(decoded.flatMap((c) => c.rejected)).toEqual(expected.rejected);
       expect(expected.rejected.length).toBeGreaterThan(50);
       expect(expected.rejected.map((r) => r.reason)).toEqual(
-        expect.arrayContaining(['invalid_json', 'invalid_shape', 'invalid_value']),
+        expect.arrayContaining([
+          'invalid_json',
+          'invalid_shape',
+          'invalid_value',
+          'too_large',
+          'key_mismatch',
+        ]),
       );
       const notUtf8 = expected.rejected.filter((r) => r.detail === 'the value is not UTF-8 text');
       expect(notUtf8.length).toBe(kind === 'string' ? 0 : 20);
@@ -129,5 +154,78 @@ describe('EventDecoder', () => {
     const decoded = await Promise.all(chunks);
     expect(acceptedRows(decoded)).toEqual(acceptedRows([decodeBatch(input)]));
     expect(decoded.flatMap((c) => c.rejected)).toEqual(decodeBatch(input).rejected);
+  });
+});
+
+describe('decodeBatch rules besides the event itself', () => {
+  const record = (value: string | Buffer, key: string | null, headers = {}): BusRecord => ({
+    topic: 'orders_topic',
+    partition: 0,
+    offset: 5n,
+    key,
+    value,
+    headers,
+    timestamp: 0,
+  });
+
+  it('dead-letters an event larger than MAX_EVENT_BYTES as too_large, counting UTF-8 bytes', () => {
+    // 2 bytes per é: 5,000 characters are 10,000 bytes, over a 9,000-byte limit.
+    const big = padded(1, 10_000);
+    expect(big.length).toBeLessThan(9_000 * 1.2);
+    for (const value of [big, Buffer.from(big)]) {
+      const { accepted, rejected } = decodeBatch([record(value, orderKey(1))], [], [], 9_000);
+      expect(accepted.length).toBe(0);
+      expect(rejected).toMatchObject([
+        {
+          reason: 'too_large',
+          detail: expect.stringMatching(/bytes, more than MAX_EVENT_BYTES \(9000\)/),
+        },
+      ]);
+      // The quarantine keeps its first 10,000 characters, never the whole event.
+      expect(rejected[0]!.rawValue!.length).toBeLessThanOrEqual(10_000);
+    }
+    // The same event under the default limit (64 KiB) is accepted, its extra field kept in the payload.
+    const { accepted } = decodeBatch([record(big, orderKey(1))]);
+    expect(accepted.length).toBe(1);
+    expect(String(accepted.payload[0])).toContain('"extra"');
+  });
+
+  it('dead-letters an event whose key is another order id as key_mismatch (a null key is fine)', () => {
+    const { accepted, rejected } = decodeBatch([
+      record(event(1), orderKey(2)),
+      record(event(1), null),
+      record(event(1), orderKey(1)),
+    ]);
+    expect(accepted.length).toBe(2);
+    expect(rejected).toMatchObject([
+      {
+        reason: 'key_mismatch',
+        orderId: orderKey(1),
+        detail: expect.stringContaining(orderKey(2)),
+      },
+    ]);
+  });
+
+  it("takes the producer's rejection headers as the dead letter's reason and detail, never as an acceptance", () => {
+    const headers = {
+      [REJECTED_AT_SOURCE.reason]: 'invalid_value',
+      [REJECTED_AT_SOURCE.detail]: 'orders.csv line 7: quantity "-2": must be positive',
+    };
+    // Even a valid event is refused when its producer says so; an unknown reason becomes invalid_shape.
+    const { accepted, rejected } = decodeBatch([
+      record(
+        'ORD-00000007,PRD-00001,CUS-000001,-2,19.99,2025-03-14T09:26:53.000Z',
+        orderKey(7),
+        headers,
+      ),
+      record(event(1), orderKey(1), headers),
+      record('x', 'f.csv:3', { [REJECTED_AT_SOURCE.reason]: 'trust_me' }),
+    ]);
+    expect(accepted.length).toBe(0);
+    expect(rejected).toMatchObject([
+      { reason: 'invalid_value', detail: headers[REJECTED_AT_SOURCE.detail], orderId: orderKey(7) },
+      { reason: 'invalid_value', orderId: orderKey(1) },
+      { reason: 'invalid_shape', orderId: null },
+    ]);
   });
 });

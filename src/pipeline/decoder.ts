@@ -14,8 +14,10 @@
 import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import type { BusCoordinates, BusRecord } from '../bus/types.ts';
-import { decodeOrderEvent, utcMicros } from '../domain/event-decoding.ts';
-import type { OrderCreatedEvent } from '../domain/event.ts';
+import { settingDefault } from '../config/settings.ts';
+import { decodeOrderEvent, utcMicros, type RejectedEvent } from '../domain/event-decoding.ts';
+import { REJECTED_AT_SOURCE, type OrderCreatedEvent } from '../domain/event.ts';
+import { isRejectReason, latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-event-columns.ts';
 import { packValues, type PackedValues } from './packed-values.ts';
 import { WORKER_HEAP_LIMITS } from './worker-heap.ts';
@@ -47,29 +49,32 @@ export function rawEventOf(
   return { coordinates, ...rawEventFieldsOf(event, payload) };
 }
 
+/** MAX_EVENT_BYTES's default, from the settings table (64 KiB). */
+export const DEFAULT_MAX_EVENT_BYTES = Number(settingDefault('MAX_EVENT_BYTES'));
+
 /**
  * Decodes records in order. `acceptedFrom` and `rejectedFrom`, when given, receive each
  * accepted and rejected record's index (the worker sends those back instead of the records'
- * values, which the sender still holds).
+ * values, which the sender still holds). A record is rejected, before its JSON is read, when
+ * it is larger than `maxEventBytes` (too_large) or when its producer already refused it
+ * (REJECTED_AT_SOURCE headers); after, when its key is not its order's id (key_mismatch: the
+ * bus orders an order's events by key, so a wrong key could let an old version win).
  */
 export function decodeBatch(
   records: BusRecord[],
   acceptedFrom?: number[],
   rejectedFrom?: number[],
+  maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES,
 ): DecodedColumns {
   const accepted = new RawEventColumnsBuilder(records.length);
   const rejected: DeadLetter[] = [];
+  const latest = latestAcceptedTimestamp(); // one clock read per batch, not per event
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
     const coordinates = { topic: record.topic, partition: record.partition, offset: record.offset };
     const value = record.value;
     const text = value === null || typeof value === 'string' ? value : value.toString('utf8');
-    // JSON travels as UTF-8 (RFC 8259). Other bytes would be stored altered: replacement
-    // characters in the text, or, as bytes, a NULL (DuckDB refuses invalid UTF-8 silently).
-    const decoded =
-      value !== null && typeof value !== 'string' && !isUtf8(value)
-        ? notUtf8
-        : decodeOrderEvent(text);
+    const decoded = decodeRecord(record, text, maxEventBytes, latest);
     if (decoded.ok) {
       // Stored as it came: bytes stay bytes (no string is kept for them).
       accepted.push(coordinates, rawEventFieldsOf(decoded.event, value!));
@@ -91,6 +96,61 @@ export function decodeBatch(
   return { accepted: accepted.finish(), rejected };
 }
 
+function decodeRecord(
+  record: BusRecord,
+  text: string | null,
+  maxEventBytes: number,
+  latest: string,
+) {
+  const value = record.value;
+  const refusedAtSource = record.headers[REJECTED_AT_SOURCE.reason];
+  if (refusedAtSource !== undefined) return rejectedAtSource(record, refusedAtSource);
+  // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: most are measured for free.
+  const bytes =
+    value === null
+      ? 0
+      : typeof value !== 'string'
+        ? value.length
+        : value.length * 3 <= maxEventBytes
+          ? 0
+          : Buffer.byteLength(value);
+  if (bytes > maxEventBytes) return tooLarge(bytes, maxEventBytes);
+  // JSON travels as UTF-8 (RFC 8259). Other bytes would be stored altered: replacement
+  // characters in the text, or, as bytes, a NULL (DuckDB refuses invalid UTF-8 silently).
+  if (value !== null && typeof value !== 'string' && !isUtf8(value)) return notUtf8;
+  const decoded = decodeOrderEvent(text, latest);
+  if (decoded.ok && record.key !== null && record.key !== decoded.orderId)
+    return {
+      ok: false,
+      reason: 'key_mismatch',
+      detail: `the record's key "${record.key.slice(0, 60)}" is not its order id ${decoded.orderId}`,
+      eventId: decoded.event.event_id,
+      orderId: decoded.orderId,
+    } satisfies RejectedEvent;
+  return decoded;
+}
+
+function tooLarge(bytes: number, maxEventBytes: number): RejectedEvent {
+  return {
+    ok: false,
+    reason: 'too_large',
+    detail: `the event is ${bytes} bytes, more than MAX_EVENT_BYTES (${maxEventBytes})`,
+    eventId: null,
+    orderId: null,
+  };
+}
+
+function rejectedAtSource(record: BusRecord, reason: string): RejectedEvent {
+  const key = record.key ?? '';
+  return {
+    ok: false,
+    reason: isRejectReason(reason) ? reason : 'invalid_shape',
+    detail: (record.headers[REJECTED_AT_SOURCE.detail] ?? 'refused by its producer').slice(0, 300),
+    eventId: null,
+    orderId: key.startsWith('ORD-') ? key : null,
+  };
+}
+
 const notUtf8 = {
   ok: false,
   reason: 'invalid_json',
@@ -110,9 +170,14 @@ export interface DecodedColumns extends DecodedChunk {
  */
 export interface DecodeRequest {
   id: number;
+  maxEventBytes: number;
   topics: string[];
   partitions: Int32Array;
   offsets: BigInt64Array;
+  /** The keys, checked against the order ids. */
+  keys: (string | null)[];
+  /** The headers of the records that have REJECTED_AT_SOURCE ones (rare), by index. */
+  rejectedAtSource: [number, Record<string, string>][];
   values: { kind: 'strings'; strings: (string | null)[] } | ({ kind: 'bytes' } & PackedValues);
 }
 
@@ -129,25 +194,30 @@ export interface DecodeReply {
   rejectedFrom: Int32Array;
 }
 
-function pack(id: number, records: BusRecord[]): DecodeRequest {
+function pack(id: number, records: BusRecord[], maxEventBytes: number): DecodeRequest {
   const n = records.length;
   const topics: string[] = new Array(n);
   const partitions = new Int32Array(n);
   const offsets = new BigInt64Array(n);
+  const keys: (string | null)[] = new Array(n);
+  const rejectedAtSource: [number, Record<string, string>][] = [];
   let allStrings = true;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
     topics[i] = r.topic;
     partitions[i] = r.partition;
     offsets[i] = r.offset;
+    keys[i] = r.key;
+    if (r.headers[REJECTED_AT_SOURCE.reason] !== undefined) rejectedAtSource.push([i, r.headers]);
     if (r.value !== null && typeof r.value !== 'string') allStrings = false;
   }
+  const common = { id, maxEventBytes, topics, partitions, offsets, keys, rejectedAtSource };
   if (allStrings) {
     const strings = records.map((r) => r.value as string | null);
-    return { id, topics, partitions, offsets, values: { kind: 'strings', strings } };
+    return { ...common, values: { kind: 'strings', strings } };
   }
   const values = packValues(records.map((r) => r.value));
-  return { id, topics, partitions, offsets, values: { kind: 'bytes', ...values } };
+  return { ...common, values: { kind: 'bytes', ...values } };
 }
 
 export interface EventDecoderOptions {
@@ -157,6 +227,8 @@ export interface EventDecoderOptions {
   chunkSize?: number;
   /** Told once if the worker dies (decoding goes on inline). */
   onWorkerFailure?: (error: Error) => void;
+  /** MAX_EVENT_BYTES: larger records become dead letters (too_large). */
+  maxEventBytes?: number;
 }
 
 /** Decodes batches of bus records; see the module comment. One per ingest loop. */
@@ -164,6 +236,7 @@ export class EventDecoder {
   private readonly useWorker: boolean;
   private readonly chunkSize: number;
   private readonly onWorkerFailure: ((error: Error) => void) | undefined;
+  private readonly maxEventBytes: number;
   private worker: Worker | null = null;
   private broken = false;
   private nextId = 0;
@@ -176,6 +249,7 @@ export class EventDecoder {
     this.useWorker = options.worker ?? true;
     this.chunkSize = options.chunkSize ?? 2_000;
     this.onWorkerFailure = options.onWorkerFailure;
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     // Started now rather than at the first large batch: its start-up (~0.3 s, loading the
     // TypeScript loader and the domain code) overlaps the bus's connection and group join
     // instead of delaying the first batch. Idle, it costs memory only.
@@ -192,14 +266,16 @@ export class EventDecoder {
     for (let start = 0; start < records.length || start === 0; start += this.chunkSize)
       slices.push(records.slice(start, start + this.chunkSize));
     if (!this.useWorker || this.broken || records.length < this.chunkSize)
-      return slices.map((slice) => Promise.resolve(decodeBatch(slice)));
+      return slices.map((slice) =>
+        Promise.resolve(decodeBatch(slice, undefined, undefined, this.maxEventBytes)),
+      );
     const worker = this.worker ?? this.startWorker();
     return slices.map((slice) => {
       const id = this.nextId++;
       const chunk = new Promise<DecodedColumns>((resolve) => {
         this.pending.set(id, { records: slice, resolve });
       });
-      const request = pack(id, slice);
+      const request = pack(id, slice, this.maxEventBytes);
       worker.postMessage(
         request,
         request.values.kind === 'bytes' ? [request.values.bytes] : undefined,
@@ -212,7 +288,7 @@ export class EventDecoder {
   private decodePendingInline(): void {
     for (const [id, job] of this.pending) {
       this.pending.delete(id);
-      job.resolve(decodeBatch(job.records));
+      job.resolve(decodeBatch(job.records, undefined, undefined, this.maxEventBytes));
     }
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { PipelineError } from '../errors.ts';
 import {
+  checkPeriod,
   checkSeedSize,
   estimateSeedBytes,
   generateSeedFiles,
@@ -54,4 +55,12 @@ it('refuses what does not fit in the free space, with both figures', () => {
   expect((error as PipelineError).code).toBe('BAD_ARGUMENT');
   expect((error as PipelineError).message).toMatch(/about 1\.\d MB, but \/small has 1\.\d MB free/);
   expect(() => checkSeedSize(counts, '/small', needed)).not.toThrow();
+});
+
+it('refuses a period ending in the future, whose orders the ingest would dead-letter', () => {
+  const now = Date.parse('2026-06-10T12:00:00Z');
+  expect(() => checkPeriod(new Date('2026-06-10T00:00:00Z'), now)).not.toThrow();
+  expect(() => checkPeriod(new Date('2026-06-12T00:00:00Z'), now)).toThrow(
+    /--end 2026-06-12 is in the future: orders sold after 2026-06-11T12:00:00.000Z would be refused/,
+  );
 });

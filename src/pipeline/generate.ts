@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { centsToDecimal, type Product } from '../domain/entities.ts';
 import { customerCsv, orderCsv, productCsv } from '../domain/csv.ts';
 import type { Manifest } from '../domain/manifest.ts';
+import { marginTotals } from '../domain/margin.ts';
+import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
 import { generateOrders } from '../generator/orders.ts';
@@ -130,9 +132,9 @@ export const GENERATE_LIMITS = {
 
 /**
  * Bytes per CSV row, rounded up from measured files (200k orders: 67.1 per order, 68.5 per
- * customer, 60.7 per product), so the estimate errs on the large side.
+ * customer; 111.5 per product with its supplier and costs), so the estimate errs on the large side.
  */
-const ROW_BYTES = { customers: 72, products: 64, orders: 70 } as const;
+const ROW_BYTES = { customers: 72, products: 120, orders: 70 } as const;
 
 /** The size of the files `generate` would write for these counts, in bytes (an upper estimate). */
 export function estimateSeedBytes(counts: {
@@ -186,6 +188,22 @@ export function checkSeedSize(
     );
 }
 
+/**
+ * Refuses a period whose orders the ingest would refuse: a sale more than a day ahead of the
+ * clock breaks the rules every reader applies (domain/order-rules.ts), so a seed ending in the
+ * future would replay into dead letters.
+ */
+export function checkPeriod(end: Date, now: number = Date.now()): void {
+  const lastSale = end.getTime() + 86_400_000 - 1; // the --end day is included
+  const latest = latestAcceptedTimestamp(now);
+  if (new Date(lastSale).toISOString() > latest)
+    throw new PipelineError(
+      'BAD_ARGUMENT',
+      `--end ${end.toISOString().slice(0, 10)} is in the future: orders sold after ${latest} would be refused by the ingest (at most a day ahead) and become dead letters`,
+      { hint: 'choose an --end of today or earlier (the default is yesterday)' },
+    );
+}
+
 /** Free bytes for an unprivileged user on the file system of `dir` (its nearest existing parent). */
 async function freeBytesAt(dir: string): Promise<number> {
   for (let at = dir; ; at = dirname(at)) {
@@ -199,18 +217,39 @@ async function freeBytesAt(dir: string): Promise<number> {
   }
 }
 
+/** The manifest's margin totals for these units sold; null if a sold product has no known cost. */
+export function costOfSales(
+  unitCosts: { supplier: ArrayLike<number>; shipping: ArrayLike<number> },
+  unitsSold: ArrayLike<number>,
+  revenueCents: number,
+): Manifest['totals']['margin'] {
+  let supplierCents = 0;
+  let shippingCents = 0;
+  for (let i = 0; i < unitsSold.length; i++) {
+    const units = unitsSold[i]!;
+    if (units === 0) continue;
+    const supplier = unitCosts.supplier[i] ?? -1;
+    const shipping = unitCosts.shipping[i] ?? -1;
+    if (supplier < 0 || shipping < 0) return null;
+    supplierCents += units * supplier;
+    shippingCents += units * shipping;
+  }
+  return marginTotals(revenueCents, supplierCents, shippingCents);
+}
+
 export async function generateSeedFiles(options: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
   checkSeedSize(options, options.outputDir, await freeBytesAt(options.outputDir));
+  checkPeriod(options.end);
   await ensureWritableDir(options.outputDir);
   const customersFile = new CsvFileWriter(
     join(options.outputDir, SeedFiles.customers),
     CsvColumns.customers,
   );
-  const inventoryFile = new CsvFileWriter(
-    join(options.outputDir, SeedFiles.inventory),
-    CsvColumns.inventory,
-  );
+  const inventoryFile = new CsvFileWriter(join(options.outputDir, SeedFiles.inventory), [
+    ...CsvColumns.inventory,
+    ...CsvColumns.inventorySupply,
+  ]);
   const ordersFile = new CsvFileWriter(
     join(options.outputDir, SeedFiles.orders),
     CsvColumns.orders,
@@ -236,11 +275,20 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       }
     }
     const prices: number[] = [];
+    // Per-unit costs by product index, -1 when unknown (numbers, not objects: 1M products stay small).
+    const supplierCosts: number[] = [];
+    const shippingCosts: number[] = [];
+    const productIndex = new Map<string, number>();
     for (const product of generateProducts(options.products, options.seed) as Generator<Product>) {
+      productIndex.set(product.id, prices.length);
       prices.push(product.price_cents);
+      supplierCosts.push(product.supply?.supplier_cost_cents ?? -1);
+      shippingCosts.push(product.supply?.shipping_cost_cents ?? -1);
       const pending = inventoryFile.write(productCsv(product));
       if (pending) await pending;
     }
+    // Units sold per product, costed once at the end: the order loop stays one lookup per order.
+    const unitsSold = new Float64Array(prices.length);
 
     let revenueCents = 0;
     let itemsSold = 0;
@@ -255,6 +303,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     for (const order of orders) {
       revenueCents += order.quantity * order.unit_price_cents;
       itemsSold += order.quantity;
+      unitsSold[productIndex.get(order.product_id)!]! += order.quantity;
       first ??= order.sold_at;
       last = order.sold_at;
       const pending = ordersFile.write(orderCsv(order));
@@ -297,6 +346,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         revenue_cents: revenueCents,
         first_sold_at: first,
         last_sold_at: last,
+        margin: costOfSales(
+          { supplier: supplierCosts, shipping: shippingCosts },
+          unitsSold,
+          revenueCents,
+        ),
       },
     };
     // Old manifest first: while files are being swapped the directory never looks complete.

@@ -6,11 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { PipelineError } from '../errors.ts';
+import { recordingWaits, RETRY } from './retry.ts';
 import { MemoryBus } from '../bus/memory/memory-bus.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/duckdb-warehouse.ts';
 import type { DecodedChunk, IngestBatch, Warehouse } from '../warehouse/types.ts';
-import type { OutgoingMessage } from '../bus/types.ts';
+import type { BusProducer, OutgoingMessage } from '../bus/types.ts';
 import { runIngest, type IngestOptions } from './ingest.ts';
 import { orderMessage } from './produce.ts';
 import { PipelineStats } from './stats.ts';
@@ -151,5 +153,94 @@ it("stores Kafka's bytes as received, and quarantines a value that is not UTF-8"
     expect(quarantined).toEqual([
       { reason: 'invalid_json', detail: 'the value is not UTF-8 text' },
     ]);
+  });
+});
+
+describe('retries (RETRY.warehouse for the write; the DLQ producer retries on its own)', () => {
+  /** The warehouse, whose ingest first throws `errors` in turn; counts the attempts. */
+  function failingWith(warehouse: DuckDbWarehouse, ...errors: Error[]) {
+    let attempts = 0;
+    const ingest = async (batch: IngestBatch) => {
+      const error = errors[attempts++];
+      if (error) throw error;
+      return warehouse.ingest(batch);
+    };
+    const proxy = new Proxy(warehouse, {
+      get: (target, name, receiver) =>
+        name === 'ingest' ? ingest : (Reflect.get(target, name, receiver) as unknown),
+    }) as Warehouse;
+    return { proxy, attempts: () => attempts };
+  }
+  const recorded = () => recordingWaits(RETRY.warehouse);
+
+  /** Ingests `messages` (one batch) through `options`; resolves or rejects as runIngest does. */
+  async function ingestOnce(
+    warehouse: Warehouse,
+    messages: OutgoingMessage[],
+    extra: Partial<IngestOptions>,
+  ): Promise<void> {
+    const bus = new MemoryBus({ partitions: 1 });
+    try {
+      await (await bus.producer('orders_topic')).send(messages);
+      const stop = new AbortController();
+      await runIngest({
+        consumer: await bus.consumer('orders_topic', 'g'),
+        warehouse,
+        consumerGroup: 'g',
+        batchSize: 1000,
+        batchWaitMs: 10,
+        signal: stop.signal,
+        onBatch: () => stop.abort(),
+        ...extra,
+      });
+    } finally {
+      await bus.close();
+    }
+  }
+  const messages = () => [orderNo(1), orderNo(2)];
+  const rawCount = async (warehouse: DuckDbWarehouse) =>
+    Number((await warehouse.query<{ n: number }>('SELECT count(*) AS n FROM orders_events'))[0]!.n);
+
+  it('retries a transient warehouse failure with growing delays', async () => {
+    await withWarehouse(async (warehouse) => {
+      const hiccup = () =>
+        new PipelineError('WAREHOUSE_UNAVAILABLE', 'warehouse hiccup', { transient: true });
+      const w = failingWith(warehouse, hiccup(), hiccup(), hiccup());
+      const { policy, waits } = recorded();
+      await ingestOnce(w.proxy, messages(), { warehouseRetry: policy });
+      expect([w.attempts(), waits, await rawCount(warehouse)]).toEqual([4, [200, 400, 800], 2]);
+    });
+  });
+
+  it('stops on a terminal warehouse error without retrying', async () => {
+    await withWarehouse(async (warehouse) => {
+      const w = failingWith(warehouse, new PipelineError('NOT_SET_UP', 'run dropship setup'));
+      const { policy, waits } = recorded();
+      await expect(ingestOnce(w.proxy, messages(), { warehouseRetry: policy })).rejects.toThrow(
+        'run dropship setup',
+      );
+      expect([w.attempts(), waits, await rawCount(warehouse)]).toEqual([1, [], 0]);
+    });
+  });
+
+  it('sends dead letters once: the DLQ producer retries under its own policy, never twice over', async () => {
+    await withWarehouse(async (warehouse) => {
+      let sends = 0;
+      const deadLetterProducer: BusProducer = {
+        prefersBytes: false,
+        close: async () => undefined,
+        send: async () => {
+          sends++;
+          throw new PipelineError('BUS_UNAVAILABLE', 'broker away after 90 s of retries', {
+            transient: true,
+          });
+        },
+      };
+      const bad = { key: 'ORD-00000003', value: 'not json' };
+      await expect(
+        ingestOnce(warehouse, [...messages(), bad], { deadLetterProducer }),
+      ).rejects.toThrow('broker away');
+      expect(sends).toBe(1);
+    });
   });
 });

@@ -9,7 +9,7 @@ import type { BusConsumer, BusProducer } from '../bus/types.ts';
 import { PipelineError } from '../errors.ts';
 import type { DeadLetter, IngestResult, Warehouse } from '../warehouse/types.ts';
 import { EventDecoder } from './decoder.ts';
-import { withRetry } from './retry.ts';
+import { RETRY, type RetryPolicy } from './retry.ts';
 import type { PipelineStats } from './stats.ts';
 
 export interface IngestOptions {
@@ -18,10 +18,18 @@ export interface IngestOptions {
   consumerGroup: string;
   batchSize: number;
   batchWaitMs: number;
+  /** MAX_EVENT_BYTES: larger records are dead-lettered (too_large); default the setting's. */
+  maxEventBytes?: number;
   signal?: AbortSignal;
   stats?: PipelineStats;
-  /** Publishes dead letters to a DLQ topic (Kafka), after the warehouse write. */
+  /**
+   * Publishes dead letters to a DLQ topic (Kafka), after the warehouse write. Sent once from
+   * here: the producer itself retries under RETRY.producer (a second retry around it would
+   * multiply the waits).
+   */
   deadLetterProducer?: BusProducer;
+  /** How a failed warehouse write is retried (RETRY.warehouse unless a test injects one). */
+  warehouseRetry?: RetryPolicy;
   onBatch?: (result: IngestResult & { records: number }) => void;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
@@ -54,6 +62,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
     signal: options.signal,
   });
   const decoder = new EventDecoder({
+    ...(options.maxEventBytes !== undefined ? { maxEventBytes: options.maxEventBytes } : {}),
     onWorkerFailure: (error) =>
       options.onRetry?.(
         new PipelineError(
@@ -71,7 +80,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
       // No abort signal here: a batch in hand is finished (written and committed) before stopping.
       // A retry writes the same chunks again: they are promises that never reject.
       const committed = { inserted: 0, quarantined: 0 };
-      const last = await withRetry(
+      const last = await (options.warehouseRetry ?? RETRY.warehouse).run(
         () => options.warehouse.ingest({ consumerGroup: options.consumerGroup, chunks, committed }),
         {
           onRetry: (error, attempt, delay) => {
@@ -91,9 +100,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
       if (options.deadLetterProducer) {
         const rejected = (await Promise.all(chunks)).flatMap((c) => c.rejected);
         if (rejected.length > 0) {
-          await withRetry(() => options.deadLetterProducer!.send(rejected.map(deadLetterMessage)), {
-            onRetry: options.onRetry,
-          });
+          await options.deadLetterProducer.send(rejected.map(deadLetterMessage));
           if (options.stats) options.stats.deadLettersPublished += rejected.length;
         }
       }

@@ -5,7 +5,7 @@
  */
 import type { Manifest } from '../domain/manifest.ts';
 import type { LoadedManifest, Warehouse } from '../warehouse/types.ts';
-import { readCustomers, readProducts, type BadRow } from './seed-files.ts';
+import { readCustomers, readProducts, UncostedProducts, type BadRow } from './seed-files.ts';
 
 export interface SeedLoad {
   customers: number;
@@ -14,6 +14,8 @@ export interface SeedLoad {
   loaded: LoadedManifest;
   /** The one it held before, when it was another data set (it is replaced). */
   replaced: LoadedManifest | null;
+  /** `""`, or a note for the load's log line on products loaded without supplier costs. */
+  uncostedNote: string;
 }
 
 export async function loadSeed(
@@ -22,15 +24,17 @@ export async function loadSeed(
   manifest: Manifest,
   onBadRow: (bad: BadRow) => void,
 ): Promise<SeedLoad> {
+  const uncosted = new UncostedProducts();
   const counts = await warehouse.loadReferenceData(
     readCustomers(seedDir, onBadRow),
-    readProducts(seedDir, onBadRow),
+    uncosted.through(readProducts(seedDir, onBadRow)),
   );
   const { loaded, previous } = await warehouse.recordLoadedManifest(seedDir, manifest);
   return {
     ...counts,
     loaded,
     replaced: previous && previous.loadId !== loaded.loadId ? previous : null,
+    uncostedNote: uncosted.note(),
   };
 }
 

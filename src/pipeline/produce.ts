@@ -11,12 +11,18 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BusProducer, OutgoingMessage } from '../bus/types.ts';
-import type { Order } from '../domain/entities.ts';
-import { orderCreatedJson } from '../domain/event.ts';
+import { csvField } from '../domain/csv.ts';
+import { ID_PATTERN, type Order } from '../domain/entities.ts';
+import { orderCreatedJson, REJECTED_AT_SOURCE } from '../domain/event.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LiveOrders } from '../generator/orders.ts';
 import { unpackValues } from './packed-values.ts';
-import type { ReplayControl, ReplayValues, ReplayWorkerMessage } from './replay-worker.ts';
+import type {
+  ReplayControl,
+  ReplayRejection,
+  ReplayValues,
+  ReplayWorkerMessage,
+} from './replay-worker.ts';
 import { readOrders, readProducts, type BadRow } from './seed-files.ts';
 import { sleep } from './retry.ts';
 import { WORKER_HEAP_LIMITS } from './worker-heap.ts';
@@ -35,6 +41,7 @@ export interface ProduceOptions {
 }
 
 export interface ProduceResult {
+  /** Records published: the events, and the bad rows' dead letters (`badRows` of them). */
   published: number;
   badRows: number;
   durationMs: number;
@@ -68,6 +75,30 @@ export class PublishStoppedError extends PipelineError {
       cause: stoppedBy,
     });
   }
+}
+
+/** The longest row text a dead letter carries (what orders_quarantine keeps of a value). */
+const MAX_REJECTED_ROW_CHARS = 10_000;
+
+/**
+ * The record of a CSV row the reader refused: published like an event so the ingest stores it
+ * as a dead letter (see REJECTED_AT_SOURCE), its value the row as read, its key the order id
+ * when there is a readable one (else file and line, which partition it just as well).
+ */
+export function rejectedRowMessage(bad: BadRow): OutgoingMessage & { value: string } {
+  const id = bad.record[0] ?? '';
+  return {
+    key: ID_PATTERN.order.test(id) ? id : `${bad.file}:${bad.line}`,
+    value: bad.record.map(csvField).join(',').slice(0, MAX_REJECTED_ROW_CHARS),
+    headers: {
+      [REJECTED_AT_SOURCE.reason]: bad.reason,
+      [REJECTED_AT_SOURCE.detail]: `${bad.file} line ${bad.line}: ${bad.problem}`,
+    },
+  };
+}
+
+function isBadRow(item: Order | BadRow): item is BadRow {
+  return 'problem' in item;
 }
 
 /** Small batches at low rates (a person watching sees a smooth flow), large ones unthrottled. */
@@ -156,15 +187,18 @@ async function publishBatches(
   };
 }
 
-/** Groups orders into batches, encoding each batch when it is asked for (its publication time). */
+/**
+ * Groups orders (and bad rows, as dead letters) into batches, encoding each batch when it is
+ * asked for (its publication time).
+ */
 async function* encodeWhenNeeded(
-  orders: AsyncIterable<Order> | Iterable<Order>,
+  orders: AsyncIterable<Order | BadRow> | Iterable<Order>,
   batchSize: number,
 ): AsyncGenerator<OutgoingMessage[]> {
-  let pending: Order[] = [];
+  let pending: (Order | BadRow)[] = [];
   const encode = () => {
     const now = new Date().toISOString();
-    const batch = pending.map((o) => orderMessage(o, now));
+    const batch = pending.map((o) => (isBadRow(o) ? rejectedRowMessage(o) : orderMessage(o, now)));
     pending = [];
     return batch;
   };
@@ -179,10 +213,11 @@ export async function replayOrders(
   file: { dir: string; path?: string },
   options: ProduceOptions,
 ): Promise<ProduceResult> {
+  // Bad rows are published as dead letters (rejectedRowMessage), in file order with the rest.
   let bad = 0;
   const onBad = (row: BadRow) => {
     bad++;
-    options.onBadRow?.(row);
+    options.onBadRow?.({ ...row, deadLettered: true });
   };
   if (options.rate === 0) {
     const result = await publishBatches(
@@ -191,14 +226,17 @@ export async function replayOrders(
     );
     return { ...result, badRows: bad };
   }
-  async function* good(): AsyncGenerator<Order> {
+  async function* rows(): AsyncGenerator<Order | BadRow> {
     for await (const r of readOrders(file.dir, file.path)) {
       if (r.ok) yield r.row;
-      else onBad(r);
+      else {
+        onBad(r);
+        yield r;
+      }
     }
   }
   const result = await publishBatches(
-    encodeWhenNeeded(good(), batchSizeFor(options.rate)),
+    encodeWhenNeeded(rows(), batchSizeFor(options.rate)),
     options,
   );
   return { ...result, badRows: bad };
@@ -225,9 +263,15 @@ export async function streamOrders(
 }
 
 /** A worker's batch as messages; packed values become views of the one buffer. */
-function messagesOf(keys: string[], values: ReplayValues): OutgoingMessage[] {
+function messagesOf(
+  keys: string[],
+  values: ReplayValues,
+  rejections: ReplayRejection[],
+): OutgoingMessage[] {
   const unpacked = Array.isArray(values) ? values : unpackValues(values);
-  return keys.map((key, i) => ({ key, value: unpacked[i]! }));
+  const messages: OutgoingMessage[] = keys.map((key, i) => ({ key, value: unpacked[i]! }));
+  for (const { at, headers } of rejections) messages[at]!.headers = headers;
+  return messages;
 }
 
 /** How many encoded batches the worker may prepare ahead of the publisher (bounded memory). */
@@ -296,7 +340,10 @@ async function* encodedInWorker(
     for await (const r of readOrders(file.dir, file.path)) {
       taken++;
       if (r.ok) pending.push(orderMessage(r.row, now));
-      else onBadRow({ file: r.file, line: r.line, problem: r.problem });
+      else {
+        onBadRow(r);
+        pending.push(rejectedRowMessage(r));
+      }
       if (taken === skip) {
         handOver = true;
         break;
@@ -321,7 +368,8 @@ async function* encodedInWorker(
       if (message.type === 'batch') {
         for (const bad of message.badRows) onBadRow(bad);
         worker.postMessage({ type: 'credit' } satisfies ReplayControl);
-        if (message.keys.length > 0) yield messagesOf(message.keys, message.values);
+        if (message.keys.length > 0)
+          yield messagesOf(message.keys, message.values, message.rejections);
       } else if (message.type === 'done') {
         return;
       } else if (message.type === 'error') {

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PipelineError } from '../errors.ts';
 import { packValues, type PackedValues } from './packed-values.ts';
-import { orderMessage } from './produce.ts';
+import { orderMessage, rejectedRowMessage } from './produce.ts';
 import { readOrderChunks, type BadRow } from './seed-files.ts';
 
 /**
@@ -19,9 +19,21 @@ import { readOrderChunks, type BadRow } from './seed-files.ts';
  */
 export type ReplayValues = string[] | PackedValues;
 
+/** A bad row's dead letter in a batch: its index and the headers that say why (REJECTED_AT_SOURCE). */
+export interface ReplayRejection {
+  at: number;
+  headers: Record<string, string>;
+}
+
 export type ReplayWorkerMessage =
   | { type: 'ready' }
-  | { type: 'batch'; keys: string[]; values: ReplayValues; badRows: BadRow[] }
+  | {
+      type: 'batch';
+      keys: string[];
+      values: ReplayValues;
+      badRows: BadRow[];
+      rejections: ReplayRejection[];
+    }
   | { type: 'done' }
   | { type: 'error'; code: string; message: string; hint: string | null };
 
@@ -53,21 +65,35 @@ async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerDa
   let keys: string[] = [];
   let values: string[] = [];
   let badRows: BadRow[] = [];
+  let rejections: ReplayRejection[] = [];
   const send = async () => {
     while (credits <= 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve));
     credits--;
     if (data.bytes) {
       const { bytes, lengths } = packValues(values);
       port.postMessage(
-        { type: 'batch', keys, values: { bytes, lengths }, badRows } satisfies ReplayWorkerMessage,
+        {
+          type: 'batch',
+          keys,
+          values: { bytes, lengths },
+          badRows,
+          rejections,
+        } satisfies ReplayWorkerMessage,
         [bytes, lengths.buffer as ArrayBuffer],
       );
     } else {
-      port.postMessage({ type: 'batch', keys, values, badRows } satisfies ReplayWorkerMessage);
+      port.postMessage({
+        type: 'batch',
+        keys,
+        values,
+        badRows,
+        rejections,
+      } satisfies ReplayWorkerMessage);
     }
     keys = [];
     values = [];
     badRows = [];
+    rejections = [];
   };
   // Rows taken by the publishing thread, good or bad, are not encoded (nor reported) again.
   let toSkip = skip ?? 0;
@@ -83,7 +109,12 @@ async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerDa
         keys.push(m.key);
         values.push(m.value);
       } else {
-        badRows.push({ file: r.file, line: r.line, problem: r.problem });
+        // Published as a dead letter, in its place among the events.
+        const m = rejectedRowMessage(r);
+        rejections.push({ at: keys.length, headers: m.headers! });
+        keys.push(m.key);
+        values.push(m.value);
+        badRows.push(r);
       }
       if (keys.length >= data.batchSize) {
         await send();
@@ -92,7 +123,7 @@ async function replay(port: NonNullable<typeof parentPort>, data: ReplayWorkerDa
       }
     }
   }
-  if (!stopped && (keys.length > 0 || badRows.length > 0)) await send();
+  if (!stopped && keys.length > 0) await send();
   port.postMessage({ type: 'done' } satisfies ReplayWorkerMessage);
 }
 

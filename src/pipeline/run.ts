@@ -82,17 +82,20 @@ async function resumePoint(
   log: (message: string) => void,
 ): Promise<number> {
   if (ingested === 0) return 0;
+  // Every row is a bus record (a bad one as its dead letter), so the stored offset counts rows.
   let n = 0;
-  let last: string | null = null;
+  let lastGood: string | null = null;
+  let reached = false;
   let more = false;
   for await (const r of readOrders(seedDir)) {
-    if (!r.ok) continue;
-    if (last !== null) {
+    if (reached) {
       more = true;
       break;
     }
-    if (++n === ingested) last = r.row.id;
+    if (r.ok) lastGood = r.row.id;
+    if (++n === ingested) reached = true;
   }
+  const last = reached ? lastGood : null;
   if (last !== null && !(await warehouse.reads.rawHasOrder(last))) {
     log(
       `the warehouse holds ${ingested} events that are not ${seedDir}'s first rows (another data set): replaying ${seedDir} from its first row`,
@@ -100,7 +103,9 @@ async function resumePoint(
     return 0;
   }
   if (!more) {
-    log(`replay already complete: the ${n} orders of ${seedDir} are in RAW; streaming new orders`);
+    log(
+      `replay already complete: the ${n} rows of ${seedDir} are stored (RAW or quarantine); streaming new orders`,
+    );
     return ingested;
   }
   log(`resuming the replay after row ${ingested} (the rows before it are in RAW)`);
@@ -171,7 +176,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     const bad = (b: BadRow) => options.onBadRow?.(b);
     const loaded = await loadSeed(warehouse, config.seedDir, manifest, bad);
     log(
-      `warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded`,
+      `warehouse ${warehouse.describe()} ready: ${loaded.customers} customers, ${loaded.products} products loaded${loaded.uncostedNote}`,
     );
     const replaced = describeReplacedSeed(loaded);
     if (replaced) log(replaced);
@@ -206,6 +211,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       consumerGroup: groupId,
       batchSize: config.ingest.batchSize,
       batchWaitMs: options.once ? 50 : config.ingest.batchWaitMs,
+      maxEventBytes: config.ingest.maxEventBytes,
       signal: stopIngest.signal,
       stats,
       deadLetterProducer,

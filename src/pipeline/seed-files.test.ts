@@ -3,13 +3,23 @@
  * bad rows reported with their line, a broken file refused with its line, and records cut by
  * the reader's 64 KB chunks (also inside a multi-byte character) read back whole.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Customer } from '../domain/entities.ts';
+import { productCsv } from '../domain/csv.ts';
+import type { Customer, Product } from '../domain/entities.ts';
 import { PipelineError } from '../errors.ts';
-import { readCustomers, readOrderChunks, readOrders, type BadRow } from './seed-files.ts';
+import { generateProducts } from '../generator/reference-data.ts';
+import { generateSeedFiles } from './generate.ts';
+import { buildManifestFromFiles } from './seed-manifest.ts';
+import {
+  readCustomers,
+  readOrderChunks,
+  readOrders,
+  readProducts,
+  type BadRow,
+} from './seed-files.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -54,15 +64,13 @@ describe('readCustomers', () => {
     expect(rows.map((r) => r.country)).toEqual(['FR']);
   });
 
-  it('reports short and empty rows with their line and keeps the others', async () => {
+  it('reports short rows with their line, skips blank lines silently and keeps the others', async () => {
     const { rows, bad } = await customersOf(
       `${HEADER}\nCUS-000001,Ann,a@x.fr,Nice,FR\nCUS-000002,Bob\n\nCUS-000003,Cy,c@x.fr,Metz,FR\n`,
     );
     expect(rows.map((r) => r.id)).toEqual(['CUS-000001', 'CUS-000003']);
-    expect(bad.map((b) => [b.line, b.problem])).toEqual([
-      [3, 'expected 5 columns, got 2'],
-      [4, 'expected 5 columns, got 1'],
-    ]);
+    // The blank line 4 is no row: not reported (issue 13), and the line numbers after it hold.
+    expect(bad.map((b) => [b.line, b.problem])).toEqual([[3, 'expected 5 columns, got 2']]);
   });
 
   it('refuses a file whose quoted field is never closed, naming the line', async () => {
@@ -180,5 +188,171 @@ describe('readOrders', () => {
       unit_price_cents: 1999,
       sold_at: '2026-01-01T00:00:00.000Z',
     });
+  });
+});
+
+describe('one definition of a valid order (domain/order-rules.ts)', () => {
+  const tomorrowPlus = new Date(Date.now() + 3 * 86_400_000).toISOString();
+  const good = {
+    id: 'ORD-00000001',
+    product_id: 'PRD-00001',
+    customer_id: 'CUS-000001',
+    quantity: '2',
+    unit_price: '19.99',
+    sold_at: '2025-03-14T09:26:53.000Z',
+  };
+  // Each case changes one field, as text (CSV) and as the JSON a producer would send.
+  const cases: [string, Partial<typeof good>, unknown][] = [
+    ['a valid order', {}, undefined],
+    [
+      'an impossible date (Date.parse rolls it over to March 2)',
+      { sold_at: '2025-02-30T10:00:00.000Z' },
+      undefined,
+    ],
+    ['a date with an offset', { sold_at: '2025-03-14T10:26:53+01:00' }, undefined],
+    ['a date far in the future', { sold_at: tomorrowPlus }, undefined],
+    ['a leap day', { sold_at: '2024-02-29T12:00:00Z' }, undefined],
+    ['a negative quantity', { quantity: '-2' }, -2],
+    ['a zero quantity', { quantity: '0' }, 0],
+    ['a fractional quantity', { quantity: '1.5' }, 1.5],
+    ['a quantity beyond the cap', { quantity: '2147483648' }, 2_147_483_648],
+    ['the largest quantity', { quantity: '2147483647' }, 2_147_483_647],
+    ['a price that is not a number', { unit_price: 'abc' }, undefined],
+    ['a negative price', { unit_price: '-1.00' }, undefined],
+    ['a price with 3 decimals', { unit_price: '1.999' }, undefined],
+    ['a price beyond the cap', { unit_price: '10000000000.00' }, undefined],
+    ['a malformed customer id', { customer_id: 'C1' }, undefined],
+  ];
+
+  it('the CSV reader and the bus decoder give the same verdict and reason for each order', async () => {
+    const { decodeOrderEvent } = await import('../domain/event-decoding.ts');
+    const seed = await mkdtemp(join(dir, 'agree-'));
+    const rows = cases.map(([, patch]) => ({ ...good, ...patch }));
+    await writeFile(
+      join(seed, 'orders.csv'),
+      `id,product_id,customer_id,quantity,unit_price,sold_at\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`,
+    );
+    const fromCsv: { ok: boolean; reason?: string }[] = [];
+    for await (const r of readOrders(seed))
+      fromCsv.push(r.ok ? { ok: true } : { ok: false, reason: r.reason });
+    const fromBus = rows.map((r, i) => {
+      const json = cases[i]![2];
+      const decoded = decodeOrderEvent(
+        JSON.stringify({
+          event_id: 'e',
+          event_type: 'order_created',
+          schema_version: 1,
+          timestamp: '2026-01-01T00:00:00.000Z',
+          order: { ...r, quantity: json ?? Number(r.quantity), unit_price: r.unit_price },
+        }),
+      );
+      return decoded.ok ? { ok: true } : { ok: false, reason: decoded.reason };
+    });
+    const label = (v: { ok: boolean; reason?: string }[]) =>
+      v.map((x, i) => `${cases[i]![0]}: ${x.ok ? 'accepted' : x.reason}`);
+    expect(label(fromCsv)).toEqual(label(fromBus));
+    // Both verdicts occur, and the CSV reader no longer takes 2025-02-30 (issue 16).
+    expect(fromCsv.filter((v) => v.ok)).toHaveLength(3);
+    expect(fromCsv[1]).toEqual({ ok: false, reason: 'invalid_value' });
+  });
+});
+
+describe('readProducts: supplier and cost columns', () => {
+  const OLD_HEADER = 'id,product_name,category,price,stock_quantity';
+  const NEW_HEADER = `${OLD_HEADER},supplier_id,supplier_name,supplier_country,supplier_shipping_days,supplier_cost,shipping_cost`;
+
+  async function productsOf(text: string): Promise<{ rows: Product[]; bad: BadRow[] }> {
+    const seed = await mkdtemp(join(dir, 'inventory-'));
+    await writeFile(join(seed, 'inventory.csv'), text);
+    const rows: Product[] = [];
+    const bad: BadRow[] = [];
+    for await (const p of readProducts(seed, (b) => bad.push(b))) rows.push(p);
+    return { rows, bad };
+  }
+
+  it('reads back what the generator writes, suppliers and costs included', async () => {
+    const generated = [...generateProducts(300, 7)];
+    const { rows, bad } = await productsOf(NEW_HEADER + '\n' + generated.map(productCsv).join(''));
+    expect(bad).toEqual([]);
+    expect(rows).toEqual(generated);
+    expect(rows.every((p) => p.supply)).toBe(true);
+  });
+
+  it('loads an inventory file from before costs existed: costs unknown (null), the rest as before', async () => {
+    const { rows, bad } = await productsOf(
+      `${OLD_HEADER}\nPRD-00001,Classic Tee - Black,T-Shirts,19.99,12\n`,
+    );
+    expect(bad).toEqual([]);
+    expect(rows).toEqual([
+      {
+        id: 'PRD-00001',
+        product_name: 'Classic Tee - Black',
+        category: 'T-Shirts',
+        price_cents: 1999,
+        stock_quantity: 12,
+        supply: null,
+      },
+    ]);
+  });
+
+  it('takes a row with every supply field empty as unknown costs; a half-filled or bad one is a bad row', async () => {
+    const { rows, bad } = await productsOf(
+      `${NEW_HEADER}\n` +
+        'PRD-00001,Tee,T-Shirts,19.99,12,,,,,,\n' +
+        'PRD-00002,Tee,T-Shirts,19.99,12,SUP-001,Guangzhou Apparel Co.,China,12,,3.10\n' +
+        'PRD-00003,Tee,T-Shirts,19.99,12,SUP-001,Guangzhou Apparel Co.,China,12,5.2.1,3.10\n' +
+        'PRD-00004,Tee,T-Shirts,19.99,12,SUP-001,"Guangzhou Apparel Co.",China,12,5.20,3.10\n',
+    );
+    expect(rows.map((p) => [p.id, p.supply?.supplier_cost_cents ?? null])).toEqual([
+      ['PRD-00001', null],
+      ['PRD-00004', 520],
+    ]);
+    expect(bad.map((b) => [b.line, b.problem])).toEqual([
+      [3, 'supplier_cost "" is not an amount like 7.45'],
+      [4, 'supplier_cost "5.2.1" is not an amount like 7.45'],
+    ]);
+  });
+
+  it('refuses a header with only some of the supply columns, naming them', async () => {
+    const read = productsOf(
+      `${OLD_HEADER},supplier_id,supplier_cost\nPRD-00001,T,T,1.00,1,SUP-001,1\n`,
+    );
+    await expect(read).rejects.toThrow(PipelineError);
+    await expect(read).rejects.toThrow(
+      /line 1: after .* expected all of supplier_id,supplier_name/,
+    );
+  });
+});
+
+describe('buildManifestFromFiles: margin totals', () => {
+  it('equals the generator’s to the cent; with an inventory file from before costs, claims no margin', async () => {
+    const seed = await mkdtemp(join(dir, 'manifest-'));
+    const { manifest: generated } = await generateSeedFiles({
+      customers: 50,
+      products: 40,
+      orders: 3_000,
+      seed: 11,
+      start: new Date('2025-01-01T00:00:00Z'),
+      end: new Date('2025-03-31T00:00:00Z'),
+      outputDir: seed,
+    });
+    expect(generated.totals.margin).toMatchObject({
+      supplier_cost_cents: expect.any(Number),
+      gross_margin_cents:
+        generated.totals.revenue_cents -
+        generated.totals.margin!.supplier_cost_cents -
+        generated.totals.margin!.shipping_cost_cents,
+    });
+    expect(generated.totals.margin!.supplier_cost_cents).toBeGreaterThan(0);
+    const built = await buildManifestFromFiles(seed, () => undefined);
+    expect(built.totals.margin).toEqual(generated.totals.margin);
+
+    // The same catalogue without its supply columns: revenue unchanged, margin unknown.
+    const path = join(seed, 'inventory.csv');
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    await writeFile(path, lines.map((l) => l.split(',').slice(0, 5).join(',')).join('\n') + '\n');
+    const old = await buildManifestFromFiles(seed, () => undefined);
+    expect(old.totals.revenue_cents).toBe(generated.totals.revenue_cents);
+    expect(old.totals.margin).toBeNull();
   });
 });

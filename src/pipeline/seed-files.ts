@@ -13,8 +13,10 @@ import {
   type Customer,
   type Order,
   type Product,
+  type ProductSupply,
 } from '../domain/entities.ts';
 import type { Manifest } from '../domain/manifest.ts';
+import { orderProblem, quantityProblem, type RejectReason } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
 
@@ -22,11 +24,29 @@ export interface BadRow {
   file: string;
   line: number;
   problem: string;
+  /** The reason its dead letter gets (order-rules.ts), as a bus event with the same fault would. */
+  reason: RejectReason;
+  /** The row's fields as read, for the dead letter. */
+  record: string[];
+  /** Set once the row was published as a dead letter (orders); otherwise it was only skipped. */
+  deadLettered?: boolean;
+}
+
+/** The warning a command prints for a bad row. */
+export function badRowWarning(b: BadRow): string {
+  const fate = b.deadLettered
+    ? 'published as a dead letter: it goes to orders_quarantine'
+    : 'row skipped';
+  return `${b.file} line ${b.line}: ${b.problem} (${fate})`;
 }
 
 export type RowResult<T> = { ok: true; row: T; line: number } | ({ ok: false } & BadRow);
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+/** Why a row was refused, for toRow: the reason of its dead letter and the words for the user. */
+export interface RowProblem {
+  reason: RejectReason;
+  problem: string;
+}
 
 function seedPath(dir: string, file: string): string {
   const path = join(dir, file);
@@ -116,17 +136,22 @@ function recordTooLong(path: string, line: number, carried: string): PipelineErr
 
 /**
  * The file's rows checked by `toRow`, a chunk at a time: a replay iterates a chunk of rows
- * per step rather than awaiting each row (~0.35 µs per row less).
+ * per step rather than awaiting each row (~0.35 µs per row less). `optional` columns, right
+ * after `columns`, may be absent from the file as a group (files written before they existed):
+ * `toRow` is told whether the file has them.
  */
 async function* readCsvChunks<T>(
   path: string,
   columns: readonly string[],
-  toRow: (record: string[]) => T | string,
+  toRow: (record: string[], hasOptional: boolean) => T | RowProblem | string,
+  optional: readonly string[] = [],
 ): AsyncGenerator<RowResult<T>[]> {
   // Lines are counted as records (exact for our files, which never hold line breaks inside a
   // field).
   let header = true;
   let line = 0;
+  let hasOptional = false;
+  let width = columns.length;
   for await (const records of csvRecordChunks(path)) {
     const rows: RowResult<T>[] = [];
     for (let i = 0; i < records.length; i++) {
@@ -144,17 +169,31 @@ async function* readCsvChunks<T>(
             },
           );
         }
+        const after = record.slice(columns.length).map((c) => c.trim());
+        if (optional.length > 0 && after.some((c) => optional.includes(c))) {
+          if (optional.some((c, k) => after[k] !== c))
+            throw new PipelineError(
+              'BAD_INPUT',
+              `${path} line 1: after ${columns.join(',')} expected all of ${optional.join(',')} or none of them (got ${after.join(',')})`,
+              {
+                hint: 'add the missing columns (values may be left empty) or remove them all, or regenerate the file with `npx dropship generate`',
+              },
+            );
+          hasOptional = true;
+          width += optional.length;
+        }
         continue;
       }
+      // A blank line (often the end of a hand-edited file) holds no row: skipped silently.
+      if (record.length === 1 && record[0] === '') continue;
       const row =
-        record.length < columns.length
-          ? `expected ${columns.length} columns, got ${record.length}`
-          : toRow(record);
-      rows.push(
-        typeof row === 'string'
-          ? { ok: false, file: path, line, problem: row }
-          : { ok: true, row, line },
-      );
+        record.length < width
+          ? `expected ${width} columns, got ${record.length}`
+          : toRow(record, hasOptional);
+      if (typeof row === 'string')
+        rows.push({ ok: false, file: path, line, problem: row, reason: 'invalid_shape', record });
+      else if (isRowProblem(row)) rows.push({ ok: false, file: path, line, ...row, record });
+      else rows.push({ ok: true, row, line });
     }
     if (rows.length > 0) yield rows;
   }
@@ -178,31 +217,48 @@ export function readOrderChunks(dir: string, file?: string): AsyncGenerator<RowR
   return readCsvChunks(
     path,
     CsvColumns.orders,
-    ([id, product_id, customer_id, quantity, unit_price, sold_at]) => {
-      if (!ID_PATTERN.order.test(id ?? ''))
-        return `id "${id}" is not an order id like ORD-00000001`;
-      if (!ID_PATTERN.product.test(product_id ?? ''))
-        return `product_id "${product_id}" is not a product id like PRD-00001`;
-      if (!ID_PATTERN.customer.test(customer_id ?? ''))
-        return `customer_id "${customer_id}" is not a customer id like CUS-000001`;
-      const q = Number(quantity);
-      if (!/^-?\d+$/.test(quantity ?? '') || q <= 0)
-        return `quantity "${quantity}" is not a positive integer`;
-      const cents = decimalToCents(unit_price ?? '');
-      if (Number.isNaN(cents) || cents < 0)
-        return `unit_price "${unit_price}" is not a price like 19.99`;
-      if (!ISO_UTC.test(sold_at ?? '') || Number.isNaN(Date.parse(sold_at!)))
-        return `sold_at "${sold_at}" is not an ISO-8601 UTC timestamp`;
-      return {
-        id: id!,
-        product_id: product_id!,
-        customer_id: customer_id!,
-        quantity: q,
-        unit_price_cents: cents,
-        sold_at: sold_at!,
-      };
-    },
+    ([id, product_id, customer_id, quantity, unit_price, sold_at]) =>
+      orderOfRecord(id!, product_id!, customer_id!, quantity!, unit_price!, sold_at!),
   );
+}
+
+function isRowProblem(row: unknown): row is RowProblem {
+  return typeof row === 'object' && row !== null && 'problem' in row && 'reason' in row;
+}
+
+const INTEGER = /^-?\d+$/;
+
+/**
+ * An order from its CSV fields, judged by the rules every reader shares (order-rules.ts); only
+ * the reading of text into numbers is the CSV's own. The words name the column and its value.
+ */
+function orderOfRecord(
+  id: string,
+  product_id: string,
+  customer_id: string,
+  quantity: string,
+  unit_price: string,
+  sold_at: string,
+): Order | RowProblem {
+  if (!INTEGER.test(quantity))
+    return {
+      reason: 'invalid_value',
+      problem: `quantity "${quantity}": ${quantityProblem(Number.NaN)!.message}`,
+    };
+  const order: Order = {
+    id,
+    product_id,
+    customer_id,
+    quantity: Number(quantity),
+    unit_price_cents: decimalToCents(unit_price),
+    sold_at,
+  };
+  const problem = orderProblem(order);
+  if (!problem) return order;
+  const shown = { id, product_id, customer_id, quantity, unit_price, sold_at }[
+    problem.field === 'timestamp' ? 'sold_at' : problem.field
+  ];
+  return { reason: problem.reason, problem: `${problem.field} "${shown}": ${problem.message}` };
 }
 
 /** Only the good rows; bad ones are handed to `onBadRow`. */
@@ -244,24 +300,72 @@ export function readProducts(
     readCsvChunks(
       seedPath(dir, SeedFiles.inventory),
       CsvColumns.inventory,
-      ([id, product_name, category, price, stock]) => {
+      ([id, product_name, category, price, stock, ...supplyFields], hasSupply) => {
         if (!ID_PATTERN.product.test(id ?? ''))
           return `id "${id}" is not a product id like PRD-00001`;
         const cents = decimalToCents(price ?? '');
         if (Number.isNaN(cents) || cents < 0) return `price "${price}" is not a price like 19.99`;
         if (!/^\d+$/.test(stock ?? ''))
           return `stock_quantity "${stock}" is not a non-negative integer`;
+        const supply = hasSupply ? productSupply(supplyFields) : null;
+        if (typeof supply === 'string') return supply;
         return {
           id: id!,
           product_name: product_name ?? '',
           category: category ?? '',
           price_cents: cents,
           stock_quantity: Number(stock),
+          supply,
         };
       },
+      CsvColumns.inventorySupply,
     ),
     onBadRow,
   );
+}
+
+/** Products whose costs are unknown (`supply` null), counted as they pass on to the loader. */
+export class UncostedProducts {
+  count = 0;
+
+  async *through(products: AsyncIterable<Product>): AsyncGenerator<Product> {
+    for await (const p of products) {
+      if (!p.supply) this.count++;
+      yield p;
+    }
+  }
+
+  /** `""`, or a note for the load's log line saying what unknown costs mean. */
+  note(): string {
+    return this.count === 0
+      ? ''
+      : `; ${this.count} without supplier costs (inventory.csv has none for them: their orders get no margin)`;
+  }
+}
+
+/**
+ * A product's supplier and costs from inventory.csv's supply columns; null when they are all
+ * empty (costs unknown for this product), a problem when only some are given or one is bad.
+ */
+function productSupply(fields: string[]): ProductSupply | null | string {
+  const [id, name, country, days, supplierCost, shippingCost] = fields.map((f) => f.trim());
+  if (fields.slice(0, CsvColumns.inventorySupply.length).every((f) => f.trim() === '')) return null;
+  if (!ID_PATTERN.supplier.test(id ?? ''))
+    return `supplier_id "${id}" is not a supplier id like SUP-001 (leave all supplier columns empty when unknown)`;
+  if (!name) return 'supplier_name is required with a supplier_id';
+  if (!/^\d+$/.test(days ?? ''))
+    return `supplier_shipping_days "${days}" is not a non-negative integer`;
+  const cost = decimalToCents(supplierCost ?? '');
+  if (Number.isNaN(cost) || cost < 0)
+    return `supplier_cost "${supplierCost}" is not an amount like 7.45`;
+  const shipping = decimalToCents(shippingCost ?? '');
+  if (Number.isNaN(shipping) || shipping < 0)
+    return `shipping_cost "${shippingCost}" is not an amount like 3.90`;
+  return {
+    supplier: { id: id!, name, country: country ?? '', shipping_days: Number(days) },
+    supplier_cost_cents: cost,
+    shipping_cost_cents: shipping,
+  };
 }
 
 export function hasSeedFiles(dir: string): boolean {

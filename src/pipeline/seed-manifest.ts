@@ -11,6 +11,7 @@ import { rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { centsToDecimal } from '../domain/entities.ts';
 import type { Manifest } from '../domain/manifest.ts';
+import { marginTotals } from '../domain/margin.ts';
 import { SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
 import { readCustomers, readOrders, readProducts, type BadRow } from './seed-files.ts';
@@ -64,7 +65,22 @@ export async function buildManifestFromFiles(
   let customers = 0;
   for await (const _ of readCustomers(dir, onBadRow)) customers++;
   let products = 0;
-  for await (const _ of readProducts(dir, onBadRow)) products++;
+  // Per-unit costs by product id; null when inventory.csv gives none for the product.
+  const unitCosts = new Map<string, { supplier: number; shipping: number } | null>();
+  for await (const p of readProducts(dir, onBadRow)) {
+    products++;
+    unitCosts.set(
+      p.id,
+      p.supply
+        ? { supplier: p.supply.supplier_cost_cents, shipping: p.supply.shipping_cost_cents }
+        : null,
+    );
+  }
+  let supplierCents = 0;
+  let shippingCents = 0;
+  // An order of a product without known costs (or not in inventory.csv) has no margin: the
+  // manifest then claims none.
+  let costed = true;
   let orders = 0;
   let itemsSold = 0;
   let revenueCents = 0;
@@ -78,6 +94,11 @@ export async function buildManifestFromFiles(
     orders++;
     itemsSold += r.row.quantity;
     revenueCents += r.row.quantity * r.row.unit_price_cents;
+    const costs = unitCosts.get(r.row.product_id);
+    if (costs) {
+      supplierCents += r.row.quantity * costs.supplier;
+      shippingCents += r.row.quantity * costs.shipping;
+    } else costed = false;
     if (first === null || r.row.sold_at < first) first = r.row.sold_at;
     if (last === null || r.row.sold_at > last) last = r.row.sold_at;
   }
@@ -106,6 +127,7 @@ export async function buildManifestFromFiles(
       revenue_cents: revenueCents,
       first_sold_at: first,
       last_sold_at: last,
+      margin: costed ? marginTotals(revenueCents, supplierCents, shippingCents) : null,
     },
   };
   const path = join(dir, SeedFiles.manifest);

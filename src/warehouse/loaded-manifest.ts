@@ -14,7 +14,7 @@ import {
   type SeedManifestColumn,
 } from '../domain/table-columns.ts';
 import { PipelineError } from '../errors.ts';
-import { isoTimestamp } from '../validation/values.ts';
+import { isoTimestamp } from '../domain/values.ts';
 import type { LoadedManifest, SqlParams } from './types.ts';
 
 /** JSON with the keys of every object sorted: the same content gives the same text. */

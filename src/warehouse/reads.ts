@@ -8,8 +8,9 @@
  * Parameters are `$name` binds (Snowflake's adapter turns them into positional ones); time
  * windows are bound, never `now()` in SQL, so a test can fix the clock. Values come back as the
  * driver gives them (numbers or strings, timestamps as text): callers convert with
- * validation/values.ts or dashboard/values.ts.
+ * domain/values.ts (the one reading of counts, money and timestamps).
  */
+import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { OrdersTable } from '../domain/table-columns.ts';
 import { Tables as T } from '../domain/tables.ts';
 import type { SqlParams } from './types.ts';
@@ -161,6 +162,61 @@ export class WarehouseReads {
     );
   }
 
+  /**
+   * Revenue and cost of sales of PROD orders, to the cent, at the inventory's per-unit costs
+   * (supplier_cost, shipping_cost): the margin figures of the dashboard and of validation.
+   * Orders whose product has no known cost are counted apart (`orders_without_cost`, their
+   * revenue in `uncosted_revenue`), never taken as costing nothing: `costed_revenue` and the
+   * costs cover the others. `exceptPattern`: leave out orders whose id is LIKE it (live ones).
+   */
+  marginTotals(exceptPattern?: string) {
+    const known = 'i.supplier_cost IS NOT NULL AND i.shipping_cost IS NOT NULL';
+    return this.one<
+      | 'orders'
+      | 'orders_without_cost'
+      | 'costed_revenue'
+      | 'uncosted_revenue'
+      | 'supplier_cost'
+      | 'shipping_cost'
+    >(
+      `SELECT count(*) AS orders,
+              coalesce(sum(CASE WHEN ${known} THEN 0 ELSE 1 END), 0) AS orders_without_cost,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS costed_revenue,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN 0 ELSE o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS uncosted_revenue,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * i.supplier_cost END), 0) AS DECIMAL(38, 2)) AS supplier_cost,
+              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * i.shipping_cost END), 0) AS DECIMAL(38, 2)) AS shipping_cost
+       FROM ${T.orders} o
+       LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+       ${exceptPattern === undefined ? '' : 'WHERE o.id NOT LIKE $except'}`,
+      exceptPattern === undefined ? undefined : { except: exceptPattern },
+    );
+  }
+
+  /** marginTotals per supplier (orders with known costs only), largest revenue first. */
+  marginBySupplier() {
+    return this.all<
+      | 'supplier_id'
+      | 'supplier_name'
+      | 'supplier_country'
+      | 'order_count'
+      | 'units'
+      | 'revenue'
+      | 'supplier_cost'
+      | 'shipping_cost'
+    >(
+      `SELECT i.supplier_id AS supplier_id, i.supplier_name AS supplier_name,
+              i.supplier_country AS supplier_country, count(*) AS order_count, sum(o.quantity) AS units,
+              CAST(sum(o.quantity * o.unit_price) AS DECIMAL(38, 2)) AS revenue,
+              CAST(sum(o.quantity * i.supplier_cost) AS DECIMAL(38, 2)) AS supplier_cost,
+              CAST(sum(o.quantity * i.shipping_cost) AS DECIMAL(38, 2)) AS shipping_cost
+       FROM ${T.orders} o
+       JOIN ${T.inventory} i ON i.id = o.product_id
+       WHERE i.supplier_id IS NOT NULL AND i.supplier_cost IS NOT NULL AND i.shipping_cost IS NOT NULL
+       GROUP BY i.supplier_id, i.supplier_name, i.supplier_country
+       ORDER BY revenue DESC, supplier_id`,
+    );
+  }
+
   /** Dead letters counted by reason and stage, most frequent first. */
   deadLetterReasons(limit: number) {
     return this.all<'reason' | 'stage' | 'n'>(
@@ -297,13 +353,17 @@ export class WarehouseReads {
     );
   }
 
-  /** data_quality: nulls per required column, implausible values, orphan references. */
+  /**
+   * data_quality: nulls per required column, implausible values, orphan references. The
+   * limits are those every reader applies (domain/order-rules.ts).
+   */
   qualityCounts() {
     return this.one<
       | 'orders'
       | `null_${(typeof REQUIRED_ORDER_COLUMNS)[number]}`
       | 'non_positive_quantity'
       | 'negative_price'
+      | 'future_sold_at'
       | 'price_differs_from_catalogue'
       | 'unknown_customer'
       | 'unknown_product'
@@ -315,12 +375,14 @@ export class WarehouseReads {
         ${REQUIRED_ORDER_COLUMNS.map((c) => `count(*) - count(o.${c}) AS null_${c}`).join(',\n        ')},
         sum(CASE WHEN o.quantity <= 0 THEN 1 ELSE 0 END) AS non_positive_quantity,
         sum(CASE WHEN o.unit_price < 0 THEN 1 ELSE 0 END) AS negative_price,
+        sum(CASE WHEN o.sold_at > $latest THEN 1 ELSE 0 END) AS future_sold_at,
         sum(CASE WHEN p.id IS NOT NULL AND o.unit_price <> p.price THEN 1 ELSE 0 END) AS price_differs_from_catalogue,
         sum(CASE WHEN o.customer_id IS NOT NULL AND c.id IS NULL THEN 1 ELSE 0 END) AS unknown_customer,
         sum(CASE WHEN o.product_id IS NOT NULL AND p.id IS NULL THEN 1 ELSE 0 END) AS unknown_product
       FROM ${T.orders} o
       LEFT JOIN ${T.customers} c ON c.id = o.customer_id
       LEFT JOIN ${T.inventory} p ON p.id = o.product_id`,
+      { latest: new Date(latestAcceptedTimestamp()) },
     );
   }
 

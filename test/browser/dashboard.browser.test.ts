@@ -148,6 +148,27 @@ describe.skipIf(!hasChromium)(
       expect(await page.locator('#top-volume li').count()).toBe(5);
       expect(await page.locator('#categories li').count()).toBeGreaterThan(3);
       expect(await page.locator('#banner').isHidden()).toBe(true);
+
+      // Margin: the generated catalogue has supplier costs, so every order is costed.
+      expect(kpis.orders_without_cost).toBe(0);
+      expect(kpis.gross_margin).toBeGreaterThan(0);
+      expect(digits(await page.textContent('#kpi-gross-margin'))).toBe(
+        Math.round(kpis.gross_margin! * 100),
+      );
+      expect(
+        Number((await page.textContent('#kpi-margin-rate'))!.replace(/[^\d.]/g, '')),
+      ).toBeCloseTo(kpis.margin_rate! * 100, 1);
+      expect(digits(await page.textContent('#kpi-cost-of-sales'))).toBe(
+        Math.round((kpis.supplier_cost! + kpis.shipping_cost!) * 100),
+      );
+      const { suppliers } = (await (
+        await fetch(new URL('/api/suppliers', dashboard.url))
+      ).json()) as { suppliers: { supplier_name: string; gross_margin: number }[] };
+      expect(suppliers.length).toBeGreaterThan(3);
+      expect(await page.locator('#suppliers li').count()).toBe(suppliers.length);
+      expect(await page.locator('#suppliers li').first().textContent()).toContain(
+        suppliers[0]!.supplier_name,
+      );
       expect(consoleErrors).toEqual([]);
       await page.waitForTimeout(600); // let the bar and highlight transitions settle
       await page.screenshot({ path: `${RESULTS}dashboard.png`, fullPage: true });

@@ -6,12 +6,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer, Order, Product } from '../../src/domain/entities.ts';
 import type { BusRecord } from '../../src/bus/types.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
-import { MAX_QUANTITY, orderCreatedEvent } from '../../src/domain/event.ts';
+import { orderCreatedEvent } from '../../src/domain/event.ts';
+import { ORDER_LIMITS } from '../../src/domain/order-rules.ts';
 import { decodeBatch, rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
 import { withProdOrdersUnavailable } from '../helpers/faults.ts';
 import { duckDbDialect } from '../../src/warehouse/duckdb/sql.ts';
 import { snowflakeDialect } from '../../src/warehouse/snowflake/sql.ts';
+import { marginTotals } from '../../src/domain/margin.ts';
+import { margin } from '../../src/validation/checks/margin.ts';
+import { cents, money } from '../../src/domain/values.ts';
+import { manifestFor } from '../helpers/warehouse-fixture.ts';
 
 export interface WarehouseFactory {
   name: string;
@@ -364,7 +369,10 @@ export function warehouseContract(factory: WarehouseFactory): void {
         record(
           'orders_topic_b',
           json(2, {
-            order: { quantity: MAX_QUANTITY, unit_price: '9999999999.99' } as Partial<Order>,
+            order: {
+              quantity: ORDER_LIMITS.maxQuantity,
+              unit_price: '9999999999.99',
+            } as Partial<Order>,
           }),
         ),
       ]);
@@ -392,7 +400,7 @@ export function warehouseContract(factory: WarehouseFactory): void {
           order_id: 'ORD-00000002',
           event_type: 'order_created',
           topic: 'orders_topic_b',
-          quantity: String(MAX_QUANTITY),
+          quantity: String(ORDER_LIMITS.maxQuantity),
           unit_price: '9999999999.99',
           sold_at: '2025-01-01 00:00:02',
           created_at: '2026-01-02 03:04:05',
@@ -598,5 +606,194 @@ export function warehouseContract(factory: WarehouseFactory): void {
       );
       expect(Number(row?.cents)).toBe(expected);
     });
+
+    it('setup upgrades an inventory created before supplier costs: its rows stay, costs unknown (NULL)', async () => {
+      const w = await factory.create();
+      open.push(w);
+      await w.setup();
+      await w.query('DROP TABLE inventory');
+      await w.query(
+        'CREATE TABLE inventory (id VARCHAR NOT NULL, product_name VARCHAR NOT NULL, category VARCHAR NOT NULL, price DECIMAL(12, 2) NOT NULL, stock_quantity INTEGER NOT NULL, PRIMARY KEY (id))',
+      );
+      await w.query(
+        "INSERT INTO inventory VALUES ('PRD-00001', 'Classic T-Shirt - Black', 'T-Shirts', 19.99, 100)",
+      );
+      await w.setup();
+      const rows = await w.query<Record<string, unknown>>(
+        'SELECT id, supplier_id, supplier_cost, shipping_cost FROM inventory',
+      );
+      expect(rows).toEqual([
+        { id: 'PRD-00001', supplier_id: null, supplier_cost: null, shipping_cost: null },
+      ]);
+      // Loading a file with costs fills them in.
+      await w.loadReferenceData(from(customers), from(costedProducts));
+      const [p] = await w.query<{ supplier_cost: string }>(
+        "SELECT CAST(supplier_cost AS VARCHAR) AS supplier_cost FROM inventory WHERE id = 'PRD-00001'",
+      );
+      expect(p?.supplier_cost).toBe('6.13');
+    });
+
+    it('keeps supplier costs on inventory; margin totals to the cent, orders without known cost counted apart', async () => {
+      const w = await ready();
+      // Loaded again with costs (an upgrade of the catalogue), plus a product without any.
+      await w.loadReferenceData(from(customers), from([...costedProducts, uncostedProduct]));
+      const [p] = await w.query<Record<string, unknown>>(
+        `SELECT supplier_id, supplier_name, supplier_country, supplier_shipping_days,
+                CAST(supplier_cost AS VARCHAR) AS supplier_cost, CAST(shipping_cost AS VARCHAR) AS shipping_cost
+         FROM inventory WHERE id = 'PRD-00002'`,
+      );
+      expect(p).toEqual({
+        supplier_id: 'SUP-003',
+        supplier_name: 'Istanbul Denim Tekstil',
+        supplier_country: 'Turkey',
+        supplier_shipping_days: w.kind === 'duckdb' ? 6 : '6',
+        supplier_cost: '21.50',
+        shipping_cost: '4.99',
+      });
+      const replayed = Array.from({ length: 40 }, (_, i) => order(i + 1));
+      const uncosted = [order(41, { product_id: 'PRD-00003', unit_price_cents: 1500 })];
+      const live = [order(42, { id: 'ORD-LTEST-000001' })];
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawEvents([...replayed, ...uncosted, ...live]), rejected: [] }],
+      });
+      await w.runTask();
+
+      const all = await w.reads.marginTotals();
+      const costedAll = [...replayed, ...live];
+      expect({
+        orders: Number(all.orders),
+        without: Number(all.orders_without_cost),
+        revenue: cents(all.costed_revenue),
+        uncosted: cents(all.uncosted_revenue),
+        supplier: cents(all.supplier_cost),
+        shipping: cents(all.shipping_cost),
+      }).toEqual({
+        orders: 42,
+        without: 1,
+        revenue: revenueOf(costedAll),
+        uncosted: 1500n * BigInt(uncosted[0]!.quantity),
+        supplier: costOf(costedAll, 'supplier_cost_cents'),
+        shipping: costOf(costedAll, 'shipping_cost_cents'),
+      });
+      const exceptLive = await w.reads.marginTotals('ORD-L%');
+      expect(Number(exceptLive.orders)).toBe(41);
+      expect(cents(exceptLive.supplier_cost)).toBe(costOf(replayed, 'supplier_cost_cents'));
+
+      const bySupplier = await w.reads.marginBySupplier();
+      expect(
+        bySupplier.map((r) => ({
+          id: r.supplier_id,
+          orders: Number(r.order_count),
+          revenue: cents(r.revenue),
+          supplier: cents(r.supplier_cost),
+          shipping: cents(r.shipping_cost),
+        })),
+      ).toEqual(
+        ['SUP-003', 'SUP-001'].map((id) => {
+          const of = costedAll.filter(
+            (o) => costedProducts.find((c) => c.id === o.product_id)!.supply!.supplier.id === id,
+          );
+          return {
+            id,
+            orders: of.length,
+            revenue: revenueOf(of),
+            supplier: costOf(of, 'supplier_cost_cents'),
+            shipping: costOf(of, 'shipping_cost_cents'),
+          };
+        }),
+      );
+    });
+
+    it('the margin check passes against the manifest, and fails to the cent when one inventory cost is wrong', async () => {
+      const w = await ready();
+      await w.loadReferenceData(from(customers), from(costedProducts));
+      const orders = Array.from({ length: 30 }, (_, i) => order(i + 1));
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawEvents(orders), rejected: [] }],
+      });
+      await w.runTask();
+      const manifest = manifestFor(orders, customers.length, costedProducts.length);
+      manifest.totals.margin = marginTotals(
+        Number(revenueOf(orders)),
+        Number(costOf(orders, 'supplier_cost_cents')),
+        Number(costOf(orders, 'shipping_cost_cents')),
+      );
+      const run = () =>
+        margin.run({
+          warehouse: w,
+          manifest,
+          manifestPath: null,
+          backlog: 0,
+          now: new Date(),
+          config: undefined as never, // the check reads none
+        });
+      const passed = await run();
+      expect(passed.status, passed.explanation).toBe('PASS');
+      expect(passed.metrics.prod_gross_margin).toBe(manifest.totals.margin.gross_margin);
+
+      // One cent too much on one product's supplier cost.
+      await w.query(
+        "UPDATE inventory SET supplier_cost = supplier_cost + 0.01 WHERE id = 'PRD-00002'",
+      );
+      const failed = await run();
+      const units = orders
+        .filter((o) => o.product_id === 'PRD-00002')
+        .reduce((n, o) => n + o.quantity, 0);
+      expect(failed.status).toBe('FAIL');
+      expect(failed.metrics.supplier_cost_difference).toBe(money(BigInt(units)));
+      expect(failed.metrics.gross_margin_difference).toBe(money(-BigInt(units)));
+      expect(failed.explanation).toContain(
+        `supplier cost ${failed.metrics.prod_supplier_cost} ≠ ${manifest.totals.margin.supplier_cost}`,
+      );
+    });
   });
+}
+
+const supplier = (id: string, name: string, country: string, shipping_days: number) => ({
+  id,
+  name,
+  country,
+  shipping_days,
+});
+
+/** The contract's products with their supplier and per-unit costs. */
+const costedProducts: Product[] = [
+  {
+    ...products[0]!,
+    supply: {
+      supplier: supplier('SUP-001', 'Guangzhou Apparel Co.', 'China', 12),
+      supplier_cost_cents: 613,
+      shipping_cost_cents: 287,
+    },
+  },
+  {
+    ...products[1]!,
+    supply: {
+      supplier: supplier('SUP-003', 'Istanbul Denim Tekstil', 'Turkey', 6),
+      supplier_cost_cents: 2150,
+      shipping_cost_cents: 499,
+    },
+  },
+];
+
+const uncostedProduct: Product = {
+  id: 'PRD-00003',
+  product_name: 'Wool Scarf - Grey',
+  category: 'Accessories',
+  price_cents: 1500,
+  stock_quantity: 10,
+  supply: null,
+};
+
+function revenueOf(orders: Order[]): bigint {
+  return orders.reduce((sum, o) => sum + BigInt(o.quantity * o.unit_price_cents), 0n);
+}
+
+function costOf(orders: Order[], cost: 'supplier_cost_cents' | 'shipping_cost_cents'): bigint {
+  return orders.reduce((sum, o) => {
+    const p = costedProducts.find((c) => c.id === o.product_id)!;
+    return sum + BigInt(o.quantity * p.supply![cost]);
+  }, 0n);
 }

@@ -90,7 +90,63 @@ export function startProcess(
   return { child, result };
 }
 
+/**
+ * Resolves with the first match of `pattern` in the child's output (stderr and stdout, as
+ * they arrive); rejects when the child exits first or after `timeoutMs`, with the output seen.
+ */
+export function waitForOutput(
+  started: StartedCli,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const streams = [started.child.stderr!, started.child.stdout!];
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      for (const s of streams) s.off('data', onData);
+      settle();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen}`)),
+        ),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer | string) => {
+      seen += String(chunk);
+      const match = pattern.exec(seen);
+      if (match) finish(() => resolve(match));
+    };
+    for (const s of streams) s.on('data', onData);
+    started.result.then(
+      (r) =>
+        finish(() =>
+          reject(new Error(`exited (${r.code ?? r.signal}) before ${pattern}:\n${seen}`)),
+        ),
+      (error: unknown) => finish(() => reject(error as Error)),
+    );
+  });
+}
+
 /** Runs the CLI to completion: `runCli(['generate', '--orders', '10'], { cwd })`. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).result;
+}
+
+/** Resolves with the dashboard URL once the child (`monitor`, `run`, `consume --dashboard`) prints it. */
+export function dashboardUrl(started: StartedCli): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    started.child.stderr!.on('data', (chunk: Buffer | string) => {
+      seen += String(chunk);
+      const match = /dashboard: (http:\/\/\S+)/.exec(seen);
+      if (match) resolve(match[1]!);
+    });
+    started.result.then(
+      (r) => reject(new Error(`exited (${r.code}) before serving the dashboard: ${r.stderr}`)),
+      reject,
+    );
+  });
 }

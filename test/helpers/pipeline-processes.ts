@@ -3,7 +3,6 @@
  * consumer group that has committed every record of its topic (read from the broker).
  */
 import { Kafka, logLevel } from 'kafkajs';
-import type { StartedCli } from './cli.ts';
 
 export interface GroupOnTopic {
   bootstrap: string;
@@ -52,26 +51,5 @@ export async function waitCaughtUp(
   throw new Error(`group ${l.group} did not catch up on ${l.topic}: ${JSON.stringify(last)}`);
 }
 
-/** Resolves when the command's stderr has matched `pattern`. */
-export async function waitForOutput(
-  started: StartedCli,
-  pattern: RegExp,
-  timeoutMs = 60_000,
-): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        started.child.stderr!.off('data', onData);
-        resolve();
-      }
-    };
-    started.child.stderr!.on('data', onData);
-  });
-}
+/** Also here, where the Kafka tests take their other waits from. */
+export { waitForOutput } from './cli.ts';

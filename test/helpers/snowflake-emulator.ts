@@ -82,3 +82,17 @@ export function emulatorWarehouse(
     accessUrl,
   };
 }
+
+/** The same, as the environment of a CLI process (password login). */
+export function emulatorEnv(accessUrl: string, database: string): Record<string, string> {
+  return {
+    WAREHOUSE: 'snowflake',
+    SNOW_ACCESS_URL: accessUrl,
+    SNOW_ACCOUNT: 'local',
+    SNOW_USER: 'dropship',
+    SNOW_PASSWORD: 'local',
+    SNOW_DATABASE: database,
+    SNOW_SCHEMA: 'PIPELINE',
+    SNOW_WAREHOUSE: 'DROPSHIP_WH',
+  };
+}

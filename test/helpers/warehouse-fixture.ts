@@ -23,6 +23,7 @@ import {
 } from '../../src/domain/entities.ts';
 import { orderCreatedEvent } from '../../src/domain/event.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
+import { marginTotals } from '../../src/domain/margin.ts';
 import { SeedFiles } from '../../src/domain/tables.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.ts';
 import type {
@@ -77,15 +78,29 @@ export function makeCustomers(n: number): Customer[] {
   }));
 }
 
+/** `n` products with a supplier and per-unit costs (strip `supply` for an old inventory). */
 export function makeProducts(n: number): Product[] {
   const prices = [1999, 4550, 8999, 1250, 3333];
-  return Array.from({ length: n }, (_, i) => ({
-    id: entityId('product', i + 1),
-    product_name: `Product ${i + 1}`,
-    category: 'T-Shirts',
-    price_cents: prices[i % prices.length]!,
-    stock_quantity: 100,
-  }));
+  return Array.from({ length: n }, (_, i) => {
+    const price = prices[i % prices.length]!;
+    return {
+      id: entityId('product', i + 1),
+      product_name: `Product ${i + 1}`,
+      category: 'T-Shirts',
+      price_cents: price,
+      stock_quantity: 100,
+      supply: {
+        supplier: {
+          id: entityId('supplier', 1 + (i % 2)),
+          name: `Supplier ${1 + (i % 2)}`,
+          country: 'Portugal',
+          shipping_days: 4,
+        },
+        supplier_cost_cents: Math.round(price * 0.35),
+        shipping_cost_cents: 300 + i,
+      },
+    };
+  });
 }
 
 /** `n` orders over the given customers and products, at the catalogue price. */
@@ -112,7 +127,16 @@ export function makeOrders(
   });
 }
 
-export function manifestFor(orders: Order[], customers = 0, products = 0): Manifest {
+/**
+ * The manifest `generate` would write for these orders; with `catalogue`, its margin totals too
+ * (null when an ordered product has no costs, as generate writes it).
+ */
+export function manifestFor(
+  orders: Order[],
+  customers = 0,
+  products = 0,
+  catalogue?: Product[],
+): Manifest {
   const revenue = orders.reduce((sum, o) => sum + o.quantity * o.unit_price_cents, 0);
   const sold = orders.map((o) => o.sold_at).sort();
   return {
@@ -136,8 +160,21 @@ export function manifestFor(orders: Order[], customers = 0, products = 0): Manif
       revenue_cents: revenue,
       first_sold_at: sold[0] ?? null,
       last_sold_at: sold.at(-1) ?? null,
+      ...(catalogue ? { margin: marginOf(orders, catalogue, revenue) } : {}),
     },
   };
+}
+
+function marginOf(orders: Order[], catalogue: Product[], revenueCents: number) {
+  let supplier = 0;
+  let shipping = 0;
+  for (const o of orders) {
+    const supply = catalogue.find((p) => p.id === o.product_id)?.supply;
+    if (!supply) return null;
+    supplier += o.quantity * supply.supplier_cost_cents;
+    shipping += o.quantity * supply.shipping_cost_cents;
+  }
+  return marginTotals(revenueCents, supplier, shipping);
 }
 
 async function* each<T>(items: T[]): AsyncGenerator<T> {
@@ -182,7 +219,12 @@ export async function openWarehouseFixture(data: FixtureData = {}): Promise<Ware
     runTask: (options) => warehouse.runTask(options),
     sql: (statement, params) => warehouse.query(statement, params),
     async writeManifest(orders, edit) {
-      const manifest = manifestFor(orders, data.customers?.length ?? 0, data.products?.length ?? 0);
+      const manifest = manifestFor(
+        orders,
+        data.customers?.length ?? 0,
+        data.products?.length ?? 0,
+        data.products ?? [],
+      );
       edit?.(manifest);
       const path = join(seedDir, SeedFiles.manifest);
       await writeFile(path, JSON.stringify(manifest, null, 2));

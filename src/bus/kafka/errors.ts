@@ -174,6 +174,15 @@ export function toPipelineError(
       },
     );
   }
+  if (isRebalanceError(error)) {
+    // kafkajs marks these retriable, but a retry cannot help this member: the partition may
+    // be another member's now, and it redelivers from the committed offsets.
+    return new PipelineError(
+      'BUS_ERROR',
+      `the consumer group rebalanced while ${doing}: ${detail}`,
+      { transient: false, cause: error },
+    );
+  }
   return new PipelineError('BUS_ERROR', `Kafka error while ${doing}: ${detail}`, {
     transient: isRetriable(error),
     cause: error,

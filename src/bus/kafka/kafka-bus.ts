@@ -13,6 +13,11 @@ import { KafkaBusProducer, platformaticProducer, type KafkaCompression } from '.
 import { toPipelineError, unavailableHint } from './errors.ts';
 import { groupLag } from './group-lag.ts';
 import { kafkaLogCreator, type KafkaLog } from './logging.ts';
+import { kafkajsRetry } from './client-retry.ts';
+import { RETRY, sleep } from '../../pipeline/retry.ts';
+
+/** How long a created topic may take to show leaders in the broker's metadata. */
+const TOPIC_LEADERS_WAIT_MS = 30_000;
 
 export type KafkaBusConfig = Extract<BusConfig, { kind: 'kafka' }>;
 
@@ -40,7 +45,7 @@ export class KafkaBus implements Bus {
       connectionTimeout: 3000,
       requestTimeout: 30_000,
       // Bounded backoff (≈ 10 s) for connects and admin requests; a missing broker is reported, not waited for forever.
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
+      retry: kafkajsRetry(RETRY.kafkaRequest),
       logCreator: kafkaLogCreator((message) => this.options.log?.(message)),
     });
   }
@@ -96,7 +101,31 @@ export class KafkaBus implements Bus {
         /already exists/i.test(JSON.stringify((error as { errors?: unknown }).errors ?? ''))
       )
         return;
+      // Created, but the broker's metadata does not list it yet (a broker that just started,
+      // or a loaded one): kafkajs waits for leaders only while they are "not available" and
+      // gives up on "unknown topic". Wait for them here.
+      if ((error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+        await this.waitForLeaders(admin, topic, error);
+        return;
+      }
       throw toPipelineError(error, `creating the topic ${topic}`, this.config.brokers);
+    }
+  }
+
+  /** Polls the topic's metadata until every partition has a leader (bounded: 30 s). */
+  private async waitForLeaders(admin: Admin, topic: string, cause: unknown): Promise<void> {
+    const deadline = Date.now() + TOPIC_LEADERS_WAIT_MS;
+    for (;;) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null);
+      const partitions = metadata?.topics[0]?.partitions ?? [];
+      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      if (Date.now() >= deadline)
+        throw toPipelineError(
+          cause,
+          `creating the topic ${topic} (no leader after ${TOPIC_LEADERS_WAIT_MS / 1000} s)`,
+          this.config.brokers,
+        );
+      await sleep(250);
     }
   }
 
@@ -142,7 +171,7 @@ export class KafkaBus implements Bus {
   async ping(): Promise<string> {
     // A separate admin with little retrying: a health check answers in seconds.
     const admin = this.kafka.admin({
-      retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 1000 },
+      retry: kafkajsRetry(RETRY.kafkaPing),
     });
     try {
       await admin.connect();

@@ -19,8 +19,8 @@
  *   batch in hand is finished first (written and committed by the current owner, which the
  *   group waits for), then kafkajs rejoins.
  */
-import { backoffDelay } from '../../pipeline/retry.ts';
-import { setTimeout as delay } from 'node:timers/promises';
+import { RETRY } from '../../pipeline/retry.ts';
+import { kafkajsRetry } from './client-retry.ts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PipelineError } from '../../errors.ts';
 import type { BatchOptions, BusConsumer, BusRecord, ConsumedBatch } from '../types.ts';
@@ -40,9 +40,7 @@ const HEARTBEAT_EVERY_MS = 1000;
 /** After the first records, how long to wait for the other partitions of the same fetch. */
 const GATHER_MS = 10;
 /** Consumer restarts in a row (each after kafkajs's own retries) before giving up. */
-const MAX_RESTARTS = 8;
-/** Longest wait before replacing a consumer that lost the broker (backoff from 0.5 s). */
-const RELAUNCH_MAX_DELAY_MS = 10_000;
+const MAX_RESTARTS = RETRY.consumer.limits.attempts - 1;
 
 /** The records one `eachBatch` call brought, until each is committed or dropped. */
 interface Delivery {
@@ -200,7 +198,7 @@ export class KafkaBusConsumer implements BusConsumer {
       sessionTimeout: 10_000,
       allowAutoTopicCreation: false,
       retry: {
-        retries: 5,
+        ...kafkajsRetry(RETRY.kafkaRequest),
         restartOnFailure: async (error) => {
           session.restarts += 1;
           const restart = session.restarts <= MAX_RESTARTS && !session.stopping;
@@ -262,14 +260,18 @@ export class KafkaBusConsumer implements BusConsumer {
    */
   private async relaunch(session: Session, options: BatchOptions, cause: unknown): Promise<void> {
     session.consumer = null;
+    const policy = RETRY.consumer;
+    const startedAt = policy.now();
+    let failure = this.translate(cause);
     while (!session.stopping) {
       session.restarts += 1;
-      if (session.restarts > MAX_RESTARTS) return this.fail(session, cause);
-      const delayMs = backoffDelay(session.restarts, 500, RELAUNCH_MAX_DELAY_MS);
+      if (!policy.shouldRetry(failure, session.restarts, startedAt))
+        return this.fail(session, failure);
+      const delayMs = policy.delayMs(session.restarts);
       this.options.log?.(
         `kafka: consumer of ${this.topic} lost the broker (${rootMessage(cause)}); reconnecting in ${(delayMs / 1000).toFixed(1)} s (${session.restarts}/${MAX_RESTARTS})`,
       );
-      await delay(delayMs, undefined, { signal: session.stopped.signal }).catch(() => undefined);
+      await policy.wait(delayMs, session.stopped.signal);
       if (session.stopping) return;
       try {
         await this.launch(session, options);
@@ -278,16 +280,21 @@ export class KafkaBusConsumer implements BusConsumer {
         if (session.stopping) return;
         if (!isBrokerLost(error)) return this.fail(session, error);
         cause = error;
+        failure = this.translate(error);
       }
     }
   }
 
-  private fail(session: Session, error: unknown): void {
-    session.failure = toPipelineError(
+  private translate(error: unknown): PipelineError {
+    return toPipelineError(
       error,
       `consuming ${this.topic} (group ${this.groupId})`,
       this.options.brokers,
     );
+  }
+
+  private fail(session: Session, error: unknown): void {
+    session.failure = this.translate(error);
     this.wake();
   }
 
@@ -411,27 +418,10 @@ export class KafkaBusConsumer implements BusConsumer {
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     const payload = slices[0]!.delivery.payload;
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await payload.commitOffsetsIfNecessary({ topics });
-          return;
-        } catch (error) {
-          // A rebalance moved the partition on: the new owner redelivers, RAW skips. No retry.
-          if (
-            attempt >= 3 ||
-            isRebalanceError(error) ||
-            (error as { retriable?: boolean }).retriable === false
-          )
-            throw error;
-          await new Promise((r) => setTimeout(r, 200 * attempt));
-        }
-      }
-    } catch (error) {
-      throw toPipelineError(
-        error,
-        `committing offsets of ${this.topic} (group ${this.groupId})`,
-        this.options.brokers,
-      );
+      await commitOffsets(() => payload.commitOffsetsIfNecessary({ topics }), {
+        doing: `committing offsets of ${this.topic} (group ${this.groupId})`,
+        brokers: this.options.brokers,
+      });
     } finally {
       // The records are stored either way: move kafkajs's fetch position past them.
       for (const [d, { offset, count }] of last) {
@@ -493,6 +483,21 @@ export class KafkaBusConsumer implements BusConsumer {
     this.wake();
     if (this.session) await this.stop(this.session);
   }
+}
+
+/**
+ * Commits offsets under RETRY.offsetCommit. A rebalance (the partition may be another
+ * member's now) is terminal, like any error the client says a retry cannot help: the records
+ * are stored with their offsets, so the new owner's redelivery is skipped by RAW.
+ */
+export function commitOffsets(
+  commit: () => Promise<void>,
+  what: { doing: string; brokers: readonly string[] },
+  policy = RETRY.offsetCommit,
+): Promise<void> {
+  return policy.run(commit, {
+    translate: (error) => toPipelineError(error, what.doing, what.brokers),
+  });
 }
 
 function settledOrTimeout(promise: Promise<void>, ms: number): Promise<void> {

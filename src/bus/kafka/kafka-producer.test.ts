@@ -4,7 +4,8 @@
  * when one fails for good the batches already queued behind it fail with it instead of
  * overtaking it, while a send made afterwards (a retry) goes ahead.
  */
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { recordingWaits, RETRY } from '../../pipeline/retry.ts';
 import { KafkaBusProducer, type ProducerClient } from './kafka-producer.ts';
 
 /** A client that records what is sent and fails batch "B" once. */
@@ -93,4 +94,64 @@ it('renews the producer on a refused sequence, and waits for a broker that is st
   expect(logged.some((m) => /cannot reach the Kafka broker .* retrying in/.test(m))).toBe(true);
   await producer.close();
   expect(created[2]!.closed).toBe(true);
+});
+
+describe('retries under RETRY.producer', () => {
+  /** A client whose sends fail with `errors` in turn, then succeed. */
+  function clientFailing(...errors: Error[]) {
+    let sends = 0;
+    const client: ProducerClient = {
+      connect: async () => undefined,
+      close: async () => undefined,
+      send: async () => {
+        const error = errors[sends++];
+        if (error) throw error;
+      },
+    };
+    return { client, sends: () => sends };
+  }
+  const brokerAway = () =>
+    Object.assign(new Error('Connection to 127.0.0.1:9092 failed.'), { code: 'PLT_KFK_NETWORK' });
+
+  it('retries a broker that does not answer with growing delays', async () => {
+    const { client, sends } = clientFailing(brokerAway(), brokerAway(), brokerAway());
+    const { policy: retry, waits } = recordingWaits(RETRY.producer);
+    const producer = await KafkaBusProducer.connect(() => client, 'orders_topic', {
+      brokers: ['127.0.0.1:9092'],
+      retry,
+    });
+    await producer.send([{ key: 'A', value: '{}' }]);
+    expect(sends()).toBe(4);
+    expect(waits).toEqual([500, 1000, 2000]);
+    await producer.close();
+  });
+
+  it('does not retry a refusal (terminal), and says why', async () => {
+    const tooLarge = Object.assign(new Error('message too large'), {
+      apiId: 'MESSAGE_TOO_LARGE',
+      canRetry: false,
+    });
+    const { client, sends } = clientFailing(tooLarge);
+    const { policy: retry, waits } = recordingWaits(RETRY.producer);
+    const producer = await KafkaBusProducer.connect(() => client, 'orders_topic', {
+      brokers: ['127.0.0.1:9092'],
+      retry,
+    });
+    await expect(producer.send([{ key: 'A', value: '{}' }])).rejects.toMatchObject({
+      code: 'BUS_ERROR',
+      transient: false,
+      message: expect.stringMatching(/publishing 1 messages to orders_topic: message too large/),
+    });
+    expect([sends(), waits]).toEqual([1, []]);
+    await producer.close();
+  });
+
+  it('is the default policy of a producer', async () => {
+    const { client } = clientFailing();
+    const producer = await KafkaBusProducer.connect(() => client, 'orders_topic.dlq', {
+      brokers: ['127.0.0.1:9092'],
+    });
+    expect(producer.retry).toBe(RETRY.producer);
+    await producer.close();
+  });
 });

@@ -14,7 +14,7 @@
  * small machine (README, "Architecture"). The ordering rules above live in KafkaBusProducer
  * and only need a `ProducerClient`.
  */
-import { backoffDelay } from '../../pipeline/retry.ts';
+import { RETRY, type RetryPolicy } from '../../pipeline/retry.ts';
 import {
   CompressionAlgorithms,
   compatibilityPartitioner,
@@ -28,9 +28,6 @@ import { hasProtocolError, toPipelineError } from './errors.ts';
 import type { KafkaLog } from './logging.ts';
 
 export type KafkaCompression = 'none' | 'gzip';
-
-/** How long a send keeps retrying a broker that does not answer. */
-const RETRY_FOR_MS = 90_000;
 
 /** One Kafka client's producer, as the ordering logic uses it. */
 export interface ProducerClient {
@@ -146,12 +143,14 @@ export class KafkaBusProducer implements BusProducer {
     private readonly topic: string,
     private readonly brokers: readonly string[],
     private readonly log: KafkaLog | undefined,
+    /** How a send that failed is retried (RETRY.producer unless a test injects one). */
+    readonly retry: RetryPolicy,
   ) {}
 
   static async connect(
     createClient: () => ProducerClient,
     topic: string,
-    options: { brokers: readonly string[]; log?: KafkaLog | undefined },
+    options: { brokers: readonly string[]; log?: KafkaLog | undefined; retry?: RetryPolicy },
   ): Promise<KafkaBusProducer> {
     const client = createClient();
     try {
@@ -160,7 +159,14 @@ export class KafkaBusProducer implements BusProducer {
       await client.close().catch(() => undefined);
       throw toPipelineError(error, `connecting a producer for ${topic}`, options.brokers);
     }
-    return new KafkaBusProducer(client, createClient, topic, options.brokers, options.log);
+    return new KafkaBusProducer(
+      client,
+      createClient,
+      topic,
+      options.brokers,
+      options.log,
+      options.retry ?? RETRY.producer,
+    );
   }
 
   async send(messages: OutgoingMessage[]): Promise<void> {
@@ -193,44 +199,40 @@ export class KafkaBusProducer implements BusProducer {
 
   /**
    * The client retries a request a few times, but gives up when the broker stays away (a
-   * restart takes longer). Sends that failed to reach the broker are retried here, for a
-   * bounded time; a message could then be written twice, which RAW and the MERGE tolerate
-   * (same event id).
+   * restart takes longer). Sends that failed to reach the broker are retried here under the
+   * producer's RetryPolicy; a message could then be written twice, which RAW and the MERGE
+   * tolerate (same event id).
    */
-  private async sendWithRetry(messages: OutgoingMessage[]): Promise<void> {
-    const deadline = Date.now() + RETRY_FOR_MS;
-    for (let attempt = 1; ; attempt++) {
-      let failure: unknown;
-      try {
-        await this.client.send(messages);
-        return;
-      } catch (error) {
-        failure = error;
-      }
-      if (isSequenceBroken(failure) && !this.closed && Date.now() < deadline) {
-        // After a broker restart, the client's idempotent sequence numbers can disagree with
-        // the broker's (OUT_OF_ORDER_SEQUENCE_NUMBER, or UNKNOWN_PRODUCER_ID once the broker
-        // dropped the producer's state; neither is retried). A new producer gets a new
-        // producer id and starts its sequences afresh.
-        this.log?.('the broker refused the producer sequence; reconnecting the producer');
+  private sendWithRetry(messages: OutgoingMessage[]): Promise<void> {
+    return this.retry.run(
+      async () => {
         try {
-          await this.renew();
-          continue;
+          await this.client.send(messages);
         } catch (error) {
-          // The broker is still away: wait and retry like any other failure.
-          failure = error;
+          // After a broker restart, the client's idempotent sequence numbers can disagree with
+          // the broker's (OUT_OF_ORDER_SEQUENCE_NUMBER, or UNKNOWN_PRODUCER_ID once the broker
+          // dropped the producer's state; neither is retried). A new producer gets a new
+          // producer id and starts its sequences afresh; if the broker is still away, renewing
+          // fails with a connection error, which is retried like any other.
+          if (!isSequenceBroken(error) || this.closed) throw error;
+          this.log?.('the broker refused the producer sequence; reconnecting the producer');
+          await this.renew();
+          await this.client.send(messages);
         }
-      }
-      const translated = toPipelineError(
-        failure,
-        `publishing ${messages.length} messages to ${this.topic}`,
-        this.brokers,
-      );
-      if (!translated.transient || this.closed || Date.now() >= deadline) throw translated;
-      const delay = backoffDelay(attempt, 500, 5000);
-      this.log?.(`${translated.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
-      await new Promise((r) => setTimeout(r, delay));
-    }
+      },
+      {
+        // A closing producer makes no new attempt after a failure: close() is waiting.
+        stop: () => this.closed,
+        translate: (error) =>
+          toPipelineError(
+            error,
+            `publishing ${messages.length} messages to ${this.topic}`,
+            this.brokers,
+          ),
+        onRetry: (error, _attempt, delay) =>
+          this.log?.(`${(error as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`),
+      },
+    );
   }
 
   /** Replaces the client's producer (a new producer id, sequences from zero). */

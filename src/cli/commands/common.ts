@@ -2,7 +2,7 @@
 import type { Config } from '../../config/config.ts';
 import { PipelineError } from '../../errors.ts';
 import type { TaskRun } from '../../warehouse/types.ts';
-import { formatCount } from '../../validation/values.ts';
+import { formatCount } from '../../domain/values.ts';
 
 /** Separate producer/consumer processes need a real broker: the in-process bus lives inside one process. */
 export function requireKafka(

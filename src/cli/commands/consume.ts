@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { errorMessage } from '../../errors.ts';
 import { runConsumer } from '../../pipeline/consume.ts';
 import { formatDuration } from '../progress.ts';
-import { formatCount } from '../../validation/values.ts';
+import { formatCount } from '../../domain/values.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun, requireKafka } from './common.ts';
 import { logBusWarnings } from './produce.ts';

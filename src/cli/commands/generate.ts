@@ -4,7 +4,7 @@ import { GENERATE_LIMITS, generateSeedFiles } from '../../pipeline/generate.ts';
 import { PipelineError } from '../../errors.ts';
 import { isoDate, nonNegativeInt, integer } from '../args.ts';
 import { formatDuration, Progress } from '../progress.ts';
-import { formatCount } from '../../validation/values.ts';
+import { formatCount } from '../../domain/values.ts';
 import { command } from '../run-command.ts';
 import { fromSetting } from '../help.ts';
 

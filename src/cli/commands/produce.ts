@@ -14,10 +14,15 @@ import {
   streamOrders,
   type ProduceResult,
 } from '../../pipeline/produce.ts';
-import { hasSeedFiles, readManifest } from '../../pipeline/seed-files.ts';
+import {
+  badRowWarning,
+  hasSeedFiles,
+  readManifest,
+  type BadRow,
+} from '../../pipeline/seed-files.ts';
 import { intAtLeast } from '../args.ts';
 import { formatDuration, Progress } from '../progress.ts';
-import { formatCount } from '../../validation/values.ts';
+import { formatCount } from '../../domain/values.ts';
 import { command, ExitCode, type CommandContext } from '../run-command.ts';
 import { requireKafka } from './common.ts';
 import { fromSetting } from '../help.ts';
@@ -158,8 +163,7 @@ export function registerProduce(program: Command): void {
             onProgress: (n: number) => {
               if (n !== shown) progress.update((shown = n));
             },
-            onBadRow: (bad: { file: string; line: number; problem: string }) =>
-              log(`warning: ${bad.file}:${bad.line}: ${bad.problem} (row skipped)`),
+            onBadRow: (bad: BadRow) => log(`warning: ${badRowWarning(bad)}`),
           };
           result =
             flags.mode === 'replay'

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { runPipeline } from '../../pipeline/run.ts';
+import { badRowWarning } from '../../pipeline/seed-files.ts';
 import { formatDuration, Progress } from '../progress.ts';
-import { formatCount } from '../../validation/values.ts';
+import { formatCount } from '../../domain/values.ts';
 import { command, ExitCode } from '../run-command.ts';
 import { describeRun } from './common.ts';
 import { fromSetting } from '../help.ts';
@@ -55,7 +56,7 @@ export function registerRun(program: Command): void {
             onProgress: ({ published, total }) => progress.update(published, total ?? undefined),
             onBadRow: (b) => {
               progress.done();
-              ctx.log(`warning: ${b.file} line ${b.line}: ${b.problem} (row skipped)`);
+              ctx.log(`warning: ${badRowWarning(b)}`);
             },
             onTaskRun: (run) => {
               if (flags.once) return;

@@ -50,7 +50,7 @@ export function registerSetup(program: Command): void {
             }
             const loaded = await loadSeed(warehouse, config.seedDir, manifest, onBad);
             ctx.log(
-              `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}; its manifest is stored in the warehouse (validation reconciles against it)`,
+              `loaded ${loaded.customers} customers and ${loaded.products} products from ${config.seedDir}${bad ? ` (${bad} bad rows skipped)` : ''}${loaded.uncostedNote}; its manifest is stored in the warehouse (validation reconciles against it)`,
             );
             const replaced = describeReplacedSeed(loaded);
             if (replaced) ctx.log(replaced);

@@ -24,7 +24,7 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description(
-      'check RAW ⇄ PROD ⇄ manifest, duplicates, data quality, freshness, task status and dead letters; write reports/validate_report_<UTC>.json; exit 0 PASS/WARN, 1 FAIL or cannot run, 2 bad arguments',
+      'check RAW ⇄ PROD ⇄ manifest (orders, revenue, supplier cost and margin), duplicates, data quality, freshness, task status and dead letters; write reports/validate_report_<UTC>.json; exit 0 PASS/WARN, 1 FAIL or cannot run, 2 bad arguments',
     )
     .option(
       '--manifest <path>',

@@ -25,6 +25,7 @@ import { DAY_INCRS, DAY_S, dailySeries, INTEGER_INCRS } from './series.js';
  * @typedef {import('../snapshot.ts').Health} Health
  * @typedef {import('../snapshot.ts').Timeseries} Timeseries
  * @typedef {import('../snapshot.ts').CategorySales} CategorySales
+ * @typedef {import('../snapshot.ts').SupplierMargin} SupplierMargin
  * @typedef {import('../snapshot.ts').ProductRank} ProductRank
  * @typedef {import('../snapshot.ts').RecentOrder} RecentOrder
  * @typedef {{ error?: string; hint?: string; empty?: boolean }} ErrorBody
@@ -314,6 +315,60 @@ function renderCategories(categories) {
   );
 }
 
+/** @param {number | null} rate 0.42 → "42.0 %" */
+const fmtPercent = (rate) => (rate === null ? ABSENT : `${fmtRate(rate * 100)} %`);
+
+/** @param {SupplierMargin[]} suppliers */
+function renderSuppliers(suppliers) {
+  const max = Math.max(1, ...suppliers.map((s) => Math.abs(s.gross_margin)));
+  $('suppliers').replaceChildren(
+    ...(suppliers.length === 0
+      ? [placeholder('No sales with known supplier costs yet')]
+      : suppliers.map((s) => {
+          const fill = el('div', 'bar-fill');
+          fill.style.width = `${(100 * Math.abs(s.gross_margin)) / max}%`;
+          return el('li', 'bar-row', [
+            el('span', 'bar-label', [
+              `${s.supplier_name ?? s.supplier_id} (${s.supplier_country ?? 'unknown country'})`,
+              el(
+                'span',
+                'bar-meta',
+                `${fmtInt(s.orders)} orders · revenue ${fmtMoney(s.revenue)} · margin ${fmtPercent(s.margin_rate)}`,
+              ),
+            ]),
+            el('span', 'bar-value', fmtMoney(s.gross_margin)),
+            el('div', 'bar-track', [fill]),
+          ]);
+        })),
+  );
+}
+
+/** The margin cards; "unknown" when no order has known costs (an inventory without them). */
+/** @param {Kpis} k */
+function renderMargin(k) {
+  const unknown = k.gross_margin === null;
+  setText(
+    'kpi-gross-margin',
+    unknown ? ABSENT : fmtMoney(k.gross_margin ?? 0),
+    k.gross_margin ?? undefined,
+  );
+  setText('kpi-margin-rate', fmtPercent(k.margin_rate), k.margin_rate ?? undefined);
+  const cost = unknown ? null : (k.supplier_cost ?? 0) + (k.shipping_cost ?? 0);
+  setText('kpi-cost-of-sales', cost === null ? ABSENT : fmtMoney(cost), cost ?? undefined);
+  const left = k.orders_without_cost
+    ? ` · ${fmtInt(k.orders_without_cost)} orders without known cost not counted`
+    : '';
+  $('kpi-gross-margin-sub').textContent = unknown
+    ? k.total_orders
+      ? 'unknown: the inventory has no supplier costs (loaded from a file without them)'
+      : 'revenue − supplier cost − shipping'
+    : `revenue − supplier cost − shipping${left}`;
+  $('kpi-margin-rate-sub').textContent = `gross margin ÷ revenue${left}`;
+  $('kpi-cost-of-sales-sub').textContent = unknown
+    ? 'supplier cost + shipping, per unit sold'
+    : `supplier ${fmtMoney(k.supplier_cost ?? 0)} · shipping ${fmtMoney(k.shipping_cost ?? 0)}`;
+}
+
 /**
  * @param {string} id
  * @param {ProductRank[]} products
@@ -530,8 +585,10 @@ function render(s) {
   $('kpi-orders-24h-sale-sub').textContent =
     `by sale time (when customers ordered) · latest sale ${k.last_sale_at ? fmtDate(k.last_sale_at) : '–'}`;
 
+  renderMargin(k);
   renderHealth(h);
   if (!empty) {
+    renderSuppliers(s.suppliers);
     renderCharts(s.timeseries);
     renderCategories(s.categories);
     renderRanking('top-volume', s.top_products.by_volume, (p) => `${fmtInt(p.units)} units`);

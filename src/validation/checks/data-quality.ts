@@ -1,10 +1,11 @@
 /**
  * data_quality: PROD orders must be complete and plausible: no nulls in required fields,
- * quantity > 0, price ≥ 0 and equal to the inventory catalogue price, and every customer and
+ * quantity > 0, price ≥ 0 and equal to the inventory catalogue price, no sale more than a day
+ * ahead (the limits of domain/order-rules.ts, which the ingest applies), and every customer and
  * product known (no orphan references). Any problem is a FAIL, counted per problem.
  */
 import { REQUIRED_ORDER_COLUMNS } from '../../warehouse/reads.ts';
-import { count, formatCount, plural } from '../values.ts';
+import { count, formatCount, plural } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'data_quality';
@@ -12,6 +13,10 @@ const NAME = 'data_quality';
 const LABELS: Record<string, [string, string]> = {
   non_positive_quantity: ['order with quantity ≤ 0', 'orders with quantity ≤ 0'],
   negative_price: ['order with a negative price', 'orders with a negative price'],
+  future_sold_at: [
+    'order sold more than a day in the future',
+    'orders sold more than a day in the future',
+  ],
   price_differs_from_catalogue: [
     'order priced differently from the catalogue',
     'orders priced differently from the catalogue',
@@ -23,7 +28,7 @@ const LABELS: Record<string, [string, string]> = {
 export const dataQuality: Check = {
   name: NAME,
   description:
-    'PROD orders: no nulls in required fields, quantity > 0, price ≥ 0 and equal to the catalogue, no orphan customer or product',
+    'PROD orders: no nulls in required fields, quantity > 0, price ≥ 0 and equal to the catalogue, no sale in the future, no orphan customer or product',
   async run({ warehouse }) {
     const row: Record<string, unknown> = await warehouse.reads.qualityCounts();
     const nulls = Object.fromEntries(

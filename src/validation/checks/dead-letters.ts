@@ -4,7 +4,7 @@
  * for, not lost, so any is a WARN that lists the most frequent reasons.
  */
 import { Tables as T } from '../../domain/tables.ts';
-import { count, formatCount, plural } from '../values.ts';
+import { count, formatCount, plural } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'dead_letters';

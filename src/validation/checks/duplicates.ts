@@ -4,7 +4,7 @@
  * the task dedupes it, so it is counted and reported as a WARN. The same bus record
  * (topic, partition, offset) stored twice would mean the ingest's offset bookkeeping failed.
  */
-import { count, formatCount, plural } from '../values.ts';
+import { count, formatCount, plural } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'duplicates';

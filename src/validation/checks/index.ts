@@ -2,6 +2,7 @@
 import { dataQuality } from './data-quality.ts';
 import { deadLetters } from './dead-letters.ts';
 import { duplicates } from './duplicates.ts';
+import { margin } from './margin.ts';
 import { rawVsProdCounts } from './raw-vs-prod-counts.ts';
 import { recentActivity } from './recent-activity.ts';
 import { reconciliation } from './reconciliation.ts';
@@ -11,6 +12,7 @@ import type { Check } from './types.ts';
 export const CHECKS: readonly Check[] = [
   rawVsProdCounts,
   reconciliation,
+  margin,
   duplicates,
   dataQuality,
   recentActivity,

@@ -7,7 +7,7 @@
  * still wait in the stream are the backlog: the next run merges them, so they make a WARN,
  * not a FAIL.
  */
-import { count, formatCount, plural } from '../values.ts';
+import { count, formatCount, plural } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'raw_vs_prod_counts';

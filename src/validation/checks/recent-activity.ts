@@ -3,7 +3,7 @@
  * compared with FRESHNESS_THRESHOLD. Stale or empty RAW is a WARN (a pipeline may be
  * legitimately idle), not a FAIL. The moment of evaluation is a bound parameter.
  */
-import { count, formatCount, humanDuration, isoTimestamp } from '../values.ts';
+import { count, formatCount, humanDuration, isoTimestamp } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'recent_activity';

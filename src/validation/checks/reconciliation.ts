@@ -4,7 +4,7 @@
  * the manifest is reconciled against the replayed orders only and the live ones are reported
  * apart. Revenue is summed by the warehouse as an exact DECIMAL and compared as integer cents.
  */
-import { cents, count, formatCount, money, plural } from '../values.ts';
+import { cents, count, formatCount, money, plural } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'reconciliation';

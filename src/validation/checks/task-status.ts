@@ -5,7 +5,7 @@
  */
 import { TASK_NAME } from '../../domain/tables.ts';
 import type { TaskState } from '../../warehouse/types.ts';
-import { formatCount, isoTimestamp } from '../values.ts';
+import { formatCount, isoTimestamp } from '../../domain/values.ts';
 import { result, type Check } from './types.ts';
 
 const NAME = 'task_status';

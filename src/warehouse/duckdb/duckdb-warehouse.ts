@@ -18,6 +18,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { Customer, Product } from '../../domain/entities.ts';
+import { InventorySupplyColumns } from '../../domain/table-columns.ts';
 import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
 import { PipelineError } from '../../errors.ts';
 import type { Manifest } from '../../domain/manifest.ts';
@@ -296,6 +297,16 @@ export class DuckDbWarehouse implements Warehouse {
           pa.appendVarchar(p.category);
           pa.appendDouble(p.price_cents / 100);
           pa.appendInteger(p.stock_quantity);
+          // Supplier and costs (InventorySupplyColumns), NULL when unknown.
+          const s = p.supply;
+          if (s) {
+            pa.appendVarchar(s.supplier.id);
+            pa.appendVarchar(s.supplier.name);
+            pa.appendVarchar(s.supplier.country);
+            pa.appendInteger(s.supplier.shipping_days);
+            pa.appendDouble(s.supplier_cost_cents / 100);
+            pa.appendDouble(s.shipping_cost_cents / 100);
+          } else for (let k = 0; k < InventorySupplyColumns.length; k++) pa.appendNull();
           pa.endRow();
           np++;
         }

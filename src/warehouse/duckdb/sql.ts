@@ -7,6 +7,7 @@ import {
   BUS_OFFSETS_KEY,
   BusOffsetsTable,
   CustomersTable,
+  InventorySupplyColumns,
   InventoryTable,
   OrdersTable,
   QuarantineTable,
@@ -73,6 +74,11 @@ export const DDL = [
   createTableSql(BusOffsetsTable, duckDbDialect, { primaryKey: BUS_OFFSETS_KEY }),
   createTableSql(CustomersTable, duckDbDialect),
   createTableSql(InventoryTable, duckDbDialect),
+  // Upgrade of an inventory created before supplier costs: the columns, empty (costs unknown).
+  ...InventorySupplyColumns.map(
+    (c) =>
+      `ALTER TABLE ${T.inventory} ADD COLUMN IF NOT EXISTS ${c.name} ${duckDbDialect.types[c.type]}`,
+  ),
   createTableSql(OrdersTable, duckDbDialect),
   createTableSql(SeedManifestTable, duckDbDialect),
   `CREATE TABLE IF NOT EXISTS ${T.taskState} (

@@ -237,7 +237,7 @@ export class SnowflakeConnection {
         // With fetchAsString the driver would turn NULL into the text 'NULL'.
         representNullAsStringNull: false,
         // A refused or unreachable login fails in seconds, not after the driver's 7 retries
-        // (~90 s); the pipeline's own retry (withRetry) backs off from there.
+        // (~90 s); a write that fails is retried by the ingest (RETRY.warehouse).
         sfRetryMaxLoginRetries: 2,
         // Long-running consumers idle between batches: keep the session from expiring.
         clientSessionKeepAlive: true,

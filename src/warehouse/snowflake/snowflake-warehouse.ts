@@ -183,6 +183,13 @@ export class SnowflakeWarehouse implements Warehouse {
       p.category,
       centsToDecimal(p.price_cents),
       p.stock_quantity,
+      // Supplier and costs (InventorySupplyColumns), NULL when unknown.
+      p.supply?.supplier.id ?? null,
+      p.supply?.supplier.name ?? null,
+      p.supply?.supplier.country ?? null,
+      p.supply?.supplier.shipping_days ?? null,
+      p.supply ? centsToDecimal(p.supply.supplier_cost_cents) : null,
+      p.supply ? centsToDecimal(p.supply.shipping_cost_cents) : null,
     ]);
     return { customers: nc, products: np };
   }
@@ -191,7 +198,7 @@ export class SnowflakeWarehouse implements Warehouse {
   private async upsert<E>(
     table: TableDef,
     items: AsyncIterable<E>,
-    row: (item: E) => (string | number)[],
+    row: (item: E) => (string | number | null)[],
   ): Promise<number> {
     const stage = stagingTable(table);
     const columns = table.columns.map((c) => c.name);
@@ -201,7 +208,7 @@ export class SnowflakeWarehouse implements Warehouse {
         .join(', ')})`,
     );
     const insert = `INSERT INTO ${stage} (${columns.join(', ')}) SELECT ${columns.map(() => '?').join(', ')}`;
-    let rows: (string | number)[][] = [];
+    let rows: (string | number | null)[][] = [];
     let n = 0;
     for await (const item of items) {
       rows.push(row(item));
