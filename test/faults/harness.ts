@@ -12,7 +12,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { KafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
+import { runIngest } from '../../src/pipeline/ingest.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { runCli, startCli, type CliResult, type StartedCli } from '../helpers/cli.ts';
 import { uniqueName } from '../helpers/kafka-broker.ts';
@@ -318,3 +320,59 @@ export function reportScenario(
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Consumers of the lane's group inside the test process, on one DuckDB warehouse (DuckDB
+ * allows one process per file, so several group members or a fault injected into the
+ * warehouse from the test side need the members here). Real broker, real ingest.
+ */
+export async function inProcessPipeline(l: Lane) {
+  const warehouse = await DuckDbWarehouse.open(l.db);
+  const bus = new KafkaBus({
+    kind: 'kafka',
+    brokers: [l.bootstrap],
+    groupId: l.group,
+    dlqTopic: `${l.topic}.dlq`,
+    partitions: 3,
+    clientId: 'dropship-faults',
+  });
+  const running = new Set<Promise<void>>();
+  return {
+    warehouse,
+    /** Starts a group member; `stop()` aborts it and resolves once it has left the group. */
+    member(onBatch: (records: number) => void, onRetry?: (error: unknown) => void) {
+      const stop = new AbortController();
+      const done = (async () => {
+        const consumer = await bus.consumer(l.topic, l.group);
+        try {
+          await runIngest({
+            consumer,
+            warehouse,
+            consumerGroup: l.group,
+            batchSize: 200,
+            batchWaitMs: 50,
+            signal: stop.signal,
+            onBatch: (r) => onBatch(r.records),
+            onRetry: (error) => onRetry?.(error),
+          });
+        } finally {
+          await consumer.close();
+        }
+      })();
+      running.add(done);
+      return {
+        done,
+        stop: async () => {
+          stop.abort();
+          await done;
+          running.delete(done);
+        },
+      };
+    },
+    async close() {
+      await Promise.allSettled(running);
+      await bus.close();
+      await warehouse.close();
+    },
+  };
+}
