@@ -264,6 +264,21 @@ export function waitForLine(
   });
 }
 
+/**
+ * The topic's records and the group's committed offsets, retried: a broker that just started
+ * answers "not the correct coordinator" until its offsets topic is ready.
+ */
+export async function offsetsOf(l: Lane): Promise<{ end: number; committed: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await groupOffsets(l);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await pause(500);
+    }
+  }
+}
+
 /** Waits until the lane's group has committed at least `records` records (summed). */
 export async function waitCommitted(l: Lane, records: number, timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
