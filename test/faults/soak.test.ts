@@ -123,12 +123,10 @@ describe.skipIf(!broker.available)('soak: stream mode at a steady rate', () => {
 
       // Per-second figures; throughput from the consumed counter between samples.
       expect(samples.length).toBeGreaterThan(1);
-      const rates = samples
-        .slice(1)
-        .map((s, i) => ({
-          t: s.t,
-          rate: (s.consumed - samples[i]!.consumed) / (s.t - samples[i]!.t),
-        }));
+      const rates = samples.slice(1).map((s, i) => ({
+        t: s.t,
+        rate: (s.consumed - samples[i]!.consumed) / (s.t - samples[i]!.t),
+      }));
       const steady = samples.filter((s) => s.t >= WARM_UP_S);
       const steadyRates = rates.filter((r) => r.t >= WARM_UP_S);
       const perMin = (ys: number[], xs = steady.map((s) => s.t)) => slope(xs, ys) * 60;
