@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
-import { runCli, startCli } from './helpers/cli.ts';
-import { waitForOutput } from './helpers/pipeline-processes.ts';
+import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 
 const ORDERS = 2000;
 let dir: string;

@@ -14,9 +14,9 @@ import type { Manifest } from '../src/domain/manifest.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { SnowflakeWarehouse } from '../src/warehouse/snowflake/snowflake-warehouse.ts';
 import type { Warehouse } from '../src/warehouse/types.ts';
-import { runCli, startCli } from './helpers/cli.ts';
+import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
-import { groupOffsets, waitCaughtUp, waitForOutput } from './helpers/pipeline-processes.ts';
+import { groupOffsets, waitCaughtUp } from './helpers/pipeline-processes.ts';
 import {
   emulatorEnv,
   emulatorWarehouse,

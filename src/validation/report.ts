@@ -99,7 +99,7 @@ export async function writeReport(report: ValidationReport, dir: string): Promis
       'IO',
       `cannot write the validation report to ${dir}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
       {
-        hint: 'check --output-dir / REPORTS_DIR and that the folder is writable',
+        hint: 'check --output-dir / REPORTS_DIR, that the folder is writable and that its disk has free space',
         cause,
       },
     );

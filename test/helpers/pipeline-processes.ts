@@ -50,6 +50,3 @@ export async function waitCaughtUp(
   }
   throw new Error(`group ${l.group} did not catch up on ${l.topic}: ${JSON.stringify(last)}`);
 }
-
-/** Also here, where the Kafka tests take their other waits from. */
-export { waitForOutput } from './cli.ts';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,24 @@ afterAll(async () => {
 warehouseContract({ name: 'DuckDB', create: async () => DuckDbWarehouse.open(await freshPath()) });
 
 describe('DuckDB specifics', () => {
+  it('says which folder it cannot create when a part of DUCKDB_PATH is a file, never a raw EEXIST', async () => {
+    // A file where a folder should be: unwritable even for root (chmod is not).
+    const file = await freshPath();
+    await writeFile(file, 'not a folder');
+    const path = join(file, 'sub', 'warehouse.duckdb');
+    const error = await DuckDbWarehouse.open(path).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PipelineError);
+    expect(error).toMatchObject({
+      code: 'WAREHOUSE_UNAVAILABLE',
+      message: expect.stringContaining(`cannot create the folder of the DuckDB warehouse ${path}`),
+      hint: expect.stringContaining('DUCKDB_PATH'),
+    });
+    expect((error as Error).message).toMatch(/is a file, not a folder/);
+  });
+
   it('says plainly what to do when the tables do not exist yet', async () => {
     const w = await DuckDbWarehouse.open(await freshPath());
     try {

@@ -117,6 +117,29 @@ function translateOpenError(path: string, error: unknown): PipelineError {
   );
 }
 
+/**
+ * The folder of DUCKDB_PATH cannot be made: a part of it is a file (EEXIST/ENOTDIR), it is
+ * read-only (EROFS), not ours (EACCES) or the disk is full (ENOSPC). Said with the folder.
+ */
+function folderError(path: string, error: unknown): PipelineError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? `a part of that path is a file, not a folder (${code})`
+      : `${code ?? (error as Error).message}`;
+  return new PipelineError(
+    'WAREHOUSE_UNAVAILABLE',
+    `cannot create the folder of the DuckDB warehouse ${path}: ${why}`,
+    { hint: 'point DUCKDB_PATH at a file in a folder you can write to', cause: error },
+  );
+}
+
+/** A failed RAW write whose cause is a full disk says so, with where the space is needed. */
+function diskFullHint(path: string, error: unknown): string | undefined {
+  if (!/No space left on device/i.test((error as Error).message ?? '')) return undefined;
+  return `the disk holding ${dirname(path)} is full: free space there (or point DUCKDB_PATH at a larger disk) and run again; the failed batch was rolled back and its records are delivered again`;
+}
+
 type RunRow = {
   run_id: number;
   task_name: string;
@@ -193,7 +216,13 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   static async open(path: string): Promise<DuckDbWarehouse> {
-    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      try {
+        await mkdir(dirname(path), { recursive: true });
+      } catch (error) {
+        throw folderError(path, error);
+      }
+    }
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path);
@@ -362,10 +391,11 @@ export class DuckDbWarehouse implements Warehouse {
         await this.loadSequence().catch(() => undefined);
         // Rows appended but not flushed must not leak into the next batch.
         for (const appender of this.appenders.values()) appender.clear();
+        const hint = diskFullHint(this.path, error);
         throw new PipelineError(
           'WAREHOUSE_QUERY',
           `writing a batch to RAW failed: ${(error as Error).message}`,
-          { transient: true, cause: error },
+          { transient: true, cause: error, ...(hint ? { hint } : {}) },
         );
       } finally {
         if (this.ready) this.nextSeq = this.rawStore.nextSeq;
