@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerCsv, productCsv } from '../src/domain/csv.ts';
+import type { Product } from '../src/domain/entities.ts';
+import { readProducts } from '../src/pipeline/seed-files.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { SnowflakeWarehouse } from '../src/warehouse/snowflake/snowflake-warehouse.ts';
 import type { Warehouse } from '../src/warehouse/types.ts';
@@ -81,16 +83,13 @@ beforeAll(async () => {
     `${customerLines[0]}\n${customers.map(customerCsv).join('')}`,
   );
   const productLines = (await readFile(join(seedDir, 'inventory.csv'), 'utf8')).trim().split('\n');
-  const productRows = productLines.slice(1).map((line, i) => {
-    const [id, product_name, category, price, stock] = fields(line);
-    return {
-      id,
-      product_name: HOSTILE_PRODUCTS[i] ?? product_name,
-      category,
-      price_cents: Math.round(Number(price) * 100),
-      stock_quantity: Number(stock),
-    };
-  });
+  // Read back with the product reader, so the supplier and cost columns are kept as generated.
+  const productRows: Product[] = [];
+  let i = 0;
+  for await (const p of readProducts(seedDir, (bad) => {
+    throw new Error(`generated inventory.csv has a bad row: ${bad.problem}`);
+  }))
+    productRows.push({ ...p, product_name: HOSTILE_PRODUCTS[i++] ?? p.product_name });
   products = productRows.map(({ id, product_name, category }) => ({ id, product_name, category }));
   await writeFile(
     join(seedDir, 'inventory.csv'),

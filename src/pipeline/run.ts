@@ -222,6 +222,19 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       () => undefined,
       (error: unknown) => error,
     );
+    // An ingest that gave up (a full disk, a warehouse gone) ends the publication too: a
+    // replay waiting on the in-process bus's full backlog would otherwise wait forever for the
+    // consumer. Closing the producer wakes a send that waits; the ingest's error is reported.
+    const stopPublishing = new AbortController();
+    const stopOnSignal = () => stopPublishing.abort();
+    options.signal.addEventListener('abort', stopOnSignal, { once: true });
+    let ingestError: unknown;
+    void ingestFailed.then(async (error) => {
+      if (!error) return;
+      ingestError = error;
+      stopPublishing.abort();
+      await producer?.close().catch(() => undefined);
+    });
     const taskDone = runTaskSchedule({
       warehouse,
       // A bulk replay has no dashboard to keep moving: fewer, larger MERGEs cost less in all
@@ -244,39 +257,49 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     const rate = options.once ? 0 : options.rate;
     const progress = (published: number, total: number | null) =>
       options.onProgress?.({ published, total, stats });
-    const replay: ProduceResult = await replayOrders(
-      { dir: config.seedDir },
-      {
-        producer,
-        rate,
-        skip: resumeAt,
-        signal: options.signal,
-        onBadRow: bad,
-        onProgress: (n) => {
-          stats.produced = n;
-          progress(resumeAt + n, manifest.totals.orders);
+    let published = 0;
+    let badRows = 0;
+    try {
+      const replay: ProduceResult = await replayOrders(
+        { dir: config.seedDir },
+        {
+          producer,
+          rate,
+          skip: resumeAt,
+          signal: stopPublishing.signal,
+          onBadRow: bad,
+          onProgress: (n) => {
+            stats.produced = n;
+            progress(resumeAt + n, manifest.totals.orders);
+          },
         },
-      },
-    );
-    let published = replay.published;
-    let badRows = replay.badRows;
-    if (!options.once && !options.signal.aborted) {
-      log(
-        `replay done (${replay.published} events); now streaming new orders at ${rate}/s until stopped (Ctrl-C)`,
       );
-      const live = await streamOrders(config.seedDir, manifest.totals.customers, {
-        producer,
-        rate,
-        signal: options.signal,
-        onBadRow: bad,
-        onProgress: (n) => {
-          stats.produced = replay.published + n;
-          progress(replay.published + n, null);
-        },
-      });
-      published += live.published;
-      badRows += live.badRows;
+      published = replay.published;
+      badRows = replay.badRows;
+      if (!options.once && !stopPublishing.signal.aborted) {
+        log(
+          `replay done (${replay.published} events); now streaming new orders at ${rate}/s until stopped (Ctrl-C)`,
+        );
+        const live = await streamOrders(config.seedDir, manifest.totals.customers, {
+          producer,
+          rate,
+          signal: stopPublishing.signal,
+          onBadRow: bad,
+          onProgress: (n) => {
+            stats.produced = replay.published + n;
+            progress(replay.published + n, null);
+          },
+        });
+        published += live.published;
+        badRows += live.badRows;
+      }
+    } catch (error) {
+      // The producer closed under a send because the ingest gave up: the ingest's is the cause.
+      throw ingestError ?? error;
+    } finally {
+      options.signal.removeEventListener('abort', stopOnSignal);
     }
+    if (ingestError) throw ingestError;
 
     // Stop publishing, then let the ingest and the task catch up with what was published.
     const caughtUp = await Promise.race([

@@ -38,9 +38,13 @@ function whyNotWritable(code: string | undefined, path: string): string {
  */
 export async function ensureReportsDir(dir: string, setting: string): Promise<void> {
   const target = resolve(dir);
+  // A path that can never hold reports is a bad argument (exit 2); a full or read-only disk
+  // is the work failing (exit 1), as for DUCKDB_PATH.
   const fail = (reason: string, cause?: unknown) =>
     new PipelineError(
-      'BAD_ARGUMENT',
+      ['ENOSPC', 'EROFS', 'EIO'].includes((cause as NodeJS.ErrnoException)?.code ?? '')
+        ? 'IO'
+        : 'BAD_ARGUMENT',
       `${setting} ${target} cannot hold the validation reports: ${reason}`,
       {
         hint: `pass ${setting === 'REPORTS_DIR' ? 'REPORTS_DIR' : '--output-dir (or REPORTS_DIR)'} a folder you can write, e.g. reports, or fix the permissions of that path`,

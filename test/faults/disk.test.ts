@@ -28,8 +28,11 @@ import {
 
 const run = promisify(execFile);
 const ORDERS = scale(20_000, 40_000);
-/** The tmpfs for DuckDB: large enough for setup, too small for the replay's RAW. */
-const DUCKDB_DISK = '3m';
+/**
+ * The tmpfs for DuckDB: large enough for setup (≈2.4 MB with suppliers and the stored manifest)
+ * and some batches, too small for the replay's RAW.
+ */
+const DUCKDB_DISK = '4m';
 
 let seed: FaultSeed;
 const mounts: string[] = [];
@@ -73,7 +76,8 @@ describe('fault: unwritable, read-only and full disks', () => {
     const db = join(blocker, 'w.duckdb');
     for (const command of [['setup'], ['run', '--once', '--no-dashboard']]) {
       const result = await l.cli(command, { ...inProcess, DUCKDB_PATH: db });
-      expect(result.code, result.stderr).toBe(1);
+      // A setting that can never work: exit 2 (README, "Exit codes"), as for REPORTS_DIR below.
+      expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain(`cannot create the folder of the DuckDB warehouse ${db}`);
       expect(result.stderr).toMatch(
         /fix: point DUCKDB_PATH at a file in a folder you can write to/,
@@ -85,8 +89,8 @@ describe('fault: unwritable, read-only and full disks', () => {
     expect(ok.code, ok.stderr).toBe(0);
     const reports = join(blocker, 'reports');
     const validate = await l.cli(['validate'], { REPORTS_DIR: reports });
-    expect(validate.code, validate.stderr).toBe(1);
-    expect(validate.stderr).toContain(`cannot write the validation report to ${reports}`);
+    expect(validate.code, validate.stderr).toBe(2);
+    expect(validate.stderr).toContain(`REPORTS_DIR ${reports} cannot hold the validation reports`);
     const { lost, doubled } = await reconcile(l, seed);
     await validatePass(l);
     rows.push({
@@ -97,7 +101,8 @@ describe('fault: unwritable, read-only and full disks', () => {
       faults: 3,
       lost,
       doubled,
-      recovery: 'exit 1 with the folder and the fix; no stack trace',
+      recovery:
+        'exit 2 (a bad setting) with the folder and the fix, before any work; no stack trace',
     });
   }, 300_000);
 
@@ -107,7 +112,8 @@ describe('fault: unwritable, read-only and full disks', () => {
       const disk = join(seed.dir, 'duckdb-disk');
       expect(await mountTmpfs(disk, DUCKDB_DISK)).toBeNull();
       const l = lane(seed, 'full', '');
-      const env = { ...inProcess, DUCKDB_PATH: join(disk, 'w.duckdb') };
+      // Batches smaller than the replay, so some transactions commit before the disk is full.
+      const env = { ...inProcess, DUCKDB_PATH: join(disk, 'w.duckdb'), INGEST_BATCH_SIZE: '2000' };
       const setup = await l.cli(['setup'], env);
       expect(setup.code, setup.stderr).toBe(0);
       const full = await l.cli(['run', '--once', '--no-dashboard'], env, 300_000);

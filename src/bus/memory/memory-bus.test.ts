@@ -62,6 +62,19 @@ describe('in-process bus specifics', () => {
     await bus.close();
   });
 
+  it('ends a send waiting on a full backlog when its producer is closed (a consumer that gave up)', async () => {
+    const bus = new MemoryBus({ partitions: 1, maxBacklog: 10 });
+    const producer = await bus.producer('t');
+    await bus.consumer('t', 'g');
+    await producer.send(Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: 'v' })));
+    const waiting = producer.send([{ key: 'late', value: 'v' }]);
+    waiting.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    await producer.close();
+    await expect(waiting).rejects.toThrow(/closed while waiting/);
+    await bus.close();
+  });
+
   it('continues offsets stored by an earlier process (resumeTopic) instead of reusing them', async () => {
     const bus = new MemoryBus({ partitions: 2 });
     bus.resumeTopic(

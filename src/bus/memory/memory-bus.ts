@@ -174,6 +174,7 @@ export class MemoryBus implements Bus {
 
 class MemoryProducer implements BusProducer {
   readonly prefersBytes = false;
+  private closed = false;
 
   constructor(
     private readonly topic: Topic,
@@ -183,6 +184,9 @@ class MemoryProducer implements BusProducer {
   async send(messages: OutgoingMessage[]): Promise<void> {
     // Backpressure: wait until consumers have caught up enough (only when someone consumes).
     while (this.topic.groups.size > 0 && this.topic.backlog() >= this.maxBacklog) {
+      // A send waiting for a consumer that gave up would wait forever: close() ends it.
+      if (this.closed)
+        throw new PipelineError('BUS_ERROR', 'the in-process producer was closed while waiting');
       this.topic.blockedProducers++;
       try {
         await this.topic.wait(1000);
@@ -207,7 +211,10 @@ class MemoryProducer implements BusProducer {
     this.topic.notify();
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+    this.topic.notify();
+  }
 }
 
 class MemoryConsumer implements BusConsumer {

@@ -30,7 +30,7 @@ describe('DuckDB specifics', () => {
     );
     expect(error).toBeInstanceOf(PipelineError);
     expect(error).toMatchObject({
-      code: 'WAREHOUSE_UNAVAILABLE',
+      code: 'BAD_CONFIG',
       message: expect.stringContaining(`cannot create the folder of the DuckDB warehouse ${path}`),
       hint: expect.stringContaining('DUCKDB_PATH'),
     });

@@ -119,16 +119,19 @@ function translateOpenError(path: string, error: unknown): PipelineError {
 
 /**
  * The folder of DUCKDB_PATH cannot be made: a part of it is a file (EEXIST/ENOTDIR), it is
- * read-only (EROFS), not ours (EACCES) or the disk is full (ENOSPC). Said with the folder.
+ * not ours (EACCES), read-only (EROFS) or the disk is full (ENOSPC). Said with the folder.
+ * A path that can never work is a bad setting (exit 2, like REPORTS_DIR's); a disk that is
+ * read-only or full is the work failing (exit 1).
  */
 function folderError(path: string, error: unknown): PipelineError {
   const code = (error as NodeJS.ErrnoException).code;
+  const badSetting = ['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM'].includes(code ?? '');
   const why =
     code === 'EEXIST' || code === 'ENOTDIR'
       ? `a part of that path is a file, not a folder (${code})`
       : `${code ?? (error as Error).message}`;
   return new PipelineError(
-    'WAREHOUSE_UNAVAILABLE',
+    badSetting ? 'BAD_CONFIG' : 'WAREHOUSE_UNAVAILABLE',
     `cannot create the folder of the DuckDB warehouse ${path}: ${why}`,
     { hint: 'point DUCKDB_PATH at a file in a folder you can write to', cause: error },
   );
