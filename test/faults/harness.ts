@@ -352,11 +352,13 @@ export async function inProcessPipeline(l: Lane) {
     clientId: 'dropship-faults',
   });
   const running = new Set<Promise<void>>();
+  const stops = new Set<AbortController>();
   return {
     warehouse,
     /** Starts a group member; `stop()` aborts it and resolves once it has left the group. */
     member(onBatch: (records: number) => void, onRetry?: (error: unknown) => void) {
       const stop = new AbortController();
+      stops.add(stop);
       const done = (async () => {
         const consumer = await bus.consumer(l.topic, l.group);
         try {
@@ -384,7 +386,9 @@ export async function inProcessPipeline(l: Lane) {
         },
       };
     },
+    /** Stops the members still running (a scenario that failed midway) and closes. */
     async close() {
+      for (const stop of stops) stop.abort();
       await Promise.allSettled(running);
       await bus.close();
       await warehouse.close();

@@ -31,6 +31,12 @@ import {
 const broker = await kafkaBroker();
 const ORDERS = scale(3000, 15_000);
 const ROUNDS = rounds(1, 3);
+/**
+ * A round takes ~12 s alone and up to ~25 s under the full suite's load; the replay must
+ * outlast the last round: a task with no new RAW rows skips without reading PROD, so a MERGE
+ * fault after the replay would never fail a run.
+ */
+const SECONDS_PER_ROUND = scale(12, 25);
 
 let seed: FaultSeed;
 beforeAll(async () => {
@@ -41,7 +47,9 @@ afterAll(async () => {
 });
 
 /** Polls `done` every 50 ms; fails with `what` after `timeoutMs`. */
+/** Each wait is named on stderr as it starts, so a stuck run shows where it is stuck. */
 async function until(what: string, done: () => boolean, timeoutMs = 60_000): Promise<void> {
+  console.error(`warehouse fault: waiting for ${what}`);
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -55,7 +63,7 @@ describe.skipIf(!broker.available)('fault: the warehouse fails a write and a MER
     const l = lane(seed, 'warehouse', broker.bootstrap);
     const setup = await l.cli(['setup']);
     expect(setup.code, setup.stderr).toBe(0);
-    const rate = Math.ceil(ORDERS / (ROUNDS * 12 + 8));
+    const rate = Math.ceil(ORDERS / (ROUNDS * SECONDS_PER_ROUND + 8));
     const produce = l.start(['produce', '--mode', 'replay', '--rate', String(rate)]);
     const p = await inProcessPipeline(l);
     const stopTask = new AbortController();
@@ -101,6 +109,7 @@ describe.skipIf(!broker.available)('fault: the warehouse fails a write and a MER
         const failedBefore = runs.filter((r) => r.state === 'FAILED').length;
         let failedRuns = 0;
         let error = '';
+        expect(produce.child.exitCode, 'the replay ended before the MERGE fault').toBeNull();
         const mergedBefore = await offset();
         await withProdOrdersUnavailable(p.warehouse, async () => {
           await until('a FAILED task run', () =>
