@@ -1,6 +1,7 @@
 /**
- * Soak: stream mode at a steady rate for SOAK_SECONDS (30 s inside `npm test`, 120 s in
- * `npm run test:faults`, an hour by hand: SOAK_SECONDS=3600), real broker and DuckDB:
+ * Soak: stream mode at a steady rate for SOAK_SECONDS (30 s inside `npm test`, 120 s in CI on
+ * the newest Node and in `npm run test:faults`, an hour by hand: SOAK_SECONDS=3600), real
+ * broker and DuckDB:
  * `produce --mode stream --rate SOAK_RATE` publishing, `consume --dashboard` ingesting and
  * merging. Every second the consumer's own /metrics is read: resident memory, event-loop delay
  * (prom-client's histogram), events consumed (→ throughput) and consumer lag. The slopes
