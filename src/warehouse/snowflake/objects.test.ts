@@ -83,6 +83,7 @@ describe('checkObjects with the answers of a real account', () => {
     'CUSTOMERS',
     'INVENTORY',
     'ORDERS',
+    'SEED_MANIFEST',
   ];
   const healthy = {
     'SELECT CURRENT_ROLE()': [{ r: 'SYSADMIN', d: 'SHOP', s: 'PIPELINE' }],
