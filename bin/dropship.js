@@ -17,6 +17,16 @@ import { register } from 'tsx/esm/api';
 // `throttledUntil - Date.now()` with throttledUntil = -1 when nothing is throttled, so every
 // Kafka command printed "TimeoutNegativeWarning: -1796… is a negative number" on Node 24
 // (Node runs it after 1 ms, as kafkajs meant). Other warnings are still printed.
+//
+// And a smaller heap growing factor for every isolate (main thread and workers; V8 flags are
+// process-wide): V8 lets the old generation grow to a multiple of what the last full
+// collection kept before collecting again, and records held through a batch's write (the
+// bus backlog, the batch in hand) die old. On a 1M-order `run --once` the main thread's heap
+// swung between 45 and 180 MB for 45–55 MB of live objects; with a factor of 1.5 it stays at
+// 60–75 MB (peak RSS 532 → 451 MB, both runs with DuckDB capped at 64 MB; 753–906 → 674 MB
+// at DuckDB's 256). Unlike --max-old-space-size it is no limit: a heap that really needs more
+// still gets it, only collected more often.
+const HEAP_GROWING_FLAG = '--heap-growing-percent=50';
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 const QUIET_KAFKAJS_TIMER = '--disable-warning=TimeoutNegativeWarning';
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
@@ -26,6 +36,7 @@ if (typeof process.execve === 'function' && !given.some((a) => a.startsWith(SEMI
     [
       process.execPath,
       `${SEMI_SPACE_FLAG}=4`,
+      HEAP_GROWING_FLAG,
       QUIET_KAFKAJS_TIMER,
       ...process.execArgv,
       ...process.argv.slice(1),
