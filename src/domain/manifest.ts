@@ -21,6 +21,24 @@ export const MarginTotalsSchema = z.object({
 
 export type MarginTotals = z.infer<typeof MarginTotalsSchema>;
 
+/**
+ * The lifecycle's control totals (domain/lifecycle.ts): events per type (order_created
+ * included), orders per final status, and revenue net of cancelled and returned orders.
+ * Absent: a manifest written before the lifecycle (its orders stay `created`).
+ */
+export const LifecycleTotalsSchema = z.object({
+  events: z.record(z.string(), z.number().int()),
+  final_status: z.record(z.string(), z.number().int()),
+  returned_revenue: z.string(),
+  returned_revenue_cents: z.number().int(),
+  cancelled_revenue: z.string(),
+  cancelled_revenue_cents: z.number().int(),
+  net_revenue: z.string(),
+  net_revenue_cents: z.number().int(),
+});
+
+export type LifecycleTotals = z.infer<typeof LifecycleTotalsSchema>;
+
 export const ManifestSchema = z.object({
   generator: z.literal('dropship-pipeline'),
   format_version: z.literal(1),
@@ -48,6 +66,7 @@ export const ManifestSchema = z.object({
     first_sold_at: z.string().nullable(),
     last_sold_at: z.string().nullable(),
     margin: MarginTotalsSchema.nullable().optional(),
+    lifecycle: LifecycleTotalsSchema.optional(),
   }),
 });
 
