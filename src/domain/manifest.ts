@@ -71,3 +71,11 @@ export const ManifestSchema = z.object({
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The events a replay of the seed publishes: one per order, then its lifecycle steps. */
+export function replayedEvents(manifest: Manifest): number {
+  const events = manifest.totals.lifecycle?.events ?? {};
+  let steps = 0;
+  for (const [type, n] of Object.entries(events)) if (type !== 'order_created') steps += n;
+  return manifest.totals.orders + steps;
+}

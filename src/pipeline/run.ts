@@ -18,6 +18,7 @@ import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
 import { sleep } from './retry.ts';
 import { buildManifestFromFiles, partialSeedError, seedState } from './seed-manifest.ts';
+import { replayedEvents } from '../domain/manifest.ts';
 import { describeReplacedSeed, loadSeed } from './load-seed.ts';
 import { readOrders, readManifest, type BadRow } from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
@@ -270,7 +271,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           onBadRow: bad,
           onProgress: (n) => {
             stats.produced = n;
-            progress(resumeAt + n, manifest.totals.orders);
+            progress(resumeAt + n, replayedEvents(manifest));
           },
         },
       );
