@@ -302,12 +302,11 @@ function lifecycleRowsWithoutOrderFields(chunk: DuckDBDataChunk, runs: RawEventC
       row++;
     }
   if (rows.length === 0) return;
-  const bytes = Math.ceil(chunk.rowCount / 64) * 8;
+  // Through node-api's vector (the binding's validity mask is a copy, not the vector's own).
   for (const column of ORDER_FIELD_COLUMNS) {
-    const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
-    duckdb.vector_ensure_validity_writable(vector);
-    const validity = duckdb.vector_get_validity(vector, bytes);
-    for (const r of rows) duckdb.validity_set_row_invalid(validity, r);
+    const vector = chunk.getColumnVector(column);
+    for (const r of rows) vector.setItem(r, null);
+    vector.flush();
   }
 }
 
