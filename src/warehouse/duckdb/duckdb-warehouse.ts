@@ -39,7 +39,14 @@ import { ingestOnce } from '../once-only-ingest.ts';
 import { checkDuckDbObjects } from './objects.ts';
 import { readOwner, removeOwner, writeOwner } from './owner-file.ts';
 import { DuckDbRawStore, ROWS_PER_TRANSACTION } from './raw-writer.ts';
-import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE, duckDbDialect } from './sql.ts';
+import {
+  DDL,
+  TASK_LIFECYCLE,
+  TASK_MERGE,
+  TASK_QUARANTINE,
+  TASK_SOURCE,
+  duckDbDialect,
+} from './sql.ts';
 import { WarehouseReads } from '../reads.ts';
 
 /** Serialises async sections (the single writer). */
@@ -524,6 +531,14 @@ export class DuckDbWarehouse implements Warehouse {
           const ordersBefore = await this.countOrders();
           const merged = await this.writer.run(TASK_MERGE, { now });
           const inserted = (await this.countOrders()) - ordersBefore;
+          // Then the lifecycle steps, on the orders now in PROD (lifecycle-sql.ts).
+          await this.writer.run(TASK_LIFECYCLE.source, { from, to });
+          await this.writer.run(TASK_LIFECYCLE.checked);
+          const lifecycleQuarantined = await this.writer.run(TASK_LIFECYCLE.quarantine, { now });
+          await this.writer.run(TASK_LIFECYCLE.apply);
+          const stepped = await this.writer.run(TASK_LIFECYCLE.update, { now });
+          await this.writer.run(TASK_LIFECYCLE.status);
+          for (const drop of TASK_LIFECYCLE.drop) await this.writer.run(drop);
           await this.writer.run(
             `UPDATE ${T.taskState} SET stream_offset = $to, updated_at = $now WHERE task_name = $task`,
             { to, now, task: TASK_NAME },
@@ -534,8 +549,9 @@ export class DuckDbWarehouse implements Warehouse {
             completedTime: new Date().toISOString(),
             rowsRead,
             rowsInserted: inserted,
-            rowsUpdated: Number(merged.rowsChanged) - inserted,
-            rowsQuarantined: Number(quarantinedResult.rowsChanged),
+            rowsUpdated: Number(merged.rowsChanged) - inserted + Number(stepped.rowsChanged),
+            rowsQuarantined:
+              Number(quarantinedResult.rowsChanged) + Number(lifecycleQuarantined.rowsChanged),
             offsetTo: to,
           };
           await this.recordRun(done);
