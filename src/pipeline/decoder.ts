@@ -65,7 +65,7 @@ function rawEventFieldsOf(
 
 /** The same, with its bus coordinates, one object per event (tests and fixtures). */
 export function rawEventOf(
-  event: OrderCreatedEvent,
+  event: OrderCreatedEvent | LifecycleEvent,
   coordinates: BusCoordinates,
   payload: string = JSON.stringify(event),
 ): RawEvent {
