@@ -532,13 +532,12 @@ export class DuckDbWarehouse implements Warehouse {
           const merged = await this.writer.run(TASK_MERGE, { now });
           const inserted = (await this.countOrders()) - ordersBefore;
           // Then the lifecycle steps, on the orders now in PROD (lifecycle-sql.ts).
-          await this.writer.run(TASK_LIFECYCLE.source, { from, to });
-          await this.writer.run(TASK_LIFECYCLE.checked);
-          const lifecycleQuarantined = await this.writer.run(TASK_LIFECYCLE.quarantine, { now });
-          await this.writer.run(TASK_LIFECYCLE.apply);
-          const stepped = await this.writer.run(TASK_LIFECYCLE.update, { now });
-          await this.writer.run(TASK_LIFECYCLE.status);
-          for (const drop of TASK_LIFECYCLE.drop) await this.writer.run(drop);
+          const lifecycleQuarantined = await this.writer.run(TASK_LIFECYCLE.quarantine, {
+            now,
+            from,
+            to,
+          });
+          const stepped = await this.writer.run(TASK_LIFECYCLE.merge, { now, from, to });
           await this.writer.run(
             `UPDATE ${T.taskState} SET stream_offset = $to, updated_at = $now WHERE task_name = $task`,
             { to, now, task: TASK_NAME },

@@ -171,9 +171,12 @@ export const TASK_MERGE = `
 /** The lifecycle step of the task (../lifecycle-sql.ts), on the stream range's RAW rows. */
 export const TASK_LIFECYCLE = lifecycleStatements({
   payloadText: (field) => `json_extract_string(e.payload, '$.${field}')`,
-  newRaw: `(SELECT *, ingest_seq AS ingest_key FROM ${T.ordersEvents}
-    WHERE ingest_seq > $from AND ingest_seq <= $to AND event_type <> 'order_created') e`,
+  newRaw: () =>
+    `(SELECT * FROM ${T.ordersEvents} WHERE ingest_seq > $from AND ingest_seq <= $to) e`,
+  storedOrder: 'e.ingest_seq',
+  sourceExtra: ', e.ingest_seq AS ingest_key',
   rawValue: `(SELECT CAST(r.payload AS VARCHAR) FROM ${T.ordersEvents} r WHERE r.ingest_seq = s.ingest_key)`,
   quarantineExtra: { columns: ', ingest_seq', values: ', s.ingest_key' },
+  now: '$now',
   column: (name) => `"${name}"`,
 });
