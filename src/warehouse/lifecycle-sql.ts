@@ -122,27 +122,38 @@ export function lifecycleStatements(d: LifecycleDialect) {
   FROM (${checked('quarantine')}) s
   WHERE s.problem IS NOT NULL`;
 
-  const merge = `MERGE INTO ${T.orders} AS o
+  // The new values are computed in the source, so that the UPDATE only copies columns (the
+  // Snowflake emulator's MERGE carries only the source columns a SET names directly).
+  const steps = Object.keys(STEPS) as StepColumn[];
+  const merge = `MERGE INTO ${T.orders} AS t
   USING (
-    SELECT id,
-      ${Object.entries(STEPS)
-        .map(([col, type]) => `min(CASE WHEN event_type = '${type}' THEN step_at END) AS ${col}`)
-        .join(',\n      ')},
-      max(supplier_id) AS supplier_id, max(tracking_id) AS tracking_id,
-      max(CASE WHEN event_type = 'order_cancelled' THEN reason END) AS cancel_reason,
-      max(CASE WHEN event_type = 'order_returned' THEN reason END) AS return_reason
-    FROM (${checked('merge')}) c
-    WHERE problem IS NULL
-    GROUP BY id
-  ) AS a
-  ON o.id = a.id
-  WHEN MATCHED AND (${(Object.keys(STEPS) as StepColumn[]).map(earlier).join('\n    OR ')}) THEN UPDATE SET
-    ${(Object.keys(STEPS) as StepColumn[]).map((c) => `${c} = ${merged(c)}`).join(',\n    ')},
-    supplier_id = CASE WHEN ${earlier('shipped_at')} THEN a.supplier_id ELSE o.supplier_id END,
-    tracking_id = CASE WHEN ${earlier('shipped_at')} THEN a.tracking_id ELSE o.tracking_id END,
-    cancel_reason = CASE WHEN ${earlier('cancelled_at')} THEN a.cancel_reason ELSE o.cancel_reason END,
-    return_reason = CASE WHEN ${earlier('returned_at')} THEN a.return_reason ELSE o.return_reason END,
-    status = ${statusCase(merged)},
+    SELECT a.id,
+      ${steps.map((c) => `${merged(c)} AS ${c}`).join(',\n      ')},
+      CASE WHEN ${earlier('shipped_at')} THEN a.supplier_id ELSE o.supplier_id END AS supplier_id,
+      CASE WHEN ${earlier('shipped_at')} THEN a.tracking_id ELSE o.tracking_id END AS tracking_id,
+      CASE WHEN ${earlier('cancelled_at')} THEN a.cancel_reason ELSE o.cancel_reason END AS cancel_reason,
+      CASE WHEN ${earlier('returned_at')} THEN a.return_reason ELSE o.return_reason END AS return_reason,
+      ${statusCase(merged)} AS status
+    FROM (
+      SELECT id,
+        ${Object.entries(STEPS)
+          .map(([col, type]) => `min(CASE WHEN event_type = '${type}' THEN step_at END) AS ${col}`)
+          .join(',\n        ')},
+        max(supplier_id) AS supplier_id, max(tracking_id) AS tracking_id,
+        max(CASE WHEN event_type = 'order_cancelled' THEN reason END) AS cancel_reason,
+        max(CASE WHEN event_type = 'order_returned' THEN reason END) AS return_reason
+      FROM (${checked('merge')}) c
+      WHERE problem IS NULL
+      GROUP BY id
+    ) a
+    JOIN ${T.orders} o ON o.id = a.id
+    WHERE ${steps.map(earlier).join('\n       OR ')}
+  ) AS m
+  ON t.id = m.id
+  WHEN MATCHED THEN UPDATE SET
+    ${[...steps, 'supplier_id', 'tracking_id', 'cancel_reason', 'return_reason', 'status']
+      .map((c) => `${c} = m.${c}`)
+      .join(', ')},
     merged_at = ${d.now}`;
 
   return { quarantine, merge };
