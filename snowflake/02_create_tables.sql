@@ -93,8 +93,29 @@ CREATE TABLE IF NOT EXISTS orders (
   ingested_at TIMESTAMP_NTZ NOT NULL,
   event_id VARCHAR NOT NULL,
   event_created_at TIMESTAMP_NTZ,
-  merged_at TIMESTAMP_NTZ NOT NULL
+  merged_at TIMESTAMP_NTZ NOT NULL,
+  status VARCHAR,
+  paid_at TIMESTAMP_NTZ,
+  shipped_at TIMESTAMP_NTZ,
+  delivered_at TIMESTAMP_NTZ,
+  cancelled_at TIMESTAMP_NTZ,
+  returned_at TIMESTAMP_NTZ,
+  supplier_id VARCHAR,
+  tracking_id VARCHAR,
+  cancel_reason VARCHAR,
+  return_reason VARCHAR
 );
+-- The lifecycle columns of an orders table created before them (NULL: status created).
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS status VARCHAR;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS paid_at TIMESTAMP_NTZ;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipped_at TIMESTAMP_NTZ;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS delivered_at TIMESTAMP_NTZ;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS cancelled_at TIMESTAMP_NTZ;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS returned_at TIMESTAMP_NTZ;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS supplier_id VARCHAR;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS tracking_id VARCHAR;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS cancel_reason VARCHAR;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS return_reason VARCHAR;
 
 -- The manifest of the data set loaded (setup / run), appended when it differs from the latest:
 -- `dropship validate` reconciles against the latest row, the data this schema actually holds.

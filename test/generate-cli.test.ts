@@ -15,7 +15,13 @@ import { CATEGORIES } from '../src/generator/clothing.ts';
 import { COUNTRIES } from '../src/generator/europe.ts';
 import { runCli, startCli, type CliResult } from './helpers/cli.ts';
 
-const SEED_FILES = ['customers.csv', 'inventory.csv', 'orders.csv', 'manifest.json'] as const;
+const SEED_FILES = [
+  'customers.csv',
+  'inventory.csv',
+  'orders.csv',
+  'order_events.csv',
+  'manifest.json',
+] as const;
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/;
 const PRICE = /^\d+\.\d\d$/;
 
@@ -240,7 +246,12 @@ describe('dropship generate: a year of 50,000 orders', () => {
       start: '2025-01-01',
       end: '2025-12-31',
     });
-    for (const file of ['customers.csv', 'inventory.csv', 'orders.csv'] as const) {
+    for (const file of [
+      'customers.csv',
+      'inventory.csv',
+      'orders.csv',
+      'order_events.csv',
+    ] as const) {
       const bytes = data.raw[file]!;
       const lines = bytes.toString('utf8').split('\n').filter(Boolean).length - 1;
       expect(m.files[file]).toEqual({
@@ -281,7 +292,11 @@ describe('dropship generate: a year of 50,000 orders', () => {
         gross_margin: decimal(marginCents),
         gross_margin_cents: marginCents,
       },
+      // Checked against order_events.csv in src/generator/lifecycle.test.ts.
+      lifecycle: expect.any(Object),
     });
+    const finalStatus = Object.values(m.totals.lifecycle!.final_status);
+    expect(finalStatus.reduce((a, b) => a + b, 0)).toBe(50_000);
     expect(marginCents).toBeGreaterThan(0);
     expect(marginCents).toBeLessThan(revenueCents);
     expect(run.stderr).toContain(`(revenue ${m.totals.revenue} EUR)`);

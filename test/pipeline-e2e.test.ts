@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory/memory-bus.ts';
 import { orderCreatedEvent } from '../src/domain/event.ts';
-import type { Manifest } from '../src/domain/manifest.ts';
+import { replayedEvents, type Manifest } from '../src/domain/manifest.ts';
 import { runIngest } from '../src/pipeline/ingest.ts';
 import { runTaskOnce } from '../src/pipeline/task.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
@@ -93,8 +93,31 @@ describe('dropship run --once (in-process bus, DuckDB)', () => {
     const after2 = await prodSnapshot('once.duckdb');
     // The replay was complete: nothing is published again, RAW and PROD are unchanged.
     expect(second.stderr).toMatch(/replay already complete/);
-    expect(after2.raw).toBe(5000);
+    // RAW: each order's creation and its lifecycle steps (order_events.csv).
+    expect(after2.raw).toBe(replayedEvents(manifest));
+    expect(after2.raw).toBeGreaterThan(5000);
     expect(after2.rows).toEqual(after1.rows);
+    // PROD's statuses are the manifest's, and validation (its lifecycle check) passes.
+    const validated = await runCli(['validate'], {
+      cwd: dir,
+      env: { ...env('once.duckdb'), REPORTS_DIR: join(dir, 'reports-once') },
+      timeoutMs: 120_000,
+    });
+    expect(validated.code, validated.stderr + validated.stdout).toBe(0);
+    const output = validated.stdout + validated.stderr;
+    expect(output).toMatch(/validation PASS/);
+    expect(output).toMatch(/PASS\s+lifecycle\s+no impossible status/);
+    const w = await DuckDbWarehouse.open(join(dir, 'once.duckdb'));
+    try {
+      const statuses = await w.query<{ status: string; n: string }>(
+        'SELECT status, count(*) AS n FROM orders GROUP BY status',
+      );
+      const byStatus = Object.fromEntries(statuses.map((r) => [r.status, Number(r.n)]));
+      for (const [status, n] of Object.entries(manifest.totals.lifecycle!.final_status))
+        expect(byStatus[status] ?? 0, status).toBe(n);
+    } finally {
+      await w.close();
+    }
   }, 240_000);
 
   it('after a stop in the middle (Ctrl-C, then kill -9), running again gives the same final PROD', async () => {
@@ -211,9 +234,17 @@ describe('malformed CSV rows', () => {
     const w = await DuckDbWarehouse.open(join(dir, 'broken-0.duckdb'));
     try {
       const rows = await w.query<{ reason: string; detail: string }>(
-        'SELECT reason, detail FROM orders_quarantine ORDER BY "offset"',
+        `SELECT reason, detail FROM orders_quarantine WHERE stage = 'ingest' ORDER BY "offset"`,
       );
       expect(rows.map((r) => r.reason)).toEqual(['invalid_value', 'invalid_shape']);
+      // The lifecycle steps of the two orders that never reached PROD: unknown orders.
+      const orphans = await w.query<{ order_id: string; reason: string }>(
+        `SELECT DISTINCT order_id, reason FROM orders_quarantine WHERE stage = 'task' ORDER BY order_id`,
+      );
+      expect(orphans).toEqual([
+        { order_id: 'ORD-00000010', reason: 'unknown_order' },
+        { order_id: 'ORD-00000020', reason: 'unknown_order' },
+      ]);
       expect(rows[0]!.detail).toMatch(/orders\.csv line 11: quantity "-3": must be positive/);
       expect(rows[1]!.detail).toMatch(/orders\.csv line 21: /);
     } finally {

@@ -128,7 +128,7 @@ describe('dropship validate (CLI)', () => {
     expect([...lines.keys()]).toEqual(report.checks.map((c) => c.name));
     for (const c of report.checks)
       expect(lines.get(c.name)).toEqual({ status: c.status, explanation: c.explanation });
-    expect(result.stdout).toMatch(/^validation PASS: 8 checks, 8 passed, 0 warned, 0 failed$/m);
+    expect(result.stdout).toMatch(/^validation PASS: 9 checks, 9 passed, 0 warned, 0 failed$/m);
     expect(result.stdout).toContain(`report: ${path}`);
     const reconciliation = report.checks.find((c) => c.name === 'reconciliation')!;
     const manifest = JSON.parse(await readFile(join(seedDir, 'manifest.json'), 'utf8')) as {

@@ -72,6 +72,7 @@ const API: Record<string, (s: Snapshot) => unknown> = {
   '/api/timeseries': (s) => ({ generated_at: s.generated_at, ...s.timeseries }),
   '/api/categories': (s) => ({ generated_at: s.generated_at, categories: s.categories }),
   '/api/suppliers': (s) => ({ generated_at: s.generated_at, suppliers: s.suppliers }),
+  '/api/funnel': (s) => ({ generated_at: s.generated_at, ...s.funnel }),
   '/api/health': (s) => ({ generated_at: s.generated_at, ...s.health }),
 };
 

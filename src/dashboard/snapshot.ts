@@ -12,6 +12,7 @@ import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
 import { latestValidation, type ValidationStatus } from './validation-report.ts';
 import { grossMarginCents, marginRate } from '../domain/margin.ts';
 import { cents, count, euros, isoDay, isoTimestamp, text } from '../domain/values.ts';
+import type { WarehouseReads } from '../warehouse/reads.ts';
 
 const DAY_MS = 86_400_000;
 /** Minutes of RAW history shown by the ingest-rate chart when no live counters exist. */
@@ -52,6 +53,23 @@ export interface Kpis {
   shipping_cost: number | null;
   /** PROD orders whose product has no known supplier or shipping cost (left out of the margin). */
   orders_without_cost: number;
+}
+
+/**
+ * The order funnel (domain/lifecycle.ts): PROD orders that reached each step (created = all),
+ * and the revenue the shop keeps, net of cancelled and returned orders.
+ */
+export interface Funnel {
+  created: number;
+  paid: number;
+  shipped: number;
+  delivered: number;
+  cancelled: number;
+  returned: number;
+  /** returned ÷ delivered, 4 decimals; null before any delivery. */
+  return_rate: number | null;
+  /** Revenue of the orders neither cancelled nor returned, in euros. */
+  net_revenue: number;
 }
 
 /** Margin of the orders of one supplier (orders with known costs). */
@@ -155,6 +173,7 @@ export interface Snapshot {
   categories: CategorySales[];
   /** Margin by supplier, largest revenue first. */
   suppliers: SupplierMargin[];
+  funnel: Funnel;
   health: Health;
 }
 
@@ -176,6 +195,25 @@ function productRank(r: Record<string, unknown>): ProductRank {
     units: count(r.units),
     orders: count(r.order_count),
     revenue: euros(r.revenue),
+  };
+}
+
+function funnelOf(
+  row: Awaited<ReturnType<WarehouseReads['lifecycleCounts']>>,
+  revenue: unknown,
+): Funnel {
+  const delivered = count(row.reached_delivered);
+  const returned = count(row.reached_returned);
+  const net = cents(revenue) - cents(row.returned_revenue) - cents(row.cancelled_revenue);
+  return {
+    created: count(row.orders),
+    paid: count(row.reached_paid),
+    shipped: count(row.reached_shipped),
+    delivered,
+    cancelled: count(row.reached_cancelled),
+    returned,
+    return_rate: delivered > 0 ? Math.round((returned / delivered) * 10_000) / 10_000 : null,
+    net_revenue: Number(net) / 100,
   };
 }
 
@@ -209,6 +247,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const categories = await reads.categorySales();
   const margins = await reads.marginTotals();
   const bySupplier = await reads.marginBySupplier();
+  const lifecycle = await reads.lifecycleCounts();
   const reasons = await reads.deadLetterReasons(5);
   const summary = await warehouse.taskSummary();
   const [lastRun] = await warehouse.taskHistory(1);
@@ -309,6 +348,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       units: count(r.units),
       revenue: euros(r.revenue),
     })),
+    funnel: funnelOf(lifecycle, k.total_revenue),
     suppliers: bySupplier.map((r) => ({
       supplier_id: String(r.supplier_id),
       supplier_name: text(r.supplier_name),

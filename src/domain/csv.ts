@@ -4,6 +4,7 @@
  * loop and our values are known; reading goes through Papa Parse (see pipeline/seed-files.ts).
  */
 import { centsToDecimal, type Customer, type Order, type Product } from './entities.ts';
+import type { LifecycleStep } from './lifecycle.ts';
 
 const NEEDS_QUOTES = /[",\n\r]/;
 
@@ -26,4 +27,9 @@ export function productCsv(p: Product): string {
 
 export function orderCsv(o: Order): string {
   return `${o.id},${o.product_id},${o.customer_id},${o.quantity},${centsToDecimal(o.unit_price_cents)},${o.sold_at}\n`;
+}
+
+/** An order_events.csv row (CsvColumns.orderEvents); our ids and reasons need no quoting. */
+export function lifecycleCsv(s: LifecycleStep): string {
+  return `${s.order_id},${s.event_type},${s.at},${s.supplier_id ?? ''},${s.tracking_id ?? ''},${s.reason ?? ''}\n`;
 }

@@ -6,7 +6,14 @@
  */
 import { z } from 'zod';
 import { decimalToCents } from './entities.ts';
-import { EVENT_TYPE_ORDER_CREATED, SCHEMA_VERSION, type OrderCreatedEvent } from './event.ts';
+import {
+  EVENT_TYPE_ORDER_CREATED,
+  EVENT_TYPES,
+  SCHEMA_VERSION,
+  type LifecycleEvent,
+  type OrderCreatedEvent,
+} from './event.ts';
+import { isLifecycleEventType, lifecycleProblem } from './lifecycle.ts';
 import {
   digits,
   latestAcceptedTimestamp,
@@ -68,7 +75,7 @@ export const OrderCreatedEventSchema = z
   .object({
     event_id: z.string().min(1),
     event_type: z.literal(EVENT_TYPE_ORDER_CREATED, {
-      message: `unknown event type: only ${EVENT_TYPE_ORDER_CREATED} is known`,
+      message: `unknown event type: known are ${EVENT_TYPES.join(', ')}`,
     }),
     schema_version: z.literal(SCHEMA_VERSION, {
       message: `unsupported schema version: this pipeline reads version ${SCHEMA_VERSION}`,
@@ -118,7 +125,8 @@ function reasonOf(issue: z.core.$ZodIssue | undefined): RejectReason {
 
 export interface ValidEvent {
   ok: true;
-  event: OrderCreatedEvent;
+  /** A creation (typed columns in RAW) or a lifecycle step (its details in the payload). */
+  event: OrderCreatedEvent | LifecycleEvent;
   orderId: string;
   createdAt: string;
 }
@@ -205,6 +213,12 @@ export function decodeOrderEvent(
         orderId: null,
       };
     }
+  if (
+    typeof json === 'object' &&
+    json !== null &&
+    isLifecycleEventType((json as { event_type?: unknown }).event_type)
+  )
+    return decodeLifecycleEvent(json as Record<string, unknown>, latest);
   const fast = acceptsWithoutZod(json, latest);
   if (fast) return fast;
   const parsed = OrderCreatedEventSchema.safeParse(json);
@@ -291,4 +305,77 @@ function acceptsWithoutZod(json: unknown, latest: string): ValidEvent | null {
     orderId: o.id,
     createdAt: e.timestamp,
   };
+}
+
+const optionalText = (v: unknown): string | undefined | null =>
+  v === undefined ? undefined : typeof v === 'string' ? v : null;
+
+/**
+ * A lifecycle event (lifecycle.ts): the envelope as for a creation, then the step's rules of
+ * lifecycleProblem, the one definition the CSV reader applies too. No zod: the shape is small
+ * and checked by hand, with the same reasons.
+ */
+function decodeLifecycleEvent(
+  e: Record<string, unknown>,
+  latest: string,
+): ValidEvent | RejectedEvent {
+  const order = (typeof e.order === 'object' && e.order !== null ? e.order : {}) as Record<
+    string,
+    unknown
+  >;
+  const eventId = typeof e.event_id === 'string' ? e.event_id : null;
+  const orderId = typeof order.id === 'string' ? order.id : null;
+  const reject = (reason: RejectReason, detail: string): RejectedEvent => ({
+    ok: false,
+    reason,
+    detail: detail.slice(0, 300),
+    eventId,
+    orderId,
+  });
+  if (eventId === null || eventId.length === 0)
+    return reject('invalid_shape', 'event_id: must be a non-empty string');
+  if (e.schema_version !== SCHEMA_VERSION)
+    return reject(
+      'unsupported_schema_version',
+      `schema_version: unsupported schema version: this pipeline reads version ${SCHEMA_VERSION}`,
+    );
+  if (typeof e.timestamp !== 'string')
+    return reject('invalid_shape', 'timestamp: must be a string');
+  if (orderId === null) return reject('invalid_shape', 'order.id: must be a string');
+  const supplier = optionalText(e.supplier_id);
+  const tracking = optionalText(e.tracking_id);
+  const reason = optionalText(e.reason);
+  if (supplier === null || tracking === null || reason === null)
+    return reject('invalid_shape', 'supplier_id, tracking_id and reason must be strings');
+  const event: LifecycleEvent = {
+    event_id: eventId,
+    event_type: e.event_type as LifecycleEvent['event_type'],
+    schema_version: SCHEMA_VERSION,
+    timestamp: e.timestamp,
+    order: { id: orderId },
+  };
+  if (supplier !== undefined) event.supplier_id = supplier;
+  if (tracking !== undefined) event.tracking_id = tracking;
+  if (reason !== undefined) event.reason = reason;
+  const problem = lifecycleProblem(
+    {
+      order_id: orderId,
+      event_type: event.event_type,
+      at: e.timestamp,
+      supplier_id: supplier,
+      tracking_id: tracking,
+      reason,
+    },
+    latest,
+  );
+  if (problem) {
+    const path =
+      problem.field === 'at'
+        ? 'timestamp'
+        : problem.field === 'order_id'
+          ? 'order.id'
+          : problem.field;
+    return reject(problem.reason, `${path}: ${problem.message}`);
+  }
+  return { ok: true, event, orderId, createdAt: e.timestamp };
 }

@@ -114,7 +114,9 @@ describe('decodeOrderEvent fast path', () => {
       orderId: 'ORD-00000042',
       createdAt: '2026-01-01T00:00:00.000Z',
     });
-    expect(decoded.ok && decoded.event.order.unit_price).toBe(19.9);
+    expect(
+      decoded.ok && 'unit_price' in decoded.event.order && decoded.event.order.unit_price,
+    ).toBe(19.9);
   });
 });
 

@@ -106,7 +106,9 @@ describe('decodeOrderEvent', () => {
 
   it('accepts a price sent as a string and a zero price', () => {
     const decoded = decodeOrderEvent(eventJson({ unit_price: '12.50' }));
-    expect(decoded.ok && decoded.event.order.unit_price).toBe(12.5);
+    expect(
+      decoded.ok && 'unit_price' in decoded.event.order && decoded.event.order.unit_price,
+    ).toBe(12.5);
     expect(decodeOrderEvent(eventJson({ unit_price: 0 })).ok).toBe(true);
   });
 

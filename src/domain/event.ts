@@ -7,10 +7,11 @@
  */
 import { hash as digest } from 'node:crypto';
 import { centsToDecimal, type Order } from './entities.ts';
+import { LIFECYCLE_EVENT_TYPES, type LifecycleEventType, type LifecycleStep } from './lifecycle.ts';
 
 export const EVENT_TYPE_ORDER_CREATED = 'order_created';
-/** Every event type the ingest accepts. */
-export const EVENT_TYPES: readonly string[] = [EVENT_TYPE_ORDER_CREATED];
+/** Every event type the ingest accepts: the creation, then the lifecycle (lifecycle.ts). */
+export const EVENT_TYPES: readonly string[] = [EVENT_TYPE_ORDER_CREATED, ...LIFECYCLE_EVENT_TYPES];
 export const SCHEMA_VERSION = 1;
 
 /**
@@ -101,4 +102,38 @@ export function orderCreatedJson(order: Order, timestamp: string): string {
     `"product_id":"${order.product_id}","customer_id":"${order.customer_id}",` +
     `"quantity":${order.quantity},"unit_price":${price},"sold_at":"${order.sold_at}"}}`
   );
+}
+
+/**
+ * A lifecycle event (lifecycle.ts): the envelope of every event, the order's id, and the
+ * step's details at the top level. Its timestamp is the step's own time.
+ */
+export interface LifecycleEvent {
+  event_id: string;
+  event_type: LifecycleEventType;
+  schema_version: typeof SCHEMA_VERSION;
+  timestamp: string;
+  order: { id: string };
+  supplier_id?: string;
+  tracking_id?: string;
+  reason?: string;
+}
+
+export function lifecycleEvent(step: LifecycleStep): LifecycleEvent {
+  const event: LifecycleEvent = {
+    event_id: eventIdFor(step.event_type, step.order_id),
+    event_type: step.event_type,
+    schema_version: SCHEMA_VERSION,
+    timestamp: step.at,
+    order: { id: step.order_id },
+  };
+  if (step.supplier_id !== undefined) event.supplier_id = step.supplier_id;
+  if (step.tracking_id !== undefined) event.tracking_id = step.tracking_id;
+  if (step.reason !== undefined) event.reason = step.reason;
+  return event;
+}
+
+/** `JSON.stringify(lifecycleEvent(step))`. */
+export function lifecycleJson(step: LifecycleStep): string {
+  return JSON.stringify(lifecycleEvent(step));
 }

@@ -21,6 +21,24 @@ export const MarginTotalsSchema = z.object({
 
 export type MarginTotals = z.infer<typeof MarginTotalsSchema>;
 
+/**
+ * The lifecycle's control totals (domain/lifecycle.ts): events per type (order_created
+ * included), orders per final status, and revenue net of cancelled and returned orders.
+ * Absent: a manifest written before the lifecycle (its orders stay `created`).
+ */
+export const LifecycleTotalsSchema = z.object({
+  events: z.record(z.string(), z.number().int()),
+  final_status: z.record(z.string(), z.number().int()),
+  returned_revenue: z.string(),
+  returned_revenue_cents: z.number().int(),
+  cancelled_revenue: z.string(),
+  cancelled_revenue_cents: z.number().int(),
+  net_revenue: z.string(),
+  net_revenue_cents: z.number().int(),
+});
+
+export type LifecycleTotals = z.infer<typeof LifecycleTotalsSchema>;
+
 export const ManifestSchema = z.object({
   generator: z.literal('dropship-pipeline'),
   format_version: z.literal(1),
@@ -48,7 +66,16 @@ export const ManifestSchema = z.object({
     first_sold_at: z.string().nullable(),
     last_sold_at: z.string().nullable(),
     margin: MarginTotalsSchema.nullable().optional(),
+    lifecycle: LifecycleTotalsSchema.optional(),
   }),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The events a replay of the seed publishes: one per order, then its lifecycle steps. */
+export function replayedEvents(manifest: Manifest): number {
+  const events = manifest.totals.lifecycle?.events ?? {};
+  let steps = 0;
+  for (const [type, n] of Object.entries(events)) if (type !== 'order_created') steps += n;
+  return manifest.totals.orders + steps;
+}

@@ -34,6 +34,10 @@ export const REJECT_REASONS = [
   'too_large',
   'unknown_customer',
   'unknown_product',
+  // The task, on lifecycle events (lifecycle.ts): no such order in PROD, or a step the order
+  // can no longer take (shipped after cancelled, cancelled after shipping).
+  'unknown_order',
+  'impossible_transition',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

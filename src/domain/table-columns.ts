@@ -140,6 +140,26 @@ export const InventoryTable = {
 } as const satisfies TableDef;
 
 /**
+ * An order's lifecycle in PROD (domain/lifecycle.ts), added after the first release: nullable,
+ * because orders merged before it have none (their status is created), and `dropship setup`
+ * adds them to tables created before them. Each step's time is its event's timestamp; the
+ * task sets each at most once (the earliest event of that type) and derives the status from
+ * them.
+ */
+export const OrderLifecycleColumns = [
+  col('status', 'text', true, 'created, paid, shipped, delivered, cancelled or returned'),
+  col('paid_at', 'timestamp', true),
+  col('shipped_at', 'timestamp', true),
+  col('delivered_at', 'timestamp', true),
+  col('cancelled_at', 'timestamp', true),
+  col('returned_at', 'timestamp', true),
+  col('supplier_id', 'text', true, 'the supplier that shipped it (order_shipped)'),
+  col('tracking_id', 'text', true),
+  col('cancel_reason', 'text', true),
+  col('return_reason', 'text', true),
+] as const satisfies readonly ColumnDef[];
+
+/**
  * PROD orders. No primary key: DuckDB keeps ART indexes in memory (memory would grow with the
  * orders) and Snowflake does not enforce one; one row per id is the task's job (dedupe + MERGE)
  * and validation's `duplicates` check proves it.
@@ -162,6 +182,7 @@ export const OrdersTable = {
       'decides which event wins when an order is sent again',
     ),
     col('merged_at', 'timestamp', false),
+    ...OrderLifecycleColumns,
   ],
 } as const satisfies TableDef;
 

@@ -5,6 +5,7 @@
 export const CsvColumns = {
   customers: ['id', 'name', 'email', 'city', 'country'],
   inventory: ['id', 'product_name', 'category', 'price', 'stock_quantity'],
+  orderEvents: ['order_id', 'event_type', 'at', 'supplier_id', 'tracking_id', 'reason'],
   /**
    * inventory.csv's supplier and cost columns, after the columns above. Optional when reading:
    * a file written before costs existed has none of them (its products' costs are unknown).
@@ -24,6 +25,8 @@ export const SeedFiles = {
   customers: 'customers.csv',
   inventory: 'inventory.csv',
   orders: 'orders.csv',
+  /** The lifecycle steps after each creation (lifecycle.ts); absent in seeds written before them. */
+  orderEvents: 'order_events.csv',
   manifest: 'manifest.json',
 } as const;
 

@@ -13,7 +13,14 @@ import { suppliersOf } from './suppliers.ts';
  * and products' suppliers and costs (their own stream) left the catalogue columns of a seed as
  * they were before costs existed.
  */
-export const RandomStreams = { customers: 1, products: 2, orders: 3, live: 4, supply: 5 } as const;
+export const RandomStreams = {
+  customers: 1,
+  products: 2,
+  orders: 3,
+  live: 4,
+  supply: 5,
+  lifecycle: 6,
+} as const;
 
 function asciiSlug(text: string): string {
   return text

@@ -16,7 +16,12 @@ import { Worker } from 'node:worker_threads';
 import type { BusCoordinates, BusRecord } from '../bus/types.ts';
 import { settingDefault } from '../config/settings.ts';
 import { decodeOrderEvent, utcMicros, type RejectedEvent } from '../domain/event-decoding.ts';
-import { REJECTED_AT_SOURCE, type OrderCreatedEvent } from '../domain/event.ts';
+import {
+  EVENT_TYPE_ORDER_CREATED,
+  REJECTED_AT_SOURCE,
+  type LifecycleEvent,
+  type OrderCreatedEvent,
+} from '../domain/event.ts';
 import { isRejectReason, latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { RawEventColumnsBuilder, type RawEventColumns } from '../warehouse/raw-event-columns.ts';
 import { packValues, type PackedValues } from './packed-values.ts';
@@ -24,8 +29,26 @@ import { WORKER_HEAP_LIMITS } from './worker-heap.ts';
 import type { DeadLetter, DecodedChunk, RawEvent, RawEventFields } from '../warehouse/types.ts';
 
 /** The RAW row of a valid event: the payload as received plus its typed order fields. */
-function rawEventFieldsOf(event: OrderCreatedEvent, payload: string | Uint8Array): RawEventFields {
-  const o = event.order;
+function rawEventFieldsOf(
+  event: OrderCreatedEvent | LifecycleEvent,
+  payload: string | Uint8Array,
+): RawEventFields {
+  if (event.event_type !== EVENT_TYPE_ORDER_CREATED)
+    // A lifecycle step: no order fields; RAW stores them as NULL (LIFECYCLE_ROW), the step's
+    // details stay in the payload, which the task reads.
+    return {
+      eventId: event.event_id,
+      eventType: event.event_type,
+      orderId: event.order.id,
+      payload,
+      createdAtMicros: utcMicros(event.timestamp),
+      productId: '',
+      customerId: '',
+      quantity: 0,
+      unitPriceCents: 0,
+      soldAtMicros: 0n,
+    };
+  const o = (event as OrderCreatedEvent).order;
   return {
     eventId: event.event_id,
     eventType: event.event_type,
@@ -42,7 +65,7 @@ function rawEventFieldsOf(event: OrderCreatedEvent, payload: string | Uint8Array
 
 /** The same, with its bus coordinates, one object per event (tests and fixtures). */
 export function rawEventOf(
-  event: OrderCreatedEvent,
+  event: OrderCreatedEvent | LifecycleEvent,
   coordinates: BusCoordinates,
   payload: string = JSON.stringify(event),
 ): RawEvent {

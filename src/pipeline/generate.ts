@@ -16,6 +16,11 @@ import { marginTotals } from '../domain/margin.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
+import {
+  LifecycleSimulator,
+  type LifecycleCounts,
+  type ShippingOf,
+} from '../generator/lifecycle.ts';
 import { generateOrders } from '../generator/orders.ts';
 import { generateCustomers, generateProducts } from '../generator/reference-data.ts';
 
@@ -68,6 +73,16 @@ class CsvFileWriter {
   /** Appends one line; resolves immediately unless the chunk must be flushed. */
   write(line: string): Promise<void> | undefined {
     this.rows += 1;
+    return this.append(line);
+  }
+
+  /** Appends `rows` lines at once (each ends with a newline). */
+  writeRows(lines: string, rows: number): Promise<void> | undefined {
+    this.rows += rows;
+    return this.append(lines);
+  }
+
+  private append(line: string): Promise<void> | undefined {
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
     if (this.used + line.length * 3 > this.buffer.length) {
       const chunk = Buffer.from(line, 'utf8');
@@ -123,7 +138,7 @@ async function ensureWritableDir(dir: string): Promise<void> {
   }
 }
 
-/** The largest data set `generate` writes (README, `generate --help`): 100M orders ≈ 6.7 GB. */
+/** The largest data set `generate` writes (README, `generate --help`): 100M orders ≈ 26 GB (orders.csv and order_events.csv). */
 export const GENERATE_LIMITS = {
   customers: 10_000_000,
   products: 1_000_000,
@@ -132,9 +147,10 @@ export const GENERATE_LIMITS = {
 
 /**
  * Bytes per CSV row, rounded up from measured files (200k orders: 67.1 per order, 68.5 per
- * customer; 111.5 per product with its supplier and costs), so the estimate errs on the large side.
+ * customer; 111.5 per product with its supplier and costs; 1M orders: 191.2 bytes of
+ * order_events.csv per order, ~3.3 lifecycle steps), so the estimate errs on the large side.
  */
-const ROW_BYTES = { customers: 72, products: 120, orders: 70 } as const;
+const ROW_BYTES = { customers: 72, products: 120, orders: 70 + 195 } as const;
 
 /** The size of the files `generate` would write for these counts, in bytes (an upper estimate). */
 export function estimateSeedBytes(counts: {
@@ -142,7 +158,7 @@ export function estimateSeedBytes(counts: {
   products: number;
   orders: number;
 }): number {
-  const headers = 1024; // three header lines and the manifest
+  const headers = 2048; // four header lines and the manifest
   return (
     headers +
     counts.customers * ROW_BYTES.customers +
@@ -217,6 +233,28 @@ async function freeBytesAt(dir: string): Promise<number> {
   }
 }
 
+/**
+ * The manifest's lifecycle totals: events per type, orders per final status, and the revenue
+ * net of cancellations and returns (what the shop keeps: orders neither cancelled nor
+ * returned), each to the cent.
+ */
+export function lifecycleTotals(
+  counts: LifecycleCounts,
+  revenueCents: number,
+): NonNullable<Manifest['totals']['lifecycle']> {
+  const net = revenueCents - counts.returnedCents - counts.cancelledCents;
+  return {
+    events: { ...counts.events },
+    final_status: { ...counts.finalStatus },
+    returned_revenue: centsToDecimal(counts.returnedCents),
+    returned_revenue_cents: counts.returnedCents,
+    cancelled_revenue: centsToDecimal(counts.cancelledCents),
+    cancelled_revenue_cents: counts.cancelledCents,
+    net_revenue: centsToDecimal(net),
+    net_revenue_cents: net,
+  };
+}
+
 /** The manifest's margin totals for these units sold; null if a sold product has no known cost. */
 export function costOfSales(
   unitCosts: { supplier: ArrayLike<number>; shipping: ArrayLike<number> },
@@ -254,7 +292,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     join(options.outputDir, SeedFiles.orders),
     CsvColumns.orders,
   );
-  const files = [customersFile, inventoryFile, ordersFile];
+  const eventsFile = new CsvFileWriter(
+    join(options.outputDir, SeedFiles.orderEvents),
+    CsvColumns.orderEvents,
+  );
+  const files = [customersFile, inventoryFile, ordersFile, eventsFile];
   const progressEvery = 50_000;
   const checkAbort = () => {
     if (options.signal?.aborted)
@@ -279,11 +321,16 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     const supplierCosts: number[] = [];
     const shippingCosts: number[] = [];
     const productIndex = new Map<string, number>();
+    const shippingOf: (ShippingOf | null)[] = [];
     for (const product of generateProducts(options.products, options.seed) as Generator<Product>) {
       productIndex.set(product.id, prices.length);
       prices.push(product.price_cents);
       supplierCosts.push(product.supply?.supplier_cost_cents ?? -1);
       shippingCosts.push(product.supply?.shipping_cost_cents ?? -1);
+      const supplier = product.supply?.supplier;
+      shippingOf.push(
+        supplier ? { supplierId: supplier.id, shippingDays: supplier.shipping_days } : null,
+      );
       const pending = inventoryFile.write(productCsv(product));
       if (pending) await pending;
     }
@@ -300,10 +347,17 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       { customers: options.customers, productPrices: prices, seed: options.seed },
       { start: options.start, end: endExclusive },
     );
+    const lifecycle = new LifecycleSimulator(options.seed, endExclusive.getTime());
     for (const order of orders) {
       revenueCents += order.quantity * order.unit_price_cents;
       itemsSold += order.quantity;
-      unitsSold[productIndex.get(order.product_id)!]! += order.quantity;
+      const product = productIndex.get(order.product_id)!;
+      unitsSold[product]! += order.quantity;
+      const steps = lifecycle.stepsCsv(order, Date.parse(order.sold_at), shippingOf[product]!);
+      if (steps.length > 0) {
+        const written = eventsFile.writeRows(steps, lifecycle.lastRows);
+        if (written) await written;
+      }
       first ??= order.sold_at;
       last = order.sold_at;
       const pending = ordersFile.write(orderCsv(order));
@@ -319,10 +373,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     }
     options.onProgress?.({ file: SeedFiles.orders, rows: ordersFile.rows, total: options.orders });
 
-    const [c, p, o] = [
+    const [c, p, o, e] = [
       await customersFile.close(),
       await inventoryFile.close(),
       await ordersFile.close(),
+      await eventsFile.close(),
     ];
     checkAbort();
     const manifest: Manifest = {
@@ -336,7 +391,12 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         start: options.start.toISOString().slice(0, 10),
         end: options.end.toISOString().slice(0, 10),
       },
-      files: { [SeedFiles.customers]: c, [SeedFiles.inventory]: p, [SeedFiles.orders]: o },
+      files: {
+        [SeedFiles.customers]: c,
+        [SeedFiles.inventory]: p,
+        [SeedFiles.orders]: o,
+        [SeedFiles.orderEvents]: e,
+      },
       totals: {
         customers: c.rows,
         products: p.rows,
@@ -351,6 +411,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
           unitsSold,
           revenueCents,
         ),
+        lifecycle: lifecycleTotals(lifecycle.counts, revenueCents),
       },
     };
     // Old manifest first: while files are being swapped the directory never looks complete.

@@ -13,7 +13,8 @@ import { Worker } from 'node:worker_threads';
 import type { BusProducer, OutgoingMessage } from '../bus/types.ts';
 import { csvField } from '../domain/csv.ts';
 import { ID_PATTERN, type Order } from '../domain/entities.ts';
-import { orderCreatedJson, REJECTED_AT_SOURCE } from '../domain/event.ts';
+import { lifecycleJson, orderCreatedJson, REJECTED_AT_SOURCE } from '../domain/event.ts';
+import type { LifecycleStep } from '../domain/lifecycle.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LiveOrders } from '../generator/orders.ts';
 import { unpackValues } from './packed-values.ts';
@@ -23,7 +24,7 @@ import type {
   ReplayValues,
   ReplayWorkerMessage,
 } from './replay-worker.ts';
-import { readOrders, readProducts, type BadRow } from './seed-files.ts';
+import { readLifecycleChunks, readOrders, readProducts, type BadRow } from './seed-files.ts';
 import { sleep } from './retry.ts';
 import { WORKER_HEAP_LIMITS } from './worker-heap.ts';
 
@@ -219,9 +220,24 @@ export async function replayOrders(
     bad++;
     options.onBadRow?.({ ...row, deadLettered: true });
   };
+  // The lifecycle steps of a seed folder (order_events.csv) follow its creations: every
+  // order_created is on the bus before any step, and one key's records stay in order on its
+  // partition. A replay of another file (--file) has no lifecycle.
+  const lifecycle = file.path === undefined ? file.dir : null;
   if (options.rate === 0) {
     const result = await publishBatches(
-      encodedInWorker(file, batchSizeFor(0), options.producer.prefersBytes, onBad, options.signal),
+      thenLifecycle(
+        encodedInWorker(
+          file,
+          batchSizeFor(0),
+          options.producer.prefersBytes,
+          onBad,
+          options.signal,
+        ),
+        lifecycle,
+        batchSizeFor(0),
+        onBad,
+      ),
       options,
     );
     return { ...result, badRows: bad };
@@ -236,10 +252,51 @@ export async function replayOrders(
     }
   }
   const result = await publishBatches(
-    encodeWhenNeeded(rows(), batchSizeFor(options.rate)),
+    thenLifecycle(
+      encodeWhenNeeded(rows(), batchSizeFor(options.rate)),
+      lifecycle,
+      batchSizeFor(options.rate),
+      onBad,
+    ),
     options,
   );
   return { ...result, badRows: bad };
+}
+
+/** The message of a lifecycle step: key = its order's id, as for the order's creation. */
+export function lifecycleMessage(step: LifecycleStep): OutgoingMessage & { value: string } {
+  return { key: step.order_id, value: lifecycleJson(step) };
+}
+
+/**
+ * `creations`, then the batches of `<dir>/order_events.csv` (none when dir is null or the
+ * seed has no such file). A step's event carries its own time (the step's), not the
+ * publication's: the task orders an order's steps by it. Bad rows become dead letters, as in
+ * orders.csv.
+ */
+async function* thenLifecycle(
+  creations: AsyncIterable<OutgoingMessage[]>,
+  dir: string | null,
+  batchSize: number,
+  onBad: (row: BadRow) => void,
+): AsyncGenerator<OutgoingMessage[]> {
+  yield* creations;
+  if (dir === null) return;
+  let batch: OutgoingMessage[] = [];
+  for await (const rows of readLifecycleChunks(dir)) {
+    for (const r of rows) {
+      if (r.ok) batch.push(lifecycleMessage(r.row));
+      else {
+        onBad(r);
+        batch.push(rejectedRowMessage(r));
+      }
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** Endless new orders drawn with the catalogue's popularity (stream mode). */

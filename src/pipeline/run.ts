@@ -18,8 +18,9 @@ import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
 import { sleep } from './retry.ts';
 import { buildManifestFromFiles, partialSeedError, seedState } from './seed-manifest.ts';
+import { replayedEvents } from '../domain/manifest.ts';
 import { describeReplacedSeed, loadSeed } from './load-seed.ts';
-import { readOrders, readManifest, type BadRow } from './seed-files.ts';
+import { readLifecycleChunks, readOrders, readManifest, type BadRow } from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
 import { runTaskOnce, runTaskSchedule } from './task.ts';
 import { openWarehouse } from '../warehouse/index.ts';
@@ -87,6 +88,7 @@ async function resumePoint(
   let lastGood: string | null = null;
   let reached = false;
   let more = false;
+  // The replay's records: orders.csv's rows, then order_events.csv's (the lifecycle steps).
   for await (const r of readOrders(seedDir)) {
     if (reached) {
       more = true;
@@ -95,6 +97,16 @@ async function resumePoint(
     if (r.ok) lastGood = r.row.id;
     if (++n === ingested) reached = true;
   }
+  if (!more)
+    outer: for await (const rows of readLifecycleChunks(seedDir))
+      for (const r of rows) {
+        if (reached) {
+          more = true;
+          break outer;
+        }
+        if (r.ok) lastGood = r.row.order_id;
+        if (++n === ingested) reached = true;
+      }
   const last = reached ? lastGood : null;
   if (last !== null && !(await warehouse.reads.rawHasOrder(last))) {
     log(
@@ -270,7 +282,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           onBadRow: bad,
           onProgress: (n) => {
             stats.produced = n;
-            progress(resumeAt + n, manifest.totals.orders);
+            progress(resumeAt + n, replayedEvents(manifest));
           },
         },
       );

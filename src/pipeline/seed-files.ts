@@ -3,6 +3,7 @@
  * CRLF, BOM handled by a well-kept library); each row is checked and a bad one is reported
  * with its file and line number instead of stopping the run silently.
  */
+import { lifecycleProblem, type LifecycleStep } from '../domain/lifecycle.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -220,6 +221,33 @@ export function readOrderChunks(dir: string, file?: string): AsyncGenerator<RowR
     ([id, product_id, customer_id, quantity, unit_price, sold_at]) =>
       orderOfRecord(id!, product_id!, customer_id!, quantity!, unit_price!, sold_at!),
   );
+}
+
+/**
+ * The lifecycle steps of `<dir>/order_events.csv`, a chunk of rows at a time; nothing when the
+ * seed has no such file (written before the lifecycle: its orders stay created). Each row is
+ * judged by lifecycleProblem, the rule the bus decoder applies to the event.
+ */
+export async function* readLifecycleChunks(
+  dir: string,
+): AsyncGenerator<RowResult<LifecycleStep>[]> {
+  const path = join(dir, SeedFiles.orderEvents);
+  if (!existsSync(path)) return;
+  yield* readCsvChunks(path, CsvColumns.orderEvents, (record) => {
+    const [order_id, event_type, at, supplier_id, tracking_id, reason] = record as string[];
+    const step: LifecycleStep = {
+      order_id: order_id!,
+      event_type: event_type as LifecycleStep['event_type'],
+      at: at!,
+    };
+    if (supplier_id) step.supplier_id = supplier_id;
+    if (tracking_id) step.tracking_id = tracking_id;
+    if (reason) step.reason = reason;
+    const problem = lifecycleProblem(step);
+    if (!problem) return step;
+    const shown = record[CsvColumns.orderEvents.indexOf(problem.field)] ?? '';
+    return { reason: problem.reason, problem: `${problem.field} "${shown}": ${problem.message}` };
+  });
 }
 
 function isRowProblem(row: unknown): row is RowProblem {

@@ -10,6 +10,8 @@
  * driver gives them (numbers or strings, timestamps as text): callers convert with
  * domain/values.ts (the one reading of counts, money and timestamps).
  */
+import { ORDER_STATUSES } from '../domain/lifecycle.ts';
+import { statusCase } from './lifecycle-sql.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { OrdersTable } from '../domain/table-columns.ts';
 import { Tables as T } from '../domain/tables.ts';
@@ -187,6 +189,45 @@ export class WarehouseReads {
               CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * i.shipping_cost END), 0) AS DECIMAL(38, 2)) AS shipping_cost
        FROM ${T.orders} o
        LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+       ${exceptPattern === undefined ? '' : 'WHERE o.id NOT LIKE $except'}`,
+      exceptPattern === undefined ? undefined : { except: exceptPattern },
+    );
+  }
+
+  /**
+   * The order lifecycle in PROD (domain/lifecycle.ts): orders per status (NULL, from before
+   * the lifecycle, counts as created), the funnel (orders that reached each step), orders in
+   * an impossible state (cancelled and shipped, delivered or returned), orders whose status is
+   * not the one their step columns give, and the revenue of returned and cancelled orders.
+   * `exceptPattern`: leave out orders whose id is LIKE it (live ones).
+   */
+  lifecycleCounts(exceptPattern?: string) {
+    const s = (status: string) =>
+      `coalesce(sum(CASE WHEN coalesce(o.status, 'created') = '${status}' THEN 1 ELSE 0 END), 0) AS status_${status}`;
+    return this.one<
+      | `status_${(typeof ORDER_STATUSES)[number]}`
+      | 'orders'
+      | 'reached_paid'
+      | 'reached_shipped'
+      | 'reached_delivered'
+      | 'reached_cancelled'
+      | 'reached_returned'
+      | 'impossible'
+      | 'status_mismatch'
+      | 'returned_revenue'
+      | 'cancelled_revenue'
+    >(
+      `SELECT count(*) AS orders,
+        ${ORDER_STATUSES.map(s).join(', ')},
+        count(o.paid_at) AS reached_paid, count(o.shipped_at) AS reached_shipped,
+        count(o.delivered_at) AS reached_delivered, count(o.cancelled_at) AS reached_cancelled,
+        count(o.returned_at) AS reached_returned,
+        coalesce(sum(CASE WHEN o.cancelled_at IS NOT NULL AND (o.shipped_at IS NOT NULL
+          OR o.delivered_at IS NOT NULL OR o.returned_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS impossible,
+        coalesce(sum(CASE WHEN coalesce(o.status, 'created') <> ${statusCase('o.')} THEN 1 ELSE 0 END), 0) AS status_mismatch,
+        CAST(coalesce(sum(CASE WHEN o.status = 'returned' THEN o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS returned_revenue,
+        CAST(coalesce(sum(CASE WHEN o.status = 'cancelled' THEN o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS cancelled_revenue
+       FROM ${T.orders} o
        ${exceptPattern === undefined ? '' : 'WHERE o.id NOT LIKE $except'}`,
       exceptPattern === undefined ? undefined : { except: exceptPattern },
     );

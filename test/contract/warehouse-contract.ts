@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Customer, Order, Product } from '../../src/domain/entities.ts';
 import type { BusRecord } from '../../src/bus/types.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
-import { orderCreatedEvent } from '../../src/domain/event.ts';
+import { lifecycleEvent, orderCreatedEvent } from '../../src/domain/event.ts';
+import type { LifecycleStep } from '../../src/domain/lifecycle.ts';
 import { ORDER_LIMITS } from '../../src/domain/order-rules.ts';
 import { decodeBatch, rawEventOf } from '../../src/pipeline/decoder.ts';
 import type { RawEvent, Warehouse } from '../../src/warehouse/types.ts';
@@ -119,6 +120,43 @@ async function prod(w: Warehouse): Promise<{ id: string; quantity: number; unit_
 async function count(w: Warehouse, table: string): Promise<number> {
   const [row] = await w.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
   return Number(row?.n);
+}
+
+/** RAW rows of lifecycle steps, each with its own bus offset, as the ingest stores them. */
+export function rawSteps(steps: LifecycleStep[], topic = 'orders_topic'): RawEvent[] {
+  return steps.map((s) =>
+    rawEventOf(lifecycleEvent(s), { topic, partition: 0, offset: nextOffset++ }),
+  );
+}
+
+const at = (day: number) => new Date(Date.UTC(2025, 0, day, 12)).toISOString();
+
+/** A whole lifecycle of order n: paid, shipped, delivered and (odd n) returned. */
+function lifecycleOf(n: number): LifecycleStep[] {
+  const id = order(n).id;
+  const steps: LifecycleStep[] = [
+    { order_id: id, event_type: 'order_paid', at: at(2) },
+    {
+      order_id: id,
+      event_type: 'order_shipped',
+      at: at(3),
+      supplier_id: 'SUP-003',
+      tracking_id: `TRK-003-${n}`,
+    },
+    { order_id: id, event_type: 'order_delivered', at: at(6) },
+  ];
+  if (n % 2) steps.push({ order_id: id, event_type: 'order_returned', at: at(9), reason: 'size' });
+  return steps;
+}
+
+/** PROD's lifecycle columns, as text, by order id. */
+async function lifecycleRows(w: Warehouse) {
+  return w.query(
+    `SELECT id, status, CAST(paid_at AS VARCHAR) AS paid_at, CAST(shipped_at AS VARCHAR) AS shipped_at,
+       CAST(delivered_at AS VARCHAR) AS delivered_at, CAST(cancelled_at AS VARCHAR) AS cancelled_at,
+       CAST(returned_at AS VARCHAR) AS returned_at, supplier_id, tracking_id, cancel_reason, return_reason
+     FROM orders ORDER BY id`,
+  );
 }
 
 /** A bus coordinate column as the warehouse's dialect writes it (`partition`, `offset` are keywords). */
@@ -590,6 +628,161 @@ export function warehouseContract(factory: WarehouseFactory): void {
            ON r.topic = q.topic AND r.${bus(w, 'partition')} = q.${bus(w, 'partition')} AND r.${bus(w, 'offset')} = q.${bus(w, 'offset')}`,
       );
       expect(kept.map((r) => r.same)).toEqual([true, true]);
+    });
+
+    it('lifecycle: late and duplicate events give the same PROD as in-order ones; status = furthest step', async () => {
+      const orders = [order(1), order(2), order(3)];
+      const steps = orders.flatMap((_, i) => lifecycleOf(i + 1));
+      const cancelled: LifecycleStep = {
+        order_id: order(4).id,
+        event_type: 'order_cancelled',
+        at: at(3),
+        reason: 'unpaid',
+      };
+      // In order: creations, then every step, one task run.
+      const inOrder = await ready();
+      await inOrder.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawEvents([...orders, order(4)]), rejected: [] }],
+      });
+      await inOrder.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawSteps([...steps, cancelled]), rejected: [] }],
+      });
+      expect(await inOrder.runTask()).toMatchObject({ state: 'SUCCEEDED', rowsQuarantined: 0 });
+      const expected = await lifecycleRows(inOrder);
+      expect(expected.map((r) => r.status)).toEqual([
+        'returned',
+        'delivered',
+        'returned',
+        'cancelled',
+      ]);
+      expect(expected[0]).toMatchObject({
+        supplier_id: 'SUP-003',
+        tracking_id: 'TRK-003-1',
+        return_reason: 'size',
+        cancel_reason: null,
+      });
+
+      // Late and twice: reversed steps over three runs, each step sent again in a later run.
+      const messy = await ready();
+      await messy.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          { accepted: rawEvents([...orders, order(4)]), rejected: [] },
+          { accepted: rawSteps([...steps].reverse().slice(0, 5)), rejected: [] },
+        ],
+      });
+      await messy.runTask();
+      const halfway = await lifecycleRows(messy);
+      // A delivery seen before its payment and shipping is applied: the order is delivered already.
+      expect(
+        halfway.filter((r) => r.status === 'delivered' || r.status === 'returned').length,
+      ).toBeGreaterThan(0);
+      await messy.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          { accepted: rawSteps([...[...steps].reverse().slice(5), cancelled]), rejected: [] },
+        ],
+      });
+      await messy.runTask();
+      await messy.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawSteps([cancelled, ...steps, cancelled]), rejected: [] }],
+      });
+      const again = await messy.runTask();
+      expect(again).toMatchObject({ state: 'SUCCEEDED', rowsQuarantined: 0, rowsUpdated: 0 });
+      expect(await lifecycleRows(messy)).toEqual(expected);
+    });
+
+    it('lifecycle: an impossible transition or an unknown order goes to quarantine with its reason, PROD unchanged by it', async () => {
+      const w = await ready();
+      const id = (n: number) => order(n).id;
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawEvents([order(1), order(2), order(3)]), rejected: [] }],
+      });
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          {
+            accepted: rawSteps([
+              // 1: cancelled, then (same run) shipped after it: the shipping is impossible.
+              { order_id: id(1), event_type: 'order_cancelled', at: at(2), reason: 'unpaid' },
+              {
+                order_id: id(1),
+                event_type: 'order_shipped',
+                at: at(3),
+                supplier_id: 'SUP-001',
+                tracking_id: 'TRK-001-1',
+              },
+              // 2: shipped, then (same run) cancelled after it: the cancellation is impossible.
+              {
+                order_id: id(2),
+                event_type: 'order_shipped',
+                at: at(2),
+                supplier_id: 'SUP-001',
+                tracking_id: 'TRK-001-2',
+              },
+              {
+                order_id: id(2),
+                event_type: 'order_cancelled',
+                at: at(3),
+                reason: 'customer_request',
+              },
+              // 9: never created.
+              { order_id: id(9), event_type: 'order_paid', at: at(2) },
+            ]),
+            rejected: [],
+          },
+        ],
+      });
+      expect(await w.runTask()).toMatchObject({ state: 'SUCCEEDED', rowsQuarantined: 3 });
+      // 3: cancelled in one run, delivered in a later one: the delivery is impossible.
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          {
+            accepted: rawSteps([
+              { order_id: id(3), event_type: 'order_cancelled', at: at(2), reason: 'out_of_stock' },
+            ]),
+            rejected: [],
+          },
+        ],
+      });
+      await w.runTask();
+      await w.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          {
+            accepted: rawSteps([{ order_id: id(3), event_type: 'order_delivered', at: at(8) }]),
+            rejected: [],
+          },
+        ],
+      });
+      expect(await w.runTask()).toMatchObject({ state: 'SUCCEEDED', rowsQuarantined: 1 });
+      const quarantined = await w.query<{ order_id: string; reason: string; event: string }>(
+        `SELECT q.order_id, q.reason, r.event_type AS event FROM orders_quarantine q
+         JOIN orders_events r ON r.${bus(w, 'offset')} = q.${bus(w, 'offset')} AND r.topic = q.topic
+         WHERE q.stage = 'task' ORDER BY q.order_id, r.event_type`,
+      );
+      expect(quarantined).toEqual([
+        { order_id: id(1), reason: 'impossible_transition', event: 'order_shipped' },
+        { order_id: id(2), reason: 'impossible_transition', event: 'order_cancelled' },
+        { order_id: id(3), reason: 'impossible_transition', event: 'order_delivered' },
+        { order_id: id(9), reason: 'unknown_order', event: 'order_paid' },
+      ]);
+      const rows = await lifecycleRows(w);
+      expect(
+        rows.map((r) => [r.id, r.status, r.shipped_at === null, r.cancelled_at === null]),
+      ).toEqual([
+        [id(1), 'cancelled', true, false],
+        [id(2), 'shipped', false, true],
+        [id(3), 'cancelled', true, false],
+      ]);
+      const counts = await w.reads.lifecycleCounts();
+      expect(Number(counts.impossible)).toBe(0);
+      expect(Number(counts.status_mismatch)).toBe(0);
     });
 
     it('keeps the revenue to the cent', async () => {

@@ -8,6 +8,7 @@
  * merged by the task = before or during a MERGE.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayedEvents } from '../../src/domain/manifest.ts';
 import { kafkaBroker } from '../helpers/kafka-broker.ts';
 import { groupOffsets, waitCaughtUp } from '../helpers/pipeline-processes.ts';
 import {
@@ -96,7 +97,7 @@ describe.skipIf(!broker.available)('fault: consumer SIGKILLed at random points',
     const produced = await produce.result;
     expect(produced.code, produced.stderr).toBe(0);
     expect(produced.stderr).toMatch(
-      new RegExp(`published ${ORDERS.toLocaleString('en-US')} events`),
+      new RegExp(`published ${replayedEvents(seed.manifest).toLocaleString('en-US')} events`),
     );
     await waitCaughtUp(l, ORDERS, 240_000);
     last.child.kill('SIGINT');

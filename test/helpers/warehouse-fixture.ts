@@ -161,6 +161,17 @@ export function manifestFor(
       first_sold_at: sold[0] ?? null,
       last_sold_at: sold.at(-1) ?? null,
       ...(catalogue ? { margin: marginOf(orders, catalogue, revenue) } : {}),
+      // The fixture's orders have no lifecycle steps: all of them stay created.
+      lifecycle: {
+        events: { order_created: orders.length },
+        final_status: { created: orders.length },
+        returned_revenue: '0.00',
+        returned_revenue_cents: 0,
+        cancelled_revenue: '0.00',
+        cancelled_revenue_cents: 0,
+        net_revenue: centsToDecimal(revenue),
+        net_revenue_cents: revenue,
+      },
     },
   };
 }

@@ -21,7 +21,9 @@ interface GenerateFlags {
 export function registerGenerate(program: Command): void {
   program
     .command('generate')
-    .description('write customers.csv, inventory.csv, orders.csv and manifest.json (deterministic)')
+    .description(
+      'write customers.csv, inventory.csv, orders.csv, order_events.csv and manifest.json (deterministic)',
+    )
     .option(
       '--customers <n>',
       `number of customers (at most ${GENERATE_LIMITS.customers.toLocaleString('en')})`,
@@ -36,7 +38,7 @@ export function registerGenerate(program: Command): void {
     )
     .option(
       '--orders <n>',
-      `number of orders (at most ${GENERATE_LIMITS.orders.toLocaleString('en')}, ≈ 70 bytes each; refused when the files would not fit on the disk)`,
+      `number of orders (at most ${GENERATE_LIMITS.orders.toLocaleString('en')}, ≈ 265 bytes each with their lifecycle; refused when the files would not fit on the disk)`,
       nonNegativeInt,
       SEED_DEFAULTS.orders,
     )

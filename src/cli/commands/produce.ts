@@ -1,3 +1,4 @@
+import { replayedEvents } from '../../domain/manifest.ts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createReadStream } from 'node:fs';
@@ -132,7 +133,9 @@ export function registerProduce(program: Command): void {
         }
         const total =
           flags.count ??
-          (flags.mode === 'replay' && file === undefined ? manifest?.totals.orders : undefined);
+          (flags.mode === 'replay' && file === undefined && manifest
+            ? replayedEvents(manifest)
+            : undefined);
         const progress = new Progress({
           label: `produce (${flags.mode})`,
           unit: 'events',

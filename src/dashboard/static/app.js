@@ -26,6 +26,7 @@ import { DAY_INCRS, DAY_S, dailySeries, INTEGER_INCRS } from './series.js';
  * @typedef {import('../snapshot.ts').Timeseries} Timeseries
  * @typedef {import('../snapshot.ts').CategorySales} CategorySales
  * @typedef {import('../snapshot.ts').SupplierMargin} SupplierMargin
+ * @typedef {import('../snapshot.ts').Funnel} Funnel
  * @typedef {import('../snapshot.ts').ProductRank} ProductRank
  * @typedef {import('../snapshot.ts').RecentOrder} RecentOrder
  * @typedef {{ error?: string; hint?: string; empty?: boolean }} ErrorBody
@@ -343,6 +344,36 @@ function renderSuppliers(suppliers) {
   );
 }
 
+/** The order funnel: each step's orders as a share of all created. @param {Funnel} f */
+function renderFunnel(f) {
+  /** @type {[string, number][]} */
+  const steps = [
+    ['created', f.created],
+    ['paid', f.paid],
+    ['shipped', f.shipped],
+    ['delivered', f.delivered],
+    ['cancelled', f.cancelled],
+    ['returned', f.returned],
+  ];
+  const all = Math.max(1, f.created);
+  $('funnel').replaceChildren(
+    ...steps.map(([name, n]) => {
+      const fill = el('div', 'bar-fill');
+      fill.style.width = `${(100 * n) / all}%`;
+      return el('li', 'bar-row', [
+        el('span', 'bar-label', [
+          name,
+          el('span', 'bar-meta', `${fmtRate((100 * n) / all)} % of orders`),
+        ]),
+        el('span', 'bar-value', fmtInt(n)),
+        el('div', 'bar-track', [fill]),
+      ]);
+    }),
+  );
+  $('funnel-caption').textContent =
+    `orders that reached each step · return rate ${fmtPercent(f.return_rate)} of delivered · revenue net of cancellations and returns ${fmtMoney(f.net_revenue)}`;
+}
+
 /** The margin cards; "unknown" when no order has known costs (an inventory without them). */
 /** @param {Kpis} k */
 function renderMargin(k) {
@@ -588,6 +619,7 @@ function render(s) {
   renderMargin(k);
   renderHealth(h);
   if (!empty) {
+    renderFunnel(s.funnel);
     renderSuppliers(s.suppliers);
     renderCharts(s.timeseries);
     renderCategories(s.categories);

@@ -2,6 +2,7 @@
 import { dataQuality } from './data-quality.ts';
 import { deadLetters } from './dead-letters.ts';
 import { duplicates } from './duplicates.ts';
+import { lifecycle } from './lifecycle.ts';
 import { margin } from './margin.ts';
 import { rawVsProdCounts } from './raw-vs-prod-counts.ts';
 import { recentActivity } from './recent-activity.ts';
@@ -13,6 +14,7 @@ export const CHECKS: readonly Check[] = [
   rawVsProdCounts,
   reconciliation,
   margin,
+  lifecycle,
   duplicates,
   dataQuality,
   recentActivity,

@@ -39,7 +39,14 @@ import { ingestOnce } from '../once-only-ingest.ts';
 import { checkDuckDbObjects } from './objects.ts';
 import { readOwner, removeOwner, writeOwner } from './owner-file.ts';
 import { DuckDbRawStore, ROWS_PER_TRANSACTION } from './raw-writer.ts';
-import { DDL, TASK_MERGE, TASK_QUARANTINE, TASK_SOURCE, duckDbDialect } from './sql.ts';
+import {
+  DDL,
+  TASK_LIFECYCLE,
+  TASK_MERGE,
+  TASK_QUARANTINE,
+  TASK_SOURCE,
+  duckDbDialect,
+} from './sql.ts';
 import { WarehouseReads } from '../reads.ts';
 
 /** DuckDB's buffer pool cap (`memory_limit`), see `open`. */
@@ -532,6 +539,13 @@ export class DuckDbWarehouse implements Warehouse {
           const ordersBefore = await this.countOrders();
           const merged = await this.writer.run(TASK_MERGE, { now });
           const inserted = (await this.countOrders()) - ordersBefore;
+          // Then the lifecycle steps, on the orders now in PROD (lifecycle-sql.ts).
+          const lifecycleQuarantined = await this.writer.run(TASK_LIFECYCLE.quarantine, {
+            now,
+            from,
+            to,
+          });
+          const stepped = await this.writer.run(TASK_LIFECYCLE.merge, { now, from, to });
           await this.writer.run(
             `UPDATE ${T.taskState} SET stream_offset = $to, updated_at = $now WHERE task_name = $task`,
             { to, now, task: TASK_NAME },
@@ -542,8 +556,9 @@ export class DuckDbWarehouse implements Warehouse {
             completedTime: new Date().toISOString(),
             rowsRead,
             rowsInserted: inserted,
-            rowsUpdated: Number(merged.rowsChanged) - inserted,
-            rowsQuarantined: Number(quarantinedResult.rowsChanged),
+            rowsUpdated: Number(merged.rowsChanged) - inserted + Number(stepped.rowsChanged),
+            rowsQuarantined:
+              Number(quarantinedResult.rowsChanged) + Number(lifecycleQuarantined.rowsChanged),
             offsetTo: to,
           };
           await this.recordRun(done);

@@ -28,7 +28,7 @@ import {
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { BusCoordinates } from '../../bus/types.ts';
-import { EVENT_TYPES } from '../../domain/event.ts';
+import { EVENT_TYPE_ORDER_CREATED, EVENT_TYPES } from '../../domain/event.ts';
 import {
   QuarantineTable,
   RawTable,
@@ -253,6 +253,7 @@ export class DuckDbRawStore implements RawStore {
     numbers(COLUMN.quantity, (e) => e.quantity);
     numbers(COLUMN.unit_price, (e) => e.unitPriceCents);
     numbers(COLUMN.sold_at, (e) => e.soldAt);
+    lifecycleRowsWithoutOrderFields(chunk, runs);
     return chunk;
   }
 }
@@ -277,6 +278,36 @@ function payloads(chunk: DuckDBDataChunk, runs: RawEventColumns[]): void {
   }
   if (row !== chunk.rowCount)
     throw new Error(`${row} payloads for a chunk of ${chunk.rowCount} rows`);
+}
+
+/** RAW's order columns, which only an order_created fills. */
+const ORDER_FIELD_COLUMNS = [
+  COLUMN.product_id,
+  COLUMN.customer_id,
+  COLUMN.quantity,
+  COLUMN.unit_price,
+  COLUMN.sold_at,
+];
+
+/**
+ * A lifecycle event's RAW row holds NULL in the order columns (the decoder filled them with
+ * placeholders, so the columns stay typed arrays): its order's fields are order_created's.
+ */
+function lifecycleRowsWithoutOrderFields(chunk: DuckDBDataChunk, runs: RawEventColumns[]): void {
+  const rows: number[] = [];
+  let row = 0;
+  for (const run of runs)
+    for (const type of run.eventType) {
+      if (type !== EVENT_TYPE_ORDER_CREATED) rows.push(row);
+      row++;
+    }
+  if (rows.length === 0) return;
+  // Through node-api's vector (the binding's validity mask is a copy, not the vector's own).
+  for (const column of ORDER_FIELD_COLUMNS) {
+    const vector = chunk.getColumnVector(column);
+    for (const r of rows) vector.setItem(r, null);
+    vector.flush();
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   CustomersTable,
   InventorySupplyColumns,
   InventoryTable,
+  OrderLifecycleColumns,
   OrdersTable,
   QuarantineTable,
   RawTable,
@@ -16,6 +17,7 @@ import {
 } from '../../domain/table-columns.ts';
 import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
 import { createTableSql, type DdlDialect } from '../ddl.ts';
+import { lifecycleStatements } from '../lifecycle-sql.ts';
 
 /** RAW columns added after the first release (older files get them by ALTER, in this order). */
 const TYPED_AT_INGEST: readonly string[] = [
@@ -80,6 +82,11 @@ export const DDL = [
       `ALTER TABLE ${T.inventory} ADD COLUMN IF NOT EXISTS ${c.name} ${duckDbDialect.types[c.type]}`,
   ),
   createTableSql(OrdersTable, duckDbDialect),
+  // Upgrade of orders created before the lifecycle: the columns, empty (status created).
+  ...OrderLifecycleColumns.map(
+    (c) =>
+      `ALTER TABLE ${T.orders} ADD COLUMN IF NOT EXISTS ${c.name} ${duckDbDialect.types[c.type]}`,
+  ),
   createTableSql(SeedManifestTable, duckDbDialect),
   `CREATE TABLE IF NOT EXISTS ${T.taskState} (
     task_name VARCHAR PRIMARY KEY,
@@ -157,6 +164,19 @@ export const TASK_MERGE = `
     unit_price = s.unit_price, sold_at = s.sold_at, event_id = s.event_id,
     event_created_at = s.event_created_at, merged_at = $now
   WHEN NOT MATCHED THEN INSERT
-    (id, product_id, customer_id, quantity, unit_price, sold_at, ingested_at, event_id, event_created_at, merged_at)
+    (id, product_id, customer_id, quantity, unit_price, sold_at, ingested_at, event_id, event_created_at, merged_at, status)
     VALUES (s.id, s.product_id, s.customer_id, s.quantity, s.unit_price, s.sold_at, s.ingested_at,
-            s.event_id, s.event_created_at, $now)`;
+            s.event_id, s.event_created_at, $now, 'created')`;
+
+/** The lifecycle step of the task (../lifecycle-sql.ts), on the stream range's RAW rows. */
+export const TASK_LIFECYCLE = lifecycleStatements({
+  payloadText: (field) => `json_extract_string(e.payload, '$.${field}')`,
+  newRaw: () =>
+    `(SELECT * FROM ${T.ordersEvents} WHERE ingest_seq > $from AND ingest_seq <= $to) e`,
+  storedOrder: 'e.ingest_seq',
+  sourceExtra: ', e.ingest_seq AS ingest_key',
+  rawValue: `(SELECT CAST(r.payload AS VARCHAR) FROM ${T.ordersEvents} r WHERE r.ingest_seq = s.ingest_key)`,
+  quarantineExtra: { columns: ', ingest_seq', values: ', s.ingest_key' },
+  now: '$now',
+  column: (name) => `"${name}"`,
+});

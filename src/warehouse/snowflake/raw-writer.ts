@@ -6,6 +6,7 @@
  */
 import type { BusCoordinates } from '../../bus/types.ts';
 import { centsToDecimal } from '../../domain/entities.ts';
+import { EVENT_TYPE_ORDER_CREATED } from '../../domain/event.ts';
 import { QuarantineTable, quarantineRow } from '../../domain/table-columns.ts';
 import { offsetKey, type RawStore, type RawTransaction } from '../once-only-ingest.ts';
 import type { RawEventColumns } from '../raw-event-columns.ts';
@@ -47,6 +48,8 @@ function rawRows(c: RawEventColumns, ingestedAt: string): Bind[][] {
   const rows: Bind[][] = [];
   for (let i = 0; i < c.length; i++) {
     const payload = c.payload[i]!;
+    // A lifecycle event has no order fields of its own: NULL, as on DuckDB.
+    const created = c.eventType[i] === EVENT_TYPE_ORDER_CREATED;
     rows.push([
       c.eventId[i]!,
       c.eventType[i]!,
@@ -57,11 +60,11 @@ function rawRows(c: RawEventColumns, ingestedAt: string): Bind[][] {
       c.topic[i]!,
       c.partition[i]!,
       Number(c.offset[i]!),
-      c.productId[i]!,
-      c.customerId[i]!,
-      c.quantity[i]!,
-      centsToDecimal(Number(c.unitPriceCents[i]!)),
-      ntzText(c.soldAt[i]!),
+      created ? c.productId[i]! : null,
+      created ? c.customerId[i]! : null,
+      created ? c.quantity[i]! : null,
+      created ? centsToDecimal(Number(c.unitPriceCents[i]!)) : null,
+      created ? ntzText(c.soldAt[i]!) : null,
     ]);
   }
   return rows;

@@ -37,7 +37,13 @@ import { SnowflakeConnection } from './connection.ts';
 import { checkSnowflakeObjects } from './objects.ts';
 import { ROWS_PER_TRANSACTION, SnowflakeRawStore, ntzFromMs } from './raw-writer.ts';
 import { splitStatements, substituteNames } from './sql-script.ts';
-import { QUARANTINE_TASK, STREAMS, snowflakeDialect } from './sql.ts';
+import {
+  LIFECYCLE_TASKS,
+  QUARANTINE_TASK,
+  STREAMS,
+  lifecycleObjectsSql,
+  snowflakeDialect,
+} from './sql.ts';
 
 type SnowflakeConfig = Extract<WarehouseConfig, { kind: 'snowflake' }>;
 
@@ -162,6 +168,20 @@ export class SnowflakeWarehouse implements Warehouse {
             },
           );
         }
+      }
+    }
+    for (const sql of lifecycleObjectsSql(this.config.warehouse)) {
+      try {
+        await this.connection.execute(sql);
+      } catch (error) {
+        throw new PipelineError(
+          'WAREHOUSE_QUERY',
+          `lifecycle task setup (src/warehouse/lifecycle-sql.ts): ${(error as Error).message.split('\n')[0]}`,
+          {
+            hint: 'run `npx dropship setup` again (it is idempotent); the role needs CREATE TASK and CREATE STREAM on the schema',
+            cause: error,
+          },
+        );
       }
     }
   }
@@ -297,8 +317,22 @@ export class SnowflakeWarehouse implements Warehouse {
       ...(await this.awaitRun(TASK_NAME, since, options)),
       trigger: options.trigger ?? 'manual',
     };
-    if (run.state === 'SKIPPED')
+    // The lifecycle steps, once the creations are in PROD (their orders must be known).
+    await this.connection.execute(`EXECUTE TASK ${LIFECYCLE_TASKS.quarantine}`);
+    await this.connection.execute(`EXECUTE TASK ${LIFECYCLE_TASKS.merge}`);
+    const lifecycleRuns = [
+      await this.awaitRun(LIFECYCLE_TASKS.quarantine, since, options),
+      await this.awaitRun(LIFECYCLE_TASKS.merge, since, options),
+    ];
+    const lifecycleFailed = lifecycleRuns.find((r) => r.state === 'FAILED');
+    if (run.state === 'SKIPPED' && lifecycleRuns.every((r) => r.state === 'SKIPPED'))
       return { ...run, rowsRead: 0, rowsInserted: 0, rowsUpdated: 0, rowsQuarantined: 0 };
+    if (lifecycleFailed && run.state !== 'FAILED')
+      return {
+        ...run,
+        state: 'FAILED',
+        errorMessage: `${lifecycleFailed.taskName}: ${lifecycleFailed.errorMessage ?? 'failed'}`,
+      };
     const after = run.state === 'SUCCEEDED' ? await this.measure(new Date(since + 1000)) : null;
     const counted: TaskRun =
       before && after

@@ -8,6 +8,7 @@
 import { QuarantineTable, RawTable } from '../../domain/table-columns.ts';
 import { Tables as T } from '../../domain/tables.ts';
 import type { DdlDialect } from '../ddl.ts';
+import { lifecycleStatements } from '../lifecycle-sql.ts';
 
 /**
  * `partition` and `offset` are words of Snowflake's grammar: quoted, in upper case, so that an
@@ -25,10 +26,21 @@ export const snowflakeDialect: DdlDialect = {
   column: (name) => (name === 'partition' || name === 'offset' ? `"${name.toUpperCase()}"` : name),
 };
 
-/** The stream the MERGE task consumes, and the one the quarantine task consumes. */
+/**
+ * The stream the MERGE task consumes, and the one the quarantine task consumes; and the two
+ * the lifecycle tasks consume (each task its own stream: a task's statement moves its offset).
+ */
 export const STREAMS = {
   merge: 'orders_stream',
   quarantine: 'orders_quarantine_stream',
+  lifecycleMerge: 'orders_lifecycle_stream',
+  lifecycleQuarantine: 'orders_lifecycle_quarantine_stream',
+} as const;
+
+/** The lifecycle tasks (../lifecycle-sql.ts), run after the MERGE of the creations. */
+export const LIFECYCLE_TASKS = {
+  quarantine: 'quarantine_lifecycle_task',
+  merge: 'merge_lifecycle_task',
 } as const;
 
 /** The task that quarantines orders with unknown references (the MERGE task is TASK_NAME). */
@@ -62,3 +74,37 @@ export const COMPACT_OFFSETS = `DELETE FROM ${T.busOffsets} o
   WHERE consumer_group = ? AND next_offset < (
     SELECT max(m.next_offset) FROM ${T.busOffsets} m
     WHERE m.consumer_group = o.consumer_group AND m.topic = o.topic AND m.${column('partition')} = o.${column('partition')})`;
+
+/** The lifecycle statements on Snowflake: each reads its own stream (VARIANT payload). */
+export const LIFECYCLE = lifecycleStatements({
+  payloadText: (field) => `e.payload:${field}::VARCHAR`,
+  newRaw: (statement) =>
+    `${statement === 'merge' ? STREAMS.lifecycleMerge : STREAMS.lifecycleQuarantine} e`,
+  storedOrder: `e.ingested_at, e.topic, e.${column('partition')}, e.${column('offset')}`,
+  sourceExtra: ', LEFT(TO_JSON(e.payload), 10000) AS raw_text',
+  rawValue: 's.raw_text',
+  quarantineExtra: { columns: '', values: '' },
+  now: 'CURRENT_TIMESTAMP()::TIMESTAMP_NTZ',
+  column,
+});
+
+/**
+ * The lifecycle's streams and tasks, created by `dropship setup` after snowflake/03 (their
+ * statements are lifecycle-sql.ts's, the one definition both warehouses run). Not scheduled
+ * on their own: they must follow the creations' MERGE (an order's steps need its row), which
+ * `runTask` does with EXECUTE TASK in that order.
+ */
+export function lifecycleObjectsSql(warehouse: string): string[] {
+  const task = (name: string, stream: string, body: string) =>
+    `CREATE OR REPLACE TASK ${name}
+  WAREHOUSE = ${warehouse}
+WHEN SYSTEM$STREAM_HAS_DATA('${stream.toUpperCase()}')
+AS
+${body}`;
+  return [
+    `CREATE STREAM IF NOT EXISTS ${STREAMS.lifecycleMerge} ON TABLE ${T.ordersEvents}`,
+    `CREATE STREAM IF NOT EXISTS ${STREAMS.lifecycleQuarantine} ON TABLE ${T.ordersEvents}`,
+    task(LIFECYCLE_TASKS.quarantine, STREAMS.lifecycleQuarantine, LIFECYCLE.quarantine),
+    task(LIFECYCLE_TASKS.merge, STREAMS.lifecycleMerge, LIFECYCLE.merge),
+  ];
+}

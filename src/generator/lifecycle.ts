@@ -1,0 +1,163 @@
+/**
+ * What happens to each generated order after its creation (domain/lifecycle.ts), seeded and
+ * deterministic, drawn from its own random stream so that orders.csv is the same as before.
+ *
+ * Shares, from what online fashion shops report: ~3 % of orders are never paid and cancelled
+ * after the payment window (1–3 days); of the paid, ~1.5 % are cancelled by the customer and
+ * ~0.5 % as out of stock before the supplier ships; the rest ship after the supplier's
+ * handling time (8–48 h) and arrive after the supplier's typical delay (suppliers.ts shipping
+ * days, ×0.8–1.3, counted from the sale); ~22 % of delivered orders come back within 1–14 days
+ * (size 55 %, quality 25 %, not as described 20 %). A step that would fall after the end of
+ * the period is not written, nor the ones after it: the order is still on its way.
+ */
+import type { Order } from '../domain/entities.ts';
+import {
+  LIFECYCLE_EVENT_TYPES,
+  ORDER_STATUSES,
+  STATUS_OF,
+  type LifecycleEventType,
+  type OrderStatus,
+} from '../domain/lifecycle.ts';
+import { Random } from './random.ts';
+import { RandomStreams } from './reference-data.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export const LIFECYCLE_SHARES = {
+  unpaidCancelled: 0.03,
+  /** Of the paid orders. */
+  customerCancelled: 0.015,
+  outOfStock: 0.005,
+  /** Of the delivered orders. */
+  returned: 0.22,
+} as const;
+
+/** The supplier of a product, as the lifecycle needs it (null: no known supplier). */
+export interface ShippingOf {
+  supplierId: string;
+  shippingDays: number;
+}
+
+export interface LifecycleCounts {
+  /** Events per type, order_created included. */
+  events: Record<'order_created' | LifecycleEventType, number>;
+  /** Orders per final status (the furthest step written). */
+  finalStatus: Record<OrderStatus, number>;
+  /** Revenue of the orders whose final status is returned, and cancelled, in cents. */
+  returnedCents: number;
+  cancelledCents: number;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+export class LifecycleSimulator {
+  private readonly random: Random;
+  readonly counts: LifecycleCounts = {
+    events: Object.fromEntries(
+      ['order_created', ...LIFECYCLE_EVENT_TYPES].map((t) => [t, 0]),
+    ) as LifecycleCounts['events'],
+    finalStatus: Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<
+      OrderStatus,
+      number
+    >,
+    returnedCents: 0,
+    cancelledCents: 0,
+  };
+  /** "YYYY-MM-DDT" per day since the epoch, made once per day (the hot loop formats ~3.5 per order). */
+  private readonly dayPrefix = new Map<number, string>();
+
+  /** @param endMs the end of the period (exclusive): no step is written at or after it. */
+  constructor(
+    seed: number,
+    private readonly endMs: number,
+  ) {
+    this.random = new Random(seed, RandomStreams.lifecycle);
+  }
+
+  /** ISO-8601 UTC of a whole second, without a Date per call. */
+  private iso(ms: number): string {
+    const day = Math.floor(ms / DAY);
+    let prefix = this.dayPrefix.get(day);
+    if (prefix === undefined) {
+      prefix = new Date(day * DAY).toISOString().slice(0, 11);
+      this.dayPrefix.set(day, prefix);
+    }
+    const s = Math.floor((ms - day * DAY) / 1000);
+    return `${prefix}${TWO_DIGITS[Math.floor(s / 3600)]}:${TWO_DIGITS[Math.floor(s / 60) % 60]}:${TWO_DIGITS[s % 60]}.000Z`;
+  }
+
+  /** Rows of the last stepsCsv call (the writer counts them without scanning the text). */
+  lastRows = 0;
+  private out = '';
+  private status: OrderStatus = 'created';
+  private orderId = '';
+
+  /**
+   * Appends a step's row unless it falls after the period; false then (no later step either).
+   * A method, not a closure per order: the generator calls this ~3.5 times per order.
+   */
+  private step(type: LifecycleEventType, at: number, detail = ',,'): boolean {
+    if (at >= this.endMs) return false;
+    // lifecycleCsv's layout (domain/csv.ts), written here without an object per step.
+    this.out += `${this.orderId},${type},${this.iso(at)},${detail}\n`;
+    this.lastRows++;
+    this.counts.events[type]++;
+    this.status = STATUS_OF[type];
+    return true;
+  }
+
+  /**
+   * The CSV rows (order_events.csv) of the steps after `order`'s creation, in time order, and
+   * the counts. Four draws per order whatever happens, so a longer period extends the same
+   * lifecycles.
+   */
+  stepsCsv(order: Order, soldMs: number, shipping: ShippingOf | null): string {
+    const r = this.random;
+    const c = this.counts;
+    c.events.order_created++;
+    this.out = '';
+    this.lastRows = 0;
+    this.status = 'created';
+    this.orderId = order.id;
+    const u = r.next();
+    const paidAt = soldMs + 30_000 + Math.floor(-Math.log(1 - r.next()) * 8 * MINUTE);
+    const later = r.next(); // the delay of the next step
+    const third = r.next();
+    const fourth = r.next();
+    done: {
+      if (u < LIFECYCLE_SHARES.unpaidCancelled) {
+        this.step('order_cancelled', soldMs + DAY + Math.floor(later * 2 * DAY), ',,unpaid');
+        break done;
+      }
+      if (!this.step('order_paid', paidAt)) break done;
+      const v = (u - LIFECYCLE_SHARES.unpaidCancelled) / (1 - LIFECYCLE_SHARES.unpaidCancelled);
+      if (v < LIFECYCLE_SHARES.customerCancelled + LIFECYCLE_SHARES.outOfStock) {
+        const reason = v < LIFECYCLE_SHARES.customerCancelled ? 'customer_request' : 'out_of_stock';
+        this.step('order_cancelled', paidAt + HOUR + Math.floor(later * 7 * HOUR), `,,${reason}`);
+        break done;
+      }
+      if (shipping === null) break done;
+      const shippedAt = paidAt + 8 * HOUR + Math.floor(later * 40 * HOUR);
+      const tracking = `TRK-${shipping.supplierId.slice(4)}-${order.id.slice(4)}`;
+      if (!this.step('order_shipped', shippedAt, `${shipping.supplierId},${tracking},`)) break done;
+      const deliveredAt = Math.max(
+        shippedAt + 12 * HOUR,
+        soldMs + Math.floor(shipping.shippingDays * (0.8 + third * 0.5) * DAY),
+      );
+      if (!this.step('order_delivered', deliveredAt)) break done;
+      const w = fourth / LIFECYCLE_SHARES.returned;
+      if (w < 1) {
+        const reason = w < 0.55 ? 'size' : w < 0.8 ? 'quality' : 'not_as_described';
+        this.step('order_returned', deliveredAt + DAY + Math.floor(w * 13 * DAY), `,,${reason}`);
+      }
+    }
+    const status = this.status as OrderStatus;
+    c.finalStatus[status]++;
+    const revenue = order.quantity * order.unit_price_cents;
+    if (status === 'returned') c.returnedCents += revenue;
+    if (status === 'cancelled') c.cancelledCents += revenue;
+    return this.out;
+  }
+}
