@@ -121,6 +121,13 @@ export class KafkaBusConsumer implements BusConsumer {
     private readonly options: KafkaConsumerOptions,
   ) {}
 
+  /**
+   * Offsets stored in RAW whose commit to the group failed (a broker outage), per partition.
+   * A later batch's commit covers them; when none comes (the topic is idle), an idle consumer
+   * commits them itself, so the group's lag does not stay wrong until the next record.
+   */
+  private readonly owed = new Map<string, { topic: string; partition: number; offset: string }>();
+
   async *batches(options: BatchOptions): AsyncIterable<ConsumedBatch> {
     if (this.session)
       throw new PipelineError(
@@ -377,6 +384,7 @@ export class KafkaBusConsumer implements BusConsumer {
     while (this.queue.length === 0) {
       if (this.closed || options.signal?.aborted || session.failure) return [];
       await this.waitForWake(1000, options.signal);
+      if (this.queue.length === 0) await this.commitOwed(session);
     }
     const slices: Slice[] = [];
     let room = options.maxRecords;
@@ -400,6 +408,23 @@ export class KafkaBusConsumer implements BusConsumer {
     return slices;
   }
 
+  /**
+   * Commits the owed offsets (see `owed`) while nothing else is fetched. A failure is left for
+   * the next idle second; a rebalance drops them (the partition's new owner redelivers, and
+   * RAW skips what it holds), as a failed batch commit does.
+   */
+  private async commitOwed(session: Session): Promise<void> {
+    if (this.owed.size === 0 || !session.consumer) return;
+    const offsets = [...this.owed.values()];
+    try {
+      await session.consumer.commitOffsets(offsets);
+      for (const o of offsets) this.owed.delete(`${o.topic}:${o.partition}`);
+    } catch (error) {
+      const typed = toPipelineError(error, 'committing owed offsets', this.options.brokers);
+      if (!typed.transient) this.owed.clear();
+    }
+  }
+
   /** Resolves the batch's offsets in kafkajs and commits offset+1 per partition to the group. */
   private async commit(slices: Slice[]): Promise<void> {
     const last = new Map<Delivery, { offset: bigint; count: number }>();
@@ -417,11 +442,19 @@ export class KafkaBusConsumer implements BusConsumer {
       ]);
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     const payload = slices[0]!.delivery.payload;
+    const owedKeys = topics.flatMap(({ topic, partitions }) =>
+      partitions.map((p) => ({ key: `${topic}:${p.partition}`, topic, ...p })),
+    );
     try {
       await commitOffsets(() => payload.commitOffsetsIfNecessary({ topics }), {
         doing: `committing offsets of ${this.topic} (group ${this.groupId})`,
         brokers: this.options.brokers,
       });
+      for (const { key } of owedKeys) this.owed.delete(key);
+    } catch (error) {
+      for (const { key, topic, partition, offset } of owedKeys)
+        this.owed.set(key, { topic, partition, offset });
+      throw error;
     } finally {
       // The records are stored either way: move kafkajs's fetch position past them.
       for (const [d, { offset, count }] of last) {
