@@ -347,6 +347,9 @@ describe.skipIf(privateProblem !== null)('pipeline on Kafka across a broker rest
       const setup = await cli(l, ['setup']);
       expect(setup.code, setup.stderr).toBe(0);
       const consumer = start(l, ['consume', '--batch-size', '500', '--progress-seconds', '1']);
+      // The replay (creations and lifecycle steps, ~16k events) lasts ~20 s at 700/s: still
+      // going when the consumer's first count shows, also on a loaded machine (with creations
+      // only, 5,000 events, it had once ended before the stop).
       const produce = start(l, ['produce', '--mode', 'replay', '--rate', '700']);
       await waitFor(consumer, /consume: [1-9][\d,]* events/);
       await own.stop();

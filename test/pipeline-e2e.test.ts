@@ -23,14 +23,20 @@ const env = (db: string) => ({
   CI: 'true',
 });
 
+/**
+ * PROD's orders of the seed (live orders, `ORD-L…`, which a `run` streams once its replay is
+ * done, are left out: a loaded machine may reach that phase before a test's stop) and RAW's
+ * row count.
+ */
 async function prodSnapshot(db: string) {
   const w = await DuckDbWarehouse.open(join(dir, db));
+  const seedOrders = "WHERE id NOT LIKE 'ORD-L%'";
   try {
     const [totals] = await w.query<{ n: string; cents: string; ids: string }>(
-      'SELECT count(*) AS n, CAST(sum(quantity * unit_price) * 100 AS BIGINT) AS cents, count(DISTINCT id) AS ids FROM orders',
+      `SELECT count(*) AS n, CAST(sum(quantity * unit_price) * 100 AS BIGINT) AS cents, count(DISTINCT id) AS ids FROM orders ${seedOrders}`,
     );
     const rows = await w.query(
-      'SELECT id, product_id, customer_id, quantity, unit_price, sold_at, event_id FROM orders ORDER BY id',
+      `SELECT id, product_id, customer_id, quantity, unit_price, sold_at, event_id FROM orders ${seedOrders} ORDER BY id`,
     );
     const [raw] = await w.query<{ n: string }>('SELECT count(*) AS n FROM orders_events');
     return {

@@ -150,6 +150,9 @@ describe.skipIf(!broker.available)('fault: SIGINT/SIGTERM of every long-running 
 
     // The rest, without the task, so the scheduled task below has work when it is stopped.
     const rest = l.start(['consume', '--no-task']);
+    // Running (its signal handlers installed) before the stop, even when the earlier consumer
+    // left nothing to catch up on: a SIGTERM during start-up ends it by default, with no code.
+    await waitForLine(rest, /consuming /, 120_000);
     await waitCaughtUp(l, total, 120_000);
     await stopWith(rest, 'SIGTERM');
 

@@ -92,6 +92,8 @@ describe('checkObjects with the answers of a real account', () => {
     'SHOW STREAMS': [
       { name: 'ORDERS_STREAM', stale: 'false' },
       { name: 'ORDERS_QUARANTINE_STREAM', stale: 'false' },
+      { name: 'ORDERS_LIFECYCLE_STREAM', stale: 'false' },
+      { name: 'ORDERS_LIFECYCLE_QUARANTINE_STREAM', stale: 'false' },
     ],
     'SELECT SYSTEM$STREAM_HAS_DATA': [{ h: false }],
     'SHOW TASKS': [
@@ -121,6 +123,8 @@ describe('checkObjects with the answers of a real account', () => {
       'tables',
       'stream orders_stream',
       'stream orders_quarantine_stream',
+      'stream orders_lifecycle_stream',
+      'stream orders_lifecycle_quarantine_stream',
       'task merge_orders_task',
       'task quarantine_orders_task',
     ]);
