@@ -72,6 +72,16 @@ export interface RunSummary {
 }
 
 /**
+ * The order id of each record of the replay, in publication order (null for a bad row):
+ * orders.csv's rows, then order_events.csv's (the lifecycle steps).
+ */
+async function* replayedOrderIds(seedDir: string): AsyncGenerator<string | null> {
+  for await (const r of readOrders(seedDir)) yield r.ok ? r.row.id : null;
+  for await (const rows of readLifecycleChunks(seedDir))
+    for (const r of rows) yield r.ok ? r.row.order_id : null;
+}
+
+/**
  * Where a restarted `run` on the in-process bus resumes its replay: after the `ingested`
  * events its ingest stored with their offsets (one partition: the file's order). 0 when the
  * warehouse holds another data set's events (the order at that row is not in RAW), said so.
@@ -88,25 +98,14 @@ async function resumePoint(
   let lastGood: string | null = null;
   let reached = false;
   let more = false;
-  // The replay's records: orders.csv's rows, then order_events.csv's (the lifecycle steps).
-  for await (const r of readOrders(seedDir)) {
+  for await (const id of replayedOrderIds(seedDir)) {
     if (reached) {
       more = true;
       break;
     }
-    if (r.ok) lastGood = r.row.id;
+    if (id !== null) lastGood = id;
     if (++n === ingested) reached = true;
   }
-  if (!more)
-    outer: for await (const rows of readLifecycleChunks(seedDir))
-      for (const r of rows) {
-        if (reached) {
-          more = true;
-          break outer;
-        }
-        if (r.ok) lastGood = r.row.order_id;
-        if (++n === ingested) reached = true;
-      }
   const last = reached ? lastGood : null;
   if (last !== null && !(await warehouse.reads.rawHasOrder(last))) {
     log(
