@@ -1,12 +1,11 @@
 /**
- * Generate stage: writes customers.csv, inventory.csv, orders.csv and manifest.json.
+ * Generate stage: writes customers.csv, inventory.csv, orders.csv, order_events.csv (in a
+ * second thread for large data sets, order-events-worker.ts) and manifest.json.
  *
  * Files are written under temporary names and renamed only when all are complete, manifest
  * last, so an interrupted or failed run never leaves files that look finished.
  * Writing is streamed in ~1 MiB chunks with backpressure: memory stays flat at 10M orders.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile, access, constants, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { centsToDecimal, type Product } from '../domain/entities.ts';
@@ -16,13 +15,17 @@ import { marginTotals } from '../domain/margin.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
-import {
-  LifecycleSimulator,
-  type LifecycleCounts,
-  type ShippingOf,
-} from '../generator/lifecycle.ts';
+import type { LifecycleCounts, ShippingOf } from '../generator/lifecycle.ts';
 import { generateOrders } from '../generator/orders.ts';
 import { generateCustomers, generateProducts } from '../generator/reference-data.ts';
+import { CsvFileWriter } from './csv-file-writer.ts';
+import {
+  ORDER_EVENTS_WORKER_MIN_ORDERS,
+  writeOrderEvents,
+  writeOrderEventsInWorker,
+  type OrderEventsJob,
+  type OrderEventsResult,
+} from './order-events-worker.ts';
 
 export interface GenerateOptions {
   customers: number;
@@ -35,6 +38,8 @@ export interface GenerateOptions {
   end: Date;
   outputDir: string;
   signal?: AbortSignal;
+  /** Writes order_events.csv in a worker thread; default: from ORDER_EVENTS_WORKER_MIN_ORDERS orders. */
+  eventsInWorker?: boolean;
   onProgress?: (p: { file: string; rows: number; total: number }) => void;
 }
 
@@ -42,84 +47,6 @@ export interface GenerateResult {
   manifest: Manifest;
   outputDir: string;
   durationMs: number;
-}
-
-const CHUNK_BYTES = 1 << 20;
-
-/** A CSV file being written: chunked, hashed and counted on the fly. */
-class CsvFileWriter {
-  readonly tmpPath: string;
-  private readonly stream: WriteStream;
-  private readonly hash = createHash('sha256');
-  // Lines are encoded straight into a reused buffer: no string concatenation, little garbage.
-  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-  private failure: Error | null = null;
-  rows = 0;
-  bytes = 0;
-
-  constructor(
-    readonly finalPath: string,
-    header: readonly string[],
-  ) {
-    this.tmpPath = `${finalPath}.partial`;
-    this.stream = createWriteStream(this.tmpPath);
-    this.stream.on('error', (error) => {
-      this.failure = error;
-    });
-    this.used = this.buffer.write(header.join(',') + '\n', 0);
-  }
-
-  /** Appends one line; resolves immediately unless the chunk must be flushed. */
-  write(line: string): Promise<void> | undefined {
-    this.rows += 1;
-    return this.append(line);
-  }
-
-  /** Appends `rows` lines at once (each ends with a newline). */
-  writeRows(lines: string, rows: number): Promise<void> | undefined {
-    this.rows += rows;
-    return this.append(lines);
-  }
-
-  private append(line: string): Promise<void> | undefined {
-    // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
-    if (this.used + line.length * 3 > this.buffer.length) {
-      const chunk = Buffer.from(line, 'utf8');
-      return this.flush().then(() => {
-        chunk.copy(this.buffer, 0);
-        this.used = chunk.length;
-      });
-    }
-    this.used += this.buffer.write(line, this.used);
-    return undefined;
-  }
-
-  private async flush(): Promise<void> {
-    if (this.failure) throw this.failure;
-    const chunk = this.buffer.subarray(0, this.used);
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    // Wait until the chunk is written, then reuse the same buffer: one 1 MiB buffer per file
-    // for the whole run, instead of one per chunk left to the garbage collector.
-    await new Promise<void>((resolve, reject) => {
-      this.stream.write(chunk, (error) => (error ? reject(error) : resolve()));
-    });
-    this.used = 0;
-  }
-
-  async close(): Promise<{ rows: number; bytes: number; sha256: string }> {
-    await this.flush();
-    await new Promise<void>((resolve, reject) => {
-      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
-    });
-    if (this.failure) throw this.failure;
-    return { rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
-  }
-
-  abort(): void {
-    this.stream.destroy();
-  }
 }
 
 async function ensureWritableDir(dir: string): Promise<void> {
@@ -292,11 +219,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     join(options.outputDir, SeedFiles.orders),
     CsvColumns.orders,
   );
-  const eventsFile = new CsvFileWriter(
-    join(options.outputDir, SeedFiles.orderEvents),
-    CsvColumns.orderEvents,
-  );
-  const files = [customersFile, inventoryFile, ordersFile, eventsFile];
+  const eventsPath = join(options.outputDir, SeedFiles.orderEvents);
+  const files = [customersFile, inventoryFile, ordersFile];
+  // order_events.csv is written by another thread once the catalogue is known (see below).
+  let events: { done: Promise<OrderEventsResult>; stop: () => Promise<void> } | null = null;
+  let failed = false;
   const progressEvery = 50_000;
   const checkAbort = () => {
     if (options.signal?.aborted)
@@ -320,10 +247,12 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     // Per-unit costs by product index, -1 when unknown (numbers, not objects: 1M products stay small).
     const supplierCosts: number[] = [];
     const shippingCosts: number[] = [];
+    const productIds: string[] = [];
     const productIndex = new Map<string, number>();
     const shippingOf: (ShippingOf | null)[] = [];
     for (const product of generateProducts(options.products, options.seed) as Generator<Product>) {
       productIndex.set(product.id, prices.length);
+      productIds.push(product.id);
       prices.push(product.price_cents);
       supplierCosts.push(product.supply?.supplier_cost_cents ?? -1);
       shippingCosts.push(product.supply?.shipping_cost_cents ?? -1);
@@ -347,17 +276,29 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       { customers: options.customers, productPrices: prices, seed: options.seed },
       { start: options.start, end: endExclusive },
     );
-    const lifecycle = new LifecycleSimulator(options.seed, endExclusive.getTime());
+    const job: OrderEventsJob = {
+      path: eventsPath,
+      orders: options.orders,
+      customers: options.customers,
+      seed: options.seed,
+      startMs: options.start.getTime(),
+      endMs: endExclusive.getTime(),
+      productIds,
+      productPrices: prices,
+      shippingOf,
+    };
+    events =
+      (options.eventsInWorker ?? options.orders >= ORDER_EVENTS_WORKER_MIN_ORDERS)
+        ? writeOrderEventsInWorker(job)
+        : {
+            done: writeOrderEvents(job, () => failed || (options.signal?.aborted ?? false)),
+            stop: async () => undefined,
+          };
+    events.done.catch(() => undefined); // awaited after the orders; a failure must not go unhandled
     for (const order of orders) {
       revenueCents += order.quantity * order.unit_price_cents;
       itemsSold += order.quantity;
-      const product = productIndex.get(order.product_id)!;
-      unitsSold[product]! += order.quantity;
-      const steps = lifecycle.stepsCsv(order, Date.parse(order.sold_at), shippingOf[product]!);
-      if (steps.length > 0) {
-        const written = eventsFile.writeRows(steps, lifecycle.lastRows);
-        if (written) await written;
-      }
+      unitsSold[productIndex.get(order.product_id)!]! += order.quantity;
       first ??= order.sold_at;
       last = order.sold_at;
       const pending = ordersFile.write(orderCsv(order));
@@ -373,12 +314,12 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     }
     options.onProgress?.({ file: SeedFiles.orders, rows: ordersFile.rows, total: options.orders });
 
-    const [c, p, o, e] = [
+    const [c, p, o] = [
       await customersFile.close(),
       await inventoryFile.close(),
       await ordersFile.close(),
-      await eventsFile.close(),
     ];
+    const { file: e, counts: lifecycleCounts } = await events.done;
     checkAbort();
     const manifest: Manifest = {
       generator: 'dropship-pipeline',
@@ -411,22 +352,25 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
           unitsSold,
           revenueCents,
         ),
-        lifecycle: lifecycleTotals(lifecycle.counts, revenueCents),
+        lifecycle: lifecycleTotals(lifecycleCounts, revenueCents),
       },
     };
     // Old manifest first: while files are being swapped the directory never looks complete.
     const manifestPath = join(options.outputDir, SeedFiles.manifest);
     await rm(manifestPath, { force: true });
     for (const file of files) await rename(file.tmpPath, file.finalPath);
+    await rename(`${eventsPath}.partial`, eventsPath);
     await writeFile(`${manifestPath}.partial`, JSON.stringify(manifest, null, 2) + '\n');
     await rename(`${manifestPath}.partial`, manifestPath);
     return { manifest, outputDir: options.outputDir, durationMs: performance.now() - started };
   } catch (error) {
-    for (const file of files) {
-      file.abort();
-      // Cleanup must never hide the error that stopped the run.
-      await rm(file.tmpPath, { force: true }).catch(() => undefined);
-    }
+    failed = true;
+    await events?.stop().catch(() => undefined);
+    await events?.done.catch(() => undefined); // the in-thread writer stops at its next check
+    for (const file of files) file.abort();
+    // Cleanup must never hide the error that stopped the run.
+    for (const path of [...files.map((f) => f.tmpPath), `${eventsPath}.partial`])
+      await rm(path, { force: true }).catch(() => undefined);
     if (error instanceof PipelineError) throw error;
     throw new PipelineError('IO', `generation failed: ${(error as Error).message}`, {
       cause: error,
