@@ -41,3 +41,6 @@ export function failWithoutChromiumInCi(): void {
     );
   });
 }
+
+/** The digits of a figure on the page, as a number ("€1,234.50" → 123450). */
+export const digits = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));

@@ -13,6 +13,7 @@ import type { Snapshot } from '../../src/dashboard/snapshot.ts';
 import { dashboardUrl, runCli, startCli, type StartedCli } from '../helpers/cli.ts';
 import {
   browserSuiteTitle,
+  digits,
   failWithoutChromiumInCi,
   hasChromium,
   launchChromium,
@@ -21,7 +22,6 @@ import {
 
 failWithoutChromiumInCi();
 
-const digits = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));
 /** The page's one-decimal figures, in the page's locale (en-US). */
 const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format;
 

@@ -15,6 +15,7 @@ import type { RunningDashboard } from '../../src/pipeline/run.ts';
 import { PipelineStats } from '../../src/pipeline/stats.ts';
 import {
   browserSuiteTitle,
+  digits,
   failWithoutChromiumInCi,
   hasChromium,
   launchChromium,
@@ -23,8 +24,6 @@ import {
 import { openFixture, switchableWarehouse, type WarehouseFixture } from './fixture.ts';
 
 failWithoutChromiumInCi();
-
-const digits = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));
 
 describe.skipIf(!hasChromium)(browserSuiteTitle('dashboard in chromium'), () => {
   let fixture: WarehouseFixture;
