@@ -150,12 +150,19 @@ describe.skipIf(!emulator.available)(
         top_products: s.top_products,
         categories: s.categories,
         suppliers: s.suppliers,
+        funnel: s.funnel,
+        returns: s.returns,
+        delivery: s.delivery,
+        stock: s.stock,
         daily: s.timeseries.daily,
         latest: s.recent_orders.map((o) => o.id).sort(),
         dead_letters: s.health.dead_letters,
       });
       expect(comparable(onSnowflake)).toEqual(comparable(onDuckDb));
       expect(onSnowflake.kpis.total_orders).toBe(ORDERS);
+      // The lifecycle cards have something to compare: the seed's lifecycle reached PROD.
+      expect(onSnowflake.funnel.returned).toBeGreaterThan(0);
+      expect(onSnowflake.delivery.length).toBeGreaterThan(0);
     }, 300_000);
 
     describe.skipIf(!broker.available)(`with Kafka (${broker.bootstrap})`, () => {

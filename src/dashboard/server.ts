@@ -73,6 +73,9 @@ const API: Record<string, (s: Snapshot) => unknown> = {
   '/api/categories': (s) => ({ generated_at: s.generated_at, categories: s.categories }),
   '/api/suppliers': (s) => ({ generated_at: s.generated_at, suppliers: s.suppliers }),
   '/api/funnel': (s) => ({ generated_at: s.generated_at, ...s.funnel }),
+  '/api/returns': (s) => ({ generated_at: s.generated_at, ...s.returns }),
+  '/api/delivery': (s) => ({ generated_at: s.generated_at, suppliers: s.delivery }),
+  '/api/stock': (s) => ({ generated_at: s.generated_at, ...s.stock }),
   '/api/health': (s) => ({ generated_at: s.generated_at, ...s.health }),
 };
 

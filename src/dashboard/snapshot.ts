@@ -72,6 +72,80 @@ export interface Funnel {
   net_revenue: number;
 }
 
+/**
+ * Returns: returned ÷ delivered orders (delivered = reached delivery, returned ones included,
+ * as in the funnel), by the product's category and by the reason the customer gave.
+ */
+export interface Returns {
+  by_category: {
+    category: string;
+    delivered: number;
+    returned: number;
+    /** returned ÷ delivered, 4 decimals. */
+    return_rate: number;
+    /** Revenue of the returned orders, in euros. */
+    returned_revenue: number;
+  }[];
+  /** Most frequent first. */
+  by_reason: {
+    reason: string;
+    returned: number;
+    /** This reason's returns ÷ all returns, 4 decimals. */
+    share_of_returns: number;
+    /** This reason's returns ÷ all delivered orders, 4 decimals (they add up to the return rate). */
+    return_rate: number | null;
+  }[];
+}
+
+/**
+ * Delivery time of one supplier's delivered orders (the supplier that shipped them), in days
+ * (2 decimals): from the sale (sold_at) to delivered_at — what the customer waits — and the
+ * carrier's part, from shipped_at to delivered_at. Median and 90th percentile, interpolated.
+ */
+export interface SupplierDelivery {
+  supplier_id: string;
+  supplier_name: string | null;
+  supplier_country: string | null;
+  /** The supplier's typical days from order to delivery (inventory), to compare with. */
+  typical_days: number | null;
+  delivered: number;
+  median_days: number;
+  p90_days: number;
+  median_transit_days: number;
+  p90_transit_days: number;
+}
+
+/**
+ * Units at or below which a product counts as low on stock (above 0: out of stock). A fixed
+ * number for now: a dozen units is about a week of a best-seller's sales in the generated shop.
+ */
+export const LOW_STOCK_THRESHOLD = 10;
+/** Low-stock products listed, fewest units first. */
+const LOW_STOCK_LISTED = 10;
+
+/** PROD inventory's stock_quantity, which follows the order events. */
+export interface Stock {
+  /** LOW_STOCK_THRESHOLD: at most this many units (and more than 0) is low. */
+  low_stock_threshold: number;
+  products: number;
+  /** Units in stock over all products. */
+  units: number;
+  /** Products with no unit left (0 or less). */
+  out_of_stock: number;
+  /** Products with 1 to low_stock_threshold units. */
+  low_stock: number;
+  /** The out-of-stock and low-stock products, fewest units first (at most 10). */
+  lowest: {
+    product_id: string;
+    product_name: string | null;
+    category: string | null;
+    supplier_name: string | null;
+    stock_quantity: number;
+    /** Units of this product in PROD orders not cancelled. */
+    units_sold: number;
+  }[];
+}
+
 /** Margin of the orders of one supplier (orders with known costs). */
 export interface SupplierMargin {
   supplier_id: string;
@@ -174,6 +248,10 @@ export interface Snapshot {
   /** Margin by supplier, largest revenue first. */
   suppliers: SupplierMargin[];
   funnel: Funnel;
+  returns: Returns;
+  /** Delivery time by supplier, fastest median first. */
+  delivery: SupplierDelivery[];
+  stock: Stock;
   health: Health;
 }
 
@@ -212,8 +290,38 @@ function funnelOf(
     delivered,
     cancelled: count(row.reached_cancelled),
     returned,
-    return_rate: delivered > 0 ? Math.round((returned / delivered) * 10_000) / 10_000 : null,
+    return_rate: share(returned, delivered),
     net_revenue: Number(net) / 100,
+  };
+}
+
+/** A share to 4 decimals (0.2222); null without a denominator. */
+function share(part: number, whole: number): number | null {
+  return whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null;
+}
+
+/** Seconds (a percentile, maybe fractional) as days to 2 decimals. */
+const days = (seconds: unknown) => Math.round((Number(seconds) / 86_400) * 100) / 100;
+
+function returnsOf(
+  byCategory: Awaited<ReturnType<WarehouseReads['returnsByCategory']>>,
+  byReason: Awaited<ReturnType<WarehouseReads['returnsByReason']>>,
+): Returns {
+  const returns = byReason.reduce((n, r) => n + count(r.returned), 0);
+  return {
+    by_category: byCategory.map((r) => ({
+      category: String(r.category),
+      delivered: count(r.delivered),
+      returned: count(r.returned),
+      return_rate: share(count(r.returned), count(r.delivered)) ?? 0,
+      returned_revenue: euros(r.returned_revenue),
+    })),
+    by_reason: byReason.map((r) => ({
+      reason: String(r.reason),
+      returned: count(r.returned),
+      share_of_returns: share(count(r.returned), returns) ?? 0,
+      return_rate: share(count(r.returned), count(r.delivered)),
+    })),
   };
 }
 
@@ -248,6 +356,11 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const margins = await reads.marginTotals();
   const bySupplier = await reads.marginBySupplier();
   const lifecycle = await reads.lifecycleCounts();
+  const returnsByCategory = await reads.returnsByCategory();
+  const returnsByReason = await reads.returnsByReason();
+  const delivery = await reads.deliveryTimeBySupplier();
+  const stock = await reads.stockLevels(LOW_STOCK_THRESHOLD);
+  const lowest = await reads.lowStockProducts(LOW_STOCK_THRESHOLD, LOW_STOCK_LISTED);
   const reasons = await reads.deadLetterReasons(5);
   const summary = await warehouse.taskSummary();
   const [lastRun] = await warehouse.taskHistory(1);
@@ -357,6 +470,34 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       units: count(r.units),
       ...marginFigures(r),
     })),
+    returns: returnsOf(returnsByCategory, returnsByReason),
+    delivery: delivery.map((r) => ({
+      supplier_id: String(r.supplier_id),
+      supplier_name: text(r.supplier_name),
+      supplier_country: text(r.supplier_country),
+      typical_days:
+        text(r.supplier_shipping_days) === null ? null : count(r.supplier_shipping_days),
+      delivered: count(r.delivered),
+      median_days: days(r.median_seconds),
+      p90_days: days(r.p90_seconds),
+      median_transit_days: days(r.median_transit_seconds),
+      p90_transit_days: days(r.p90_transit_seconds),
+    })),
+    stock: {
+      low_stock_threshold: LOW_STOCK_THRESHOLD,
+      products: count(stock.products),
+      units: count(stock.units),
+      out_of_stock: count(stock.out_of_stock),
+      low_stock: count(stock.low_stock),
+      lowest: lowest.map((r) => ({
+        product_id: String(r.product_id),
+        product_name: text(r.product_name),
+        category: text(r.category),
+        supplier_name: text(r.supplier_name),
+        stock_quantity: count(r.stock_quantity),
+        units_sold: count(r.units_sold),
+      })),
+    },
     health: {
       warehouse: warehouse.describe(),
       raw_rows: count(c.raw_rows),

@@ -123,24 +123,43 @@ async function resumePoint(
   return ingested;
 }
 
-/** Waits until every published event is in RAW and merged into PROD (or the deadline passes). */
+/** Longest pause between two manual task runs that failed while draining. */
+const DRAIN_RETRY_MAX_MS = 5_000;
+
+/**
+ * Waits until every published event is in RAW and merged into PROD, the deadline passes or
+ * `signal` aborts (SIGINT/SIGTERM). A task run that fails (a broken task, PROD unavailable) is
+ * told through `log` and tried again after a pause that doubles up to 5 s: a failing task used
+ * to be re-run at once, in a loop that kept a core busy and never looked at the signal.
+ */
 async function drain(
   consumer: BusConsumer,
   warehouse: Warehouse,
   stats: PipelineStats,
   deadline: number,
+  signal: AbortSignal,
+  log: (message: string) => void,
   onTaskRun?: (run: TaskRun) => void,
 ): Promise<boolean> {
-  while (Date.now() < deadline) {
+  let failures = 0;
+  while (Date.now() < deadline && !signal.aborted) {
     const lag = await consumer.lag();
     stats.lag = lag;
     if (lag === 0 || lag === null) {
       const backlog = await warehouse.streamBacklog();
       if (backlog === 0) return true;
-      onTaskRun?.(await runTaskOnce(warehouse, stats, 'manual'));
+      const run = await runTaskOnce(warehouse, stats, 'manual');
+      onTaskRun?.(run);
+      if (run.state === 'FAILED') {
+        const pause = Math.min(DRAIN_RETRY_MAX_MS, 250 * 2 ** failures++);
+        log(
+          `task: run ${run.runId} FAILED with ${backlog} RAW rows to merge (${run.errorMessage ?? 'no error message'}); trying again in ${pause} ms (Ctrl-C stops)`,
+        );
+        await sleep(pause, signal);
+      } else failures = 0;
       continue;
     }
-    await sleep(25);
+    await sleep(25, signal);
   }
   return false;
 }
@@ -319,6 +338,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         warehouse,
         stats,
         Date.now() + (options.once ? 24 * 3_600_000 : 30_000),
+        options.signal,
+        log,
         options.onTaskRun,
       ),
       ingestFailed.then((error) => {

@@ -43,6 +43,24 @@ export const REQUIRED_ORDER_COLUMNS = [
   'ingested_at',
 ] as const satisfies readonly (typeof OrdersTable)['columns'][number]['name'][];
 
+/**
+ * The step columns that show an order reached a step of the funnel: the step's own time, or
+ * that of a step only reachable through it (a return comes after a delivery, which comes after
+ * a shipping, after a payment). With late events an order can be delivered before its
+ * order_shipped is received; it has still been shipped, and the funnel never narrows then
+ * widens again.
+ */
+const REACHED = {
+  paid: ['paid_at', 'shipped_at', 'delivered_at', 'returned_at'],
+  shipped: ['shipped_at', 'delivered_at', 'returned_at'],
+  delivered: ['delivered_at', 'returned_at'],
+} as const;
+
+/** A condition: the order (columns prefixed `p`) reached the step. */
+const reached = (step: keyof typeof REACHED, p: string) =>
+  `(${REACHED[step].map((c) => `${p}${c} IS NOT NULL`).join(' OR ')})`;
+const DELIVERED = (p: string) => reached('delivered', p);
+
 export class WarehouseReads {
   constructor(
     private readonly select: Select,
@@ -196,7 +214,7 @@ export class WarehouseReads {
 
   /**
    * The order lifecycle in PROD (domain/lifecycle.ts): orders per status (NULL, from before
-   * the lifecycle, counts as created), the funnel (orders that reached each step), orders in
+   * the lifecycle, counts as created), the funnel (orders that reached each step: REACHED), orders in
    * an impossible state (cancelled and shipped, delivered or returned), orders whose status is
    * not the one their step columns give, and the revenue of returned and cancelled orders.
    * `exceptPattern`: leave out orders whose id is LIKE it (live ones).
@@ -219,8 +237,13 @@ export class WarehouseReads {
     >(
       `SELECT count(*) AS orders,
         ${ORDER_STATUSES.map(s).join(', ')},
-        count(o.paid_at) AS reached_paid, count(o.shipped_at) AS reached_shipped,
-        count(o.delivered_at) AS reached_delivered, count(o.cancelled_at) AS reached_cancelled,
+        ${(['paid', 'shipped', 'delivered'] as const)
+          .map(
+            (step) =>
+              `coalesce(sum(CASE WHEN ${reached(step, 'o.')} THEN 1 ELSE 0 END), 0) AS reached_${step}`,
+          )
+          .join(', ')},
+        count(o.cancelled_at) AS reached_cancelled,
         count(o.returned_at) AS reached_returned,
         coalesce(sum(CASE WHEN o.cancelled_at IS NOT NULL AND (o.shipped_at IS NOT NULL
           OR o.delivered_at IS NOT NULL OR o.returned_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS impossible,
@@ -255,6 +278,119 @@ export class WarehouseReads {
        WHERE i.supplier_id IS NOT NULL AND i.supplier_cost IS NOT NULL AND i.shipping_cost IS NOT NULL
        GROUP BY i.supplier_id, i.supplier_name, i.supplier_country
        ORDER BY revenue DESC, supplier_id`,
+    );
+  }
+
+  /**
+   * Returns per category of the product: PROD orders delivered (those with a delivery or a
+   * return: a returned order was delivered, even while its order_delivered is still on its
+   * way) and those returned, the return rate's two terms. Categories without a delivery are
+   * absent.
+   */
+  returnsByCategory() {
+    return this.all<'category' | 'delivered' | 'returned' | 'returned_revenue'>(
+      `SELECT coalesce(i.category, 'unknown') AS category,
+              sum(CASE WHEN ${DELIVERED('o.')} THEN 1 ELSE 0 END) AS delivered,
+              count(o.returned_at) AS returned,
+              CAST(coalesce(sum(CASE WHEN o.returned_at IS NOT NULL THEN o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS returned_revenue
+       FROM ${T.orders} o
+       LEFT JOIN ${T.inventory} i ON i.id = o.product_id
+       GROUP BY coalesce(i.category, 'unknown')
+       HAVING sum(CASE WHEN ${DELIVERED('o.')} THEN 1 ELSE 0 END) > 0
+       ORDER BY category`,
+    );
+  }
+
+  /**
+   * Returned PROD orders per return reason (NULL: a return whose reason is unknown), with the
+   * delivered orders of the whole shop on every row (the denominator of each reason's rate).
+   */
+  returnsByReason() {
+    return this.all<'reason' | 'returned' | 'delivered'>(
+      `SELECT coalesce(o.return_reason, 'unknown') AS reason, count(*) AS returned,
+              (SELECT sum(CASE WHEN ${DELIVERED('d.')} THEN 1 ELSE 0 END) FROM ${T.orders} d) AS delivered
+       FROM ${T.orders} o
+       WHERE o.returned_at IS NOT NULL
+       GROUP BY coalesce(o.return_reason, 'unknown')
+       ORDER BY returned DESC, reason`,
+    );
+  }
+
+  /**
+   * Delivery time per supplier that shipped (orders.supplier_id, from order_shipped), over the
+   * delivered orders that have both times: from the sale (sold_at, when the customer ordered)
+   * to delivered_at — what the customer waits, and what inventory's supplier_shipping_days
+   * describes — and, apart, the carrier's part from shipped_at. Median and 90th percentile
+   * (interpolated, PERCENTILE_CONT) in seconds; the supplier's name from inventory.
+   */
+  deliveryTimeBySupplier() {
+    const toDelivery = `datediff('second', o.sold_at, o.delivered_at)`;
+    const transit = `datediff('second', o.shipped_at, o.delivered_at)`;
+    return this.all<
+      | 'supplier_id'
+      | 'supplier_name'
+      | 'supplier_country'
+      | 'supplier_shipping_days'
+      | 'delivered'
+      | 'median_seconds'
+      | 'p90_seconds'
+      | 'median_transit_seconds'
+      | 'p90_transit_seconds'
+    >(
+      `SELECT o.supplier_id AS supplier_id, s.supplier_name AS supplier_name,
+              s.supplier_country AS supplier_country, s.supplier_shipping_days AS supplier_shipping_days,
+              count(*) AS delivered,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY ${toDelivery}) AS median_seconds,
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY ${toDelivery}) AS p90_seconds,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY ${transit}) AS median_transit_seconds,
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY ${transit}) AS p90_transit_seconds
+       FROM ${T.orders} o
+       LEFT JOIN (
+         SELECT supplier_id, max(supplier_name) AS supplier_name, max(supplier_country) AS supplier_country,
+                max(supplier_shipping_days) AS supplier_shipping_days
+         FROM ${T.inventory} WHERE supplier_id IS NOT NULL GROUP BY supplier_id
+       ) s ON s.supplier_id = o.supplier_id
+       WHERE o.supplier_id IS NOT NULL AND o.delivered_at IS NOT NULL AND o.shipped_at IS NOT NULL
+       GROUP BY o.supplier_id, s.supplier_name, s.supplier_country, s.supplier_shipping_days
+       ORDER BY median_seconds, supplier_id`,
+    );
+  }
+
+  /**
+   * Stock of PROD inventory (stock_quantity, which the task keeps following the events):
+   * products, units in stock, products out of stock (0 or less) and low on stock (1 to
+   * `lowStock` units).
+   */
+  stockLevels(lowStock: number) {
+    return this.one<'products' | 'units' | 'out_of_stock' | 'low_stock'>(
+      `SELECT count(*) AS products, coalesce(sum(stock_quantity), 0) AS units,
+              coalesce(sum(CASE WHEN stock_quantity <= 0 THEN 1 ELSE 0 END), 0) AS out_of_stock,
+              coalesce(sum(CASE WHEN stock_quantity > 0 AND stock_quantity <= $low THEN 1 ELSE 0 END), 0) AS low_stock
+       FROM ${T.inventory}`,
+      { low: Math.trunc(lowStock) },
+    );
+  }
+
+  /**
+   * The products with at most `lowStock` units left, fewest first (out of stock first), with
+   * the units PROD orders took of each (not cancelled): what to reorder.
+   */
+  lowStockProducts(lowStock: number, limit: number) {
+    return this.all<
+      'product_id' | 'product_name' | 'category' | 'supplier_name' | 'stock_quantity' | 'units_sold'
+    >(
+      `SELECT i.id AS product_id, i.product_name AS product_name, i.category AS category,
+              i.supplier_name AS supplier_name, i.stock_quantity AS stock_quantity,
+              coalesce(sold.units, 0) AS units_sold
+       FROM ${T.inventory} i
+       LEFT JOIN (
+         SELECT product_id, sum(quantity) AS units FROM ${T.orders}
+         WHERE cancelled_at IS NULL GROUP BY product_id
+       ) sold ON sold.product_id = i.id
+       WHERE i.stock_quantity <= $low
+       ORDER BY i.stock_quantity, i.id
+       LIMIT ${Math.trunc(limit)}`,
+      { low: Math.trunc(lowStock) },
     );
   }
 

@@ -27,6 +27,9 @@ import { DAY_INCRS, DAY_S, dailySeries, INTEGER_INCRS } from './series.js';
  * @typedef {import('../snapshot.ts').CategorySales} CategorySales
  * @typedef {import('../snapshot.ts').SupplierMargin} SupplierMargin
  * @typedef {import('../snapshot.ts').Funnel} Funnel
+ * @typedef {import('../snapshot.ts').Returns} Returns
+ * @typedef {import('../snapshot.ts').SupplierDelivery} SupplierDelivery
+ * @typedef {import('../snapshot.ts').Stock} Stock
  * @typedef {import('../snapshot.ts').ProductRank} ProductRank
  * @typedef {import('../snapshot.ts').RecentOrder} RecentOrder
  * @typedef {{ error?: string; hint?: string; empty?: boolean }} ErrorBody
@@ -374,6 +377,113 @@ function renderFunnel(f) {
     `orders that reached each step · return rate ${fmtPercent(f.return_rate)} of delivered · revenue net of cancellations and returns ${fmtMoney(f.net_revenue)}`;
 }
 
+/**
+ * One bar: a label with its details, the figure, and a fill of `fraction` (0–1) of the track.
+ * @param {string} label
+ * @param {string} meta
+ * @param {string} value
+ * @param {number} fraction
+ */
+function barRow(label, meta, value, fraction) {
+  const fill = el('div', 'bar-fill');
+  fill.style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
+  return el('li', 'bar-row', [
+    el('span', 'bar-label', [label, el('span', 'bar-meta', meta)]),
+    el('span', 'bar-value', value),
+    el('div', 'bar-track', [fill]),
+  ]);
+}
+
+/** Return rates by category and by reason. @param {Returns} r */
+function renderReturns(r) {
+  const maxRate = Math.max(0.0001, ...r.by_category.map((c) => c.return_rate));
+  $('returns-category').replaceChildren(
+    ...(r.by_category.length === 0
+      ? [placeholder('No delivered orders yet')]
+      : r.by_category.map((c) =>
+          barRow(
+            c.category,
+            `${fmtInt(c.returned)} of ${fmtInt(c.delivered)} delivered · ${fmtMoney(c.returned_revenue)} returned`,
+            fmtPercent(c.return_rate),
+            c.return_rate / maxRate,
+          ),
+        )),
+  );
+  $('returns-reason').replaceChildren(
+    ...(r.by_reason.length === 0
+      ? [placeholder('No returns yet')]
+      : r.by_reason.map((x) =>
+          barRow(
+            x.reason.replaceAll('_', ' '),
+            `${fmtInt(x.returned)} returns · ${fmtPercent(x.return_rate)} of delivered orders`,
+            fmtPercent(x.share_of_returns),
+            x.share_of_returns,
+          ),
+        )),
+  );
+}
+
+/** @param {number} d days → "12.4 d" */
+const fmtDays = (d) => `${fmtRate(d)} d`;
+
+/** Delivery time by supplier: the bar is the p90, the figure the median. @param {SupplierDelivery[]} suppliers */
+function renderDelivery(suppliers) {
+  const max = Math.max(1, ...suppliers.map((s) => s.p90_days));
+  $('delivery').replaceChildren(
+    ...(suppliers.length === 0
+      ? [placeholder('No delivered orders yet')]
+      : suppliers.map((s) =>
+          barRow(
+            `${s.supplier_name ?? s.supplier_id} (${s.supplier_country ?? 'unknown country'})`,
+            `${fmtInt(s.delivered)} delivered · p90 ${fmtDays(s.p90_days)} · carrier median ${fmtDays(s.median_transit_days)}` +
+              (s.typical_days === null ? '' : ` · typical ${fmtInt(s.typical_days)} d`),
+            `${fmtDays(s.median_days)} · ${fmtDays(s.p90_days)}`,
+            s.p90_days / max,
+          ),
+        )),
+  );
+}
+
+/** Stock-outs, low stock and the products to reorder. @param {Stock} st */
+function renderStock(st) {
+  $('stock-caption').textContent =
+    `PROD inventory · low stock = 1 to ${fmtInt(st.low_stock_threshold)} units left`;
+  $('stock-tiles').replaceChildren(
+    tile(
+      'Out of stock',
+      fmtInt(st.out_of_stock),
+      `products with no unit left, of ${fmtInt(st.products)}`,
+      st.out_of_stock === 0 ? 'ok' : 'bad',
+    ),
+    tile(
+      'Low stock',
+      fmtInt(st.low_stock),
+      `products with 1 to ${fmtInt(st.low_stock_threshold)} units`,
+      st.low_stock === 0 ? 'ok' : 'warn',
+    ),
+    tile('Units in stock', fmtInt(st.units), 'over all products'),
+  );
+  $('stock-lowest').replaceChildren(
+    ...(st.lowest.length === 0
+      ? [
+          el('tr', '', [
+            Object.assign(el('td', 'placeholder', 'No product is low on stock'), { colSpan: 4 }),
+          ]),
+        ]
+      : st.lowest.map((p) =>
+          el('tr', p.stock_quantity <= 0 ? 'stock-out' : '', [
+            el('td', '', [
+              el('span', '', p.product_name ?? p.product_id),
+              el('span', 'cell-sub', `${p.product_id} · ${p.category ?? ''}`),
+            ]),
+            el('td', '', p.supplier_name ?? ABSENT),
+            el('td', 'num', fmtInt(p.stock_quantity)),
+            el('td', 'num', fmtInt(p.units_sold)),
+          ]),
+        )),
+  );
+}
+
 /** The margin cards; "unknown" when no order has known costs (an inventory without them). */
 /** @param {Kpis} k */
 function renderMargin(k) {
@@ -620,6 +730,9 @@ function render(s) {
   renderHealth(h);
   if (!empty) {
     renderFunnel(s.funnel);
+    renderReturns(s.returns);
+    renderDelivery(s.delivery);
+    renderStock(s.stock);
     renderSuppliers(s.suppliers);
     renderCharts(s.timeseries);
     renderCategories(s.categories);
