@@ -25,7 +25,7 @@ import {
   kafkaUnavailable,
   ORDERS as KAFKA_ORDERS,
 } from './kafka.ts';
-import { generate, runCli } from './pipeline.ts';
+import { generate, runCli, seedEvents } from './pipeline.ts';
 import { count, median } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -102,7 +102,7 @@ export async function benchNodeVersions(): Promise<BenchResult> {
           { measureRss: true, node },
         );
         if (once.code !== 0) throw new Error(`run --once on Node ${major}: ${once.stderr}`);
-        f.runEventsPerS.push(ORDERS / (once.wallMs / 1000));
+        f.runEventsPerS.push((await seedEvents(seed)) / (once.wallMs / 1000));
         if (once.rss?.peakMb) f.runPeakMb.push(once.rss.peakMb);
         await rm(seed, { recursive: true, force: true });
         await rm(db, { force: true });
