@@ -17,6 +17,7 @@ import { generateSeedFiles } from '../src/pipeline/generate.ts';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.ts';
 import { runCli } from './helpers/cli.ts';
 import { kafkaBroker, uniqueName } from './helpers/kafka-broker.ts';
+import { emulatorEnv, snowflakeEmulator, uniqueIdentifier } from './helpers/snowflake-emulator.ts';
 
 const broker = await kafkaBroker();
 const ORDERS = Number(process.env.MESSY_ORDERS ?? 5000);
@@ -233,3 +234,38 @@ describe.skipIf(!broker.available)(
     );
   },
 );
+
+const emulator = await snowflakeEmulator();
+
+describe.skipIf(!emulator.available)('a messy replay into Snowflake (the emulator)', () => {
+  it('late, duplicated and bad events absorbed exactly as the manifest says: validate PASS', async () => {
+    const messyDir = join(dir, 'messy-snowflake');
+    await generateSeedFiles({
+      customers: 300,
+      products: 60,
+      orders: 1500,
+      seed: 5,
+      ...PERIOD,
+      outputDir: messyDir,
+      messy: { late: 0.3, duplicate: 0.1, bad: 0.05 },
+    });
+    const env = {
+      ...emulatorEnv(emulator.accessUrl, uniqueIdentifier('messy')),
+      SEED_DIR: messyDir,
+      REPORTS_DIR: join(dir, 'reports-snowflake'),
+      SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true',
+      CI: 'true',
+    };
+    for (const args of [['setup'], ['run', '--once']]) {
+      const r = await runCli(args, { cwd: dir, env, timeoutMs: 240_000 });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+    }
+    const validated = await runCli(['validate'], { cwd: dir, env, timeoutMs: 120_000 });
+    const out = validated.stdout + validated.stderr;
+    expect(validated.code, out).toBe(0);
+    expect(out).toMatch(/PASS\s+messy_data\s+as the manifest says/);
+    expect(out).toMatch(/PASS\s+duplicates/);
+    expect(out).toMatch(/PASS\s+dead_letters/);
+    expect(out).toMatch(/PASS\s+lifecycle/);
+  }, 600_000);
+});
