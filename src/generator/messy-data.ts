@@ -155,99 +155,65 @@ function createdJson(id: string, at: string, order: Record<string, unknown> = {}
   });
 }
 
+/** A kind refused by the ingest (stage `ingest`), keyed by its order id unless said. */
+const refused =
+  (
+    kind: string,
+    reason: RejectReason,
+    value: (id: string, at: string) => string,
+    key = (id: string) => id,
+  ): BadKind =>
+  (id, at) => ({ kind, key: key(id), value: value(id, at), reason, stage: 'ingest' });
+
+function stepJson(
+  type: string,
+  id: string,
+  at: string,
+  extra: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    event_id: eventIdFor(type, id),
+    event_type: type,
+    schema_version: 1,
+    timestamp: at,
+    order: { id },
+    ...extra,
+  });
+}
+
+function withoutCustomer(id: string, at: string): string {
+  const event = JSON.parse(createdJson(id, at)) as { order: Record<string, unknown> };
+  delete event.order.customer_id;
+  return JSON.stringify(event);
+}
+
 const BAD_KINDS: readonly BadKind[] = [
-  (id) => ({
-    kind: 'not JSON',
-    key: id,
-    value: `{"order": "${id}", oops`,
-    reason: 'invalid_json',
-    stage: 'ingest',
-  }),
-  (id) => ({ kind: 'empty value', key: id, value: '', reason: 'invalid_json', stage: 'ingest' }),
-  (id) => ({
-    kind: 'JSON array',
-    key: id,
-    value: `["${id}", 1, 2]`,
-    reason: 'invalid_shape',
-    stage: 'ingest',
-  }),
-  (id, at) => {
-    const event = JSON.parse(createdJson(id, at)) as { order: Record<string, unknown> };
-    delete event.order.customer_id;
-    return {
-      kind: 'missing field (customer_id)',
-      key: id,
-      value: JSON.stringify(event),
-      reason: 'invalid_shape',
-      stage: 'ingest',
-    };
-  },
-  (id, at) => ({
-    kind: 'wrong type (quantity "2")',
-    key: id,
-    value: createdJson(id, at, { quantity: '2' }),
-    reason: 'invalid_shape',
-    stage: 'ingest',
-  }),
-  (id, at) => ({
-    kind: 'negative quantity',
-    key: id,
-    value: createdJson(id, at, { quantity: -2 }),
-    reason: 'invalid_value',
-    stage: 'ingest',
-  }),
-  (id, at) => ({
-    kind: 'impossible date (2025-02-30)',
-    key: id,
-    value: createdJson(id, at, { sold_at: '2025-02-30T10:00:00.000Z' }),
-    reason: 'invalid_value',
-    stage: 'ingest',
-  }),
-  (id, at) => ({
-    kind: 'unknown event type',
-    key: id,
-    value: createdJson(id, at).replace('"order_created"', '"order_deleted"'),
-    reason: 'unknown_event_type',
-    stage: 'ingest',
-  }),
-  (id, at) => ({
-    kind: 'future schema version (2)',
-    key: id,
-    value: createdJson(id, at).replace('"schema_version":1', '"schema_version":2'),
-    reason: 'unsupported_schema_version',
-    stage: 'ingest',
-  }),
-  (id, at) => ({
-    kind: 'key ≠ order id',
-    key: `${id}-K`,
-    value: createdJson(id, at),
-    reason: 'key_mismatch',
-    stage: 'ingest',
-  }),
-  (id, at) => ({
-    kind: 'return without a valid reason',
-    key: id,
-    value: JSON.stringify({
-      event_id: eventIdFor('order_returned', id),
-      event_type: 'order_returned',
-      schema_version: 1,
-      timestamp: at,
-      order: { id },
-      reason: 'changed_mind',
-    }),
-    reason: 'invalid_value',
-    stage: 'ingest',
-  }),
+  refused('not JSON', 'invalid_json', (id) => `{"order": "${id}", oops`),
+  refused('empty value', 'invalid_json', () => ''),
+  refused('JSON array', 'invalid_shape', (id) => `["${id}", 1, 2]`),
+  refused('missing field (customer_id)', 'invalid_shape', withoutCustomer),
+  refused('wrong type (quantity "2")', 'invalid_shape', (id, at) =>
+    createdJson(id, at, { quantity: '2' }),
+  ),
+  refused('negative quantity', 'invalid_value', (id, at) => createdJson(id, at, { quantity: -2 })),
+  refused('impossible date (2025-02-30)', 'invalid_value', (id, at) =>
+    createdJson(id, at, { sold_at: '2025-02-30T10:00:00.000Z' }),
+  ),
+  refused('unknown event type', 'unknown_event_type', (id, at) =>
+    createdJson(id, at).replace('"order_created"', '"order_deleted"'),
+  ),
+  refused('future schema version (2)', 'unsupported_schema_version', (id, at) =>
+    createdJson(id, at).replace('"schema_version":1', '"schema_version":2'),
+  ),
+  refused('key ≠ order id', 'key_mismatch', createdJson, (id) => `${id}-K`),
+  refused('return without a valid reason', 'invalid_value', (id, at) =>
+    stepJson('order_returned', id, at, { reason: 'changed_mind' }),
+  ),
+  // Valid at the ingest (stored in RAW); the task finds no such order in PROD.
   (id, at) => ({
     kind: 'step of an unknown order',
     key: id,
-    value: JSON.stringify({
-      event_id: eventIdFor('order_paid', id),
-      event_type: 'order_paid',
-      schema_version: 1,
-      timestamp: at,
-      order: { id },
-    }),
+    value: stepJson('order_paid', id, at),
     reason: 'unknown_order',
     stage: 'task',
   }),
