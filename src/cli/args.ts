@@ -20,6 +20,19 @@ export function intAtLeast(min: number, max = Number.MAX_SAFE_INTEGER): (value: 
 
 export const nonNegativeInt = intAtLeast(0);
 
+/** A parser for a share in [0, max], written as a decimal (`0.05`, `0`, `.5`). */
+export function ratioUpTo(max: number): (value: string) => number {
+  return (value: string) => {
+    const text = value.trim();
+    const n = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+    if (!(n >= 0 && n <= max))
+      throw new InvalidArgumentError(
+        `must be a share between 0 and ${max}, like 0.05 (got "${value}")`,
+      );
+    return n;
+  };
+}
+
 export function integer(value: string): number {
   if (!/^-?\d+$/.test(value.trim()))
     throw new InvalidArgumentError(`must be an integer (got "${value}")`);

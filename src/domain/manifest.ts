@@ -39,6 +39,37 @@ export const LifecycleTotalsSchema = z.object({
 
 export type LifecycleTotals = z.infer<typeof LifecycleTotalsSchema>;
 
+/**
+ * What the messy-data knobs (generator/messy-data.ts) put in the published stream, and what
+ * the pipeline must then hold, exactly. Absent: no knob was set (a clean seed).
+ */
+export const MessyDataTotalsSchema = z.object({
+  /** Bounds of the knobs, in rows of the file the row is moved in. */
+  late_max_distance: z.number().int(),
+  duplicate_max_distance: z.number().int(),
+  /** Lifecycle steps published after a later step of their own order. */
+  late_events: z.number().int(),
+  /** Rows written twice: creations (orders.csv) and lifecycle steps (order_events.csv). */
+  duplicate_events: z.object({ order_created: z.number().int(), lifecycle: z.number().int() }),
+  /** Invalid records of bad_events.jsonl, by the reason of the dead letter each must become. */
+  bad_events: z.number().int(),
+  bad_events_by_reason: z.record(z.string(), z.number().int()),
+  expected: z.object({
+    /** Bus records a replay of the seed publishes (every row of the three event files). */
+    published_records: z.number().int(),
+    /** RAW rows: every record as received, except those the ingest refuses. */
+    raw_rows: z.number().int(),
+    prod_orders: z.number().int(),
+    dead_letters: z.number().int(),
+    dead_letters_by_reason: z.record(z.string(), z.number().int()),
+    /** RAW rows beyond the first of their event id, which the task absorbs. */
+    duplicates_absorbed: z.number().int(),
+    late_events: z.number().int(),
+  }),
+});
+
+export type MessyDataTotals = z.infer<typeof MessyDataTotalsSchema>;
+
 export const ManifestSchema = z.object({
   generator: z.literal('dropship-pipeline'),
   format_version: z.literal(1),
@@ -49,6 +80,10 @@ export const ManifestSchema = z.object({
     seed: z.number().int(),
     start: z.string(),
     end: z.string(),
+    /** The messy-data knobs (generate --late-ratio …); absent: 0. */
+    late_ratio: z.number().optional(),
+    duplicate_ratio: z.number().optional(),
+    bad_ratio: z.number().optional(),
   }),
   /** Written by the pipeline for CSVs it did not generate (their totals computed from them). */
   built_from_files: z.boolean().optional(),
@@ -67,13 +102,19 @@ export const ManifestSchema = z.object({
     last_sold_at: z.string().nullable(),
     margin: MarginTotalsSchema.nullable().optional(),
     lifecycle: LifecycleTotalsSchema.optional(),
+    messy_data: MessyDataTotalsSchema.optional(),
   }),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** The events a replay of the seed publishes: one per order, then its lifecycle steps. */
+/**
+ * The records a replay of the seed publishes: one per order, then its lifecycle steps (and,
+ * with messy data, the duplicates and the bad records).
+ */
 export function replayedEvents(manifest: Manifest): number {
+  const messy = manifest.totals.messy_data;
+  if (messy) return messy.expected.published_records;
   const events = manifest.totals.lifecycle?.events ?? {};
   let steps = 0;
   for (const [type, n] of Object.entries(events)) if (type !== 'order_created') steps += n;

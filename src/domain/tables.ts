@@ -27,6 +27,8 @@ export const SeedFiles = {
   orders: 'orders.csv',
   /** The lifecycle steps after each creation (lifecycle.ts); absent in seeds written before them. */
   orderEvents: 'order_events.csv',
+  /** Invalid records to publish as they are (generate --bad-ratio; generator/messy-data.ts). */
+  badEvents: 'bad_events.jsonl',
   manifest: 'manifest.json',
 } as const;
 

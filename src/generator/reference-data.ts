@@ -20,6 +20,8 @@ export const RandomStreams = {
   live: 4,
   supply: 5,
   lifecycle: 6,
+  /** generator/messy-data.ts: the knobs' draws, apart, so that knobs at 0 change nothing. */
+  messyData: 9,
 } as const;
 
 function asciiSlug(text: string): string {

@@ -20,16 +20,17 @@ export class CsvFileWriter {
   rows = 0;
   bytes = 0;
 
+  /** @param header the CSV header, or null for a file without one (bad_events.jsonl). */
   constructor(
     readonly finalPath: string,
-    header: readonly string[],
+    header: readonly string[] | null,
   ) {
     this.tmpPath = `${finalPath}.partial`;
     this.stream = createWriteStream(this.tmpPath);
     this.stream.on('error', (error) => {
       this.failure = error;
     });
-    this.used = this.buffer.write(header.join(',') + '\n', 0);
+    if (header) this.used = this.buffer.write(header.join(',') + '\n', 0);
   }
 
   /** Appends one line; resolves immediately unless the chunk must be flushed. */

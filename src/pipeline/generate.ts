@@ -1,6 +1,7 @@
 /**
  * Generate stage: writes customers.csv, inventory.csv, orders.csv, order_events.csv (in a
- * second thread for large data sets, order-events-worker.ts) and manifest.json.
+ * second thread for large data sets without messy-data knobs, order-events-worker.ts),
+ * bad_events.jsonl (with --bad-ratio) and manifest.json.
  *
  * Files are written under temporary names and renamed only when all are complete, manifest
  * last, so an interrupted or failed run never leaves files that look finished.
@@ -15,13 +16,26 @@ import { marginTotals } from '../domain/margin.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { CsvColumns, SeedFiles } from '../domain/tables.ts';
 import { PipelineError } from '../errors.ts';
-import type { LifecycleCounts, ShippingOf } from '../generator/lifecycle.ts';
+import {
+  LifecycleSimulator,
+  type LifecycleCounts,
+  type ShippingOf,
+} from '../generator/lifecycle.ts';
+import {
+  badEventJsonl,
+  DUPLICATE_MAX_DISTANCE,
+  hasMess,
+  LATE_MAX_DISTANCE,
+  MAX_RATIO,
+  MessyData,
+  NO_MESS,
+  type MessyKnobs,
+} from '../generator/messy-data.ts';
 import { generateOrders } from '../generator/orders.ts';
 import { generateCustomers, generateProducts } from '../generator/reference-data.ts';
 import { CsvFileWriter } from './csv-file-writer.ts';
 import {
   ORDER_EVENTS_WORKER_MIN_ORDERS,
-  writeOrderEvents,
   writeOrderEventsInWorker,
   type OrderEventsJob,
   type OrderEventsResult,
@@ -37,8 +51,14 @@ export interface GenerateOptions {
   /** Last day of the order period (UTC, inclusive). */
   end: Date;
   outputDir: string;
+  /** Late, duplicated and bad events on purpose (generator/messy-data.ts); default none. */
+  messy?: MessyKnobs;
   signal?: AbortSignal;
-  /** Writes order_events.csv in a worker thread; default: from ORDER_EVENTS_WORKER_MIN_ORDERS orders. */
+  /**
+   * Writes order_events.csv apart from orders.csv, in a worker thread (default: from
+   * ORDER_EVENTS_WORKER_MIN_ORDERS orders). Not with messy-data knobs: late and duplicate
+   * steps and the bad records' positions are drawn in one sequence with the orders.
+   */
   eventsInWorker?: boolean;
   onProgress?: (p: { file: string; rows: number; total: number }) => void;
 }
@@ -202,8 +222,60 @@ export function costOfSales(
   return marginTotals(revenueCents, supplierCents, shippingCents);
 }
 
+/**
+ * The manifest's messy-data totals: what the knobs did, and what RAW, PROD and the dead
+ * letters must then hold. RAW keeps every record as received (it recognises a redelivered bus
+ * record, not a second record of the same event), so duplicates are RAW rows that the task
+ * absorbs; the ingest refuses the bad records except a step of an unknown order, which RAW
+ * stores and the task quarantines.
+ */
+export function messyTotals(
+  messy: MessyData,
+  orderRows: number,
+  stepRows: number,
+): NonNullable<Manifest['totals']['messy_data']> {
+  const c = messy.counts;
+  const byReason = Object.fromEntries(
+    Object.entries(c.badByReason).sort(([a], [b]) => (a < b ? -1 : 1)),
+  ) as Record<string, number>;
+  return {
+    late_max_distance: LATE_MAX_DISTANCE,
+    duplicate_max_distance: DUPLICATE_MAX_DISTANCE,
+    late_events: c.lateEvents,
+    duplicate_events: { order_created: c.duplicateCreations, lifecycle: c.duplicateSteps },
+    bad_events: c.badEvents,
+    bad_events_by_reason: byReason,
+    expected: {
+      published_records: orderRows + stepRows + c.badEvents,
+      raw_rows: orderRows + stepRows + c.badInRaw,
+      prod_orders: orderRows - c.duplicateCreations,
+      dead_letters: c.badEvents,
+      dead_letters_by_reason: byReason,
+      duplicates_absorbed: c.duplicateCreations + c.duplicateSteps,
+      late_events: c.lateEvents,
+    },
+  };
+}
+
+/** Refuses a knob outside [0, MAX_RATIO] (the CLI's parser says the same, for the flag). */
+export function checkMessyKnobs(k: MessyKnobs): void {
+  const flags = { late: '--late-ratio', duplicate: '--duplicate-ratio', bad: '--bad-ratio' };
+  for (const knob of ['late', 'duplicate', 'bad'] as const) {
+    const r = k[knob];
+    if (!(r >= 0 && r <= MAX_RATIO))
+      throw new PipelineError(
+        'BAD_ARGUMENT',
+        `${flags[knob]} ${r} is not a share between 0 and ${MAX_RATIO}`,
+        {
+          hint: `give ${flags[knob]} a value like 0.05 (0 = none)`,
+        },
+      );
+  }
+}
+
 export async function generateSeedFiles(options: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
+  checkMessyKnobs(options.messy ?? NO_MESS);
   checkSeedSize(options, options.outputDir, await freeBytesAt(options.outputDir));
   checkPeriod(options.end);
   await ensureWritableDir(options.outputDir);
@@ -220,10 +292,23 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     CsvColumns.orders,
   );
   const eventsPath = join(options.outputDir, SeedFiles.orderEvents);
-  const files = [customersFile, inventoryFile, ordersFile];
-  // order_events.csv is written by another thread once the catalogue is known (see below).
+  const knobs = options.messy ?? NO_MESS;
+  const messy = hasMess(knobs) ? new MessyData(options.seed, knobs) : null;
+  const eventsApart =
+    messy === null && (options.eventsInWorker ?? options.orders >= ORDER_EVENTS_WORKER_MIN_ORDERS);
+  // Written here, in the order loop, unless order_events.csv is written by its own thread.
+  const eventsFile = eventsApart ? null : new CsvFileWriter(eventsPath, CsvColumns.orderEvents);
   let events: { done: Promise<OrderEventsResult>; stop: () => Promise<void> } | null = null;
-  let failed = false;
+  // Written only with --bad-ratio (a JSONL file, not CSV: its records cannot be valid rows).
+  const badFile =
+    knobs.bad > 0 ? new CsvFileWriter(join(options.outputDir, SeedFiles.badEvents), null) : null;
+  const files = [
+    customersFile,
+    inventoryFile,
+    ordersFile,
+    ...(eventsFile ? [eventsFile] : []),
+    ...(badFile ? [badFile] : []),
+  ];
   const progressEvery = 50_000;
   const checkAbort = () => {
     if (options.signal?.aborted)
@@ -276,50 +361,80 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       { customers: options.customers, productPrices: prices, seed: options.seed },
       { start: options.start, end: endExclusive },
     );
-    const job: OrderEventsJob = {
-      path: eventsPath,
-      orders: options.orders,
-      customers: options.customers,
-      seed: options.seed,
-      startMs: options.start.getTime(),
-      endMs: endExclusive.getTime(),
-      productIds,
-      productPrices: prices,
-      shippingOf,
-    };
-    events =
-      (options.eventsInWorker ?? options.orders >= ORDER_EVENTS_WORKER_MIN_ORDERS)
-        ? writeOrderEventsInWorker(job)
-        : {
-            done: writeOrderEvents(job, () => failed || (options.signal?.aborted ?? false)),
-            stop: async () => undefined,
-          };
-    events.done.catch(() => undefined); // awaited after the orders; a failure must not go unhandled
+    if (eventsApart) {
+      const job: OrderEventsJob = {
+        path: eventsPath,
+        orders: options.orders,
+        customers: options.customers,
+        seed: options.seed,
+        startMs: options.start.getTime(),
+        endMs: endExclusive.getTime(),
+        productIds,
+        productPrices: prices,
+        shippingOf,
+      };
+      events = writeOrderEventsInWorker(job);
+    }
+    const lifecycle = eventsFile
+      ? new LifecycleSimulator(options.seed, endExclusive.getTime())
+      : null;
+    let generated = 0; // orders, not rows: with --duplicate-ratio orders.csv has more rows
     for (const order of orders) {
+      generated++;
       revenueCents += order.quantity * order.unit_price_cents;
       itemsSold += order.quantity;
-      unitsSold[productIndex.get(order.product_id)!]! += order.quantity;
+      const product = productIndex.get(order.product_id)!;
+      unitsSold[product]! += order.quantity;
       first ??= order.sold_at;
       last = order.sold_at;
-      const pending = ordersFile.write(orderCsv(order));
-      if (pending) await pending;
-      if (ordersFile.rows % progressEvery === 0) {
+      if (lifecycle && eventsFile) {
+        const steps = lifecycle.stepsCsv(order, Date.parse(order.sold_at), shippingOf[product]!);
+        if (messy === null) {
+          if (steps.length > 0) {
+            const written = eventsFile.writeRows(steps, lifecycle.lastRows);
+            if (written) await written;
+          }
+          const pending = ordersFile.write(orderCsv(order));
+          if (pending) await pending;
+        } else {
+          // Apart from the plain path: with every knob at 0 the loop above costs nothing more.
+          const s = messy.stepRows(steps, lifecycle.lastRows);
+          if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
+          const o = messy.orderRows(orderCsv(order));
+          await ordersFile.writeRows(o.text, o.rows);
+          const bad = messy.badEvent(order.sold_at, eventsFile.rows);
+          if (bad && badFile) await badFile.write(badEventJsonl(bad));
+        }
+      } else {
+        const pending = ordersFile.write(orderCsv(order));
+        if (pending) await pending;
+      }
+      if (generated % progressEvery === 0) {
         checkAbort();
         options.onProgress?.({
           file: SeedFiles.orders,
-          rows: ordersFile.rows,
+          rows: generated,
           total: options.orders,
         });
       }
     }
-    options.onProgress?.({ file: SeedFiles.orders, rows: ordersFile.rows, total: options.orders });
+    if (messy) {
+      const o = messy.remainingOrders();
+      if (o.rows > 0) await ordersFile.writeRows(o.text, o.rows);
+      const s = messy.remainingSteps();
+      if (s.rows > 0) await eventsFile!.writeRows(s.text, s.rows);
+    }
+    options.onProgress?.({ file: SeedFiles.orders, rows: generated, total: options.orders });
 
     const [c, p, o] = [
       await customersFile.close(),
       await inventoryFile.close(),
       await ordersFile.close(),
     ];
-    const { file: e, counts: lifecycleCounts } = await events.done;
+    const written = events ? await events.done : null;
+    const e = written?.file ?? (await eventsFile!.close());
+    const lifecycleCounts = written?.counts ?? lifecycle!.counts;
+    const b = badFile ? await badFile.close() : null;
     checkAbort();
     const manifest: Manifest = {
       generator: 'dropship-pipeline',
@@ -331,17 +446,21 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         seed: options.seed,
         start: options.start.toISOString().slice(0, 10),
         end: options.end.toISOString().slice(0, 10),
+        ...(messy
+          ? { late_ratio: knobs.late, duplicate_ratio: knobs.duplicate, bad_ratio: knobs.bad }
+          : {}),
       },
       files: {
         [SeedFiles.customers]: c,
         [SeedFiles.inventory]: p,
         [SeedFiles.orders]: o,
         [SeedFiles.orderEvents]: e,
+        ...(b ? { [SeedFiles.badEvents]: b } : {}),
       },
       totals: {
         customers: c.rows,
         products: p.rows,
-        orders: o.rows,
+        orders: o.rows - (messy?.counts.duplicateCreations ?? 0),
         items_sold: itemsSold,
         revenue: centsToDecimal(revenueCents),
         revenue_cents: revenueCents,
@@ -353,20 +472,21 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
           revenueCents,
         ),
         lifecycle: lifecycleTotals(lifecycleCounts, revenueCents),
+        ...(messy ? { messy_data: messyTotals(messy, o.rows, e.rows) } : {}),
       },
     };
     // Old manifest first: while files are being swapped the directory never looks complete.
     const manifestPath = join(options.outputDir, SeedFiles.manifest);
     await rm(manifestPath, { force: true });
     for (const file of files) await rename(file.tmpPath, file.finalPath);
-    await rename(`${eventsPath}.partial`, eventsPath);
+    if (written) await rename(written.tmpPath, eventsPath);
+    // A bad_events.jsonl of an earlier run would be replayed with these files.
+    if (!badFile) await rm(join(options.outputDir, SeedFiles.badEvents), { force: true });
     await writeFile(`${manifestPath}.partial`, JSON.stringify(manifest, null, 2) + '\n');
     await rename(`${manifestPath}.partial`, manifestPath);
     return { manifest, outputDir: options.outputDir, durationMs: performance.now() - started };
   } catch (error) {
-    failed = true;
     await events?.stop().catch(() => undefined);
-    await events?.done.catch(() => undefined); // the in-thread writer stops at its next check
     for (const file of files) file.abort();
     // Cleanup must never hide the error that stopped the run.
     for (const path of [...files.map((f) => f.tmpPath), `${eventsPath}.partial`])

@@ -9,8 +9,8 @@
  * the orders twice costs less than handing a million orders between threads (a structured
  * clone per order).
  *
- * Small data sets are written on the calling thread (`writeOrderEvents`): the worker needs
- * ~0.5 s to load its modules through tsx, more than 100k orders' lifecycles take.
+ * Small data sets are written in generate's order loop: the worker needs ~0.5 s to load its
+ * modules through tsx, more than 100k orders' lifecycles take.
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { CsvColumns } from '../domain/tables.ts';
@@ -44,14 +44,11 @@ export interface OrderEventsResult {
   tmpPath: string;
 }
 
-/** Below this many orders the events are written on the calling thread (see the module comment). */
+/** Below this many orders the events are written in generate's own loop (see the module comment). */
 export const ORDER_EVENTS_WORKER_MIN_ORDERS = 200_000;
 
 /** Writes order_events.csv (under its temporary name) for the job's orders. */
-export async function writeOrderEvents(
-  job: OrderEventsJob,
-  shouldStop: () => boolean = () => false,
-): Promise<OrderEventsResult> {
+async function writeOrderEvents(job: OrderEventsJob): Promise<OrderEventsResult> {
   const file = new CsvFileWriter(job.path, CsvColumns.orderEvents);
   try {
     const productIndex = new Map(job.productIds.map((id, i) => [id, i]));
@@ -61,7 +58,6 @@ export async function writeOrderEvents(
       { customers: job.customers, productPrices: job.productPrices, seed: job.seed },
       { start: new Date(job.startMs), end: new Date(job.endMs) },
     );
-    let n = 0;
     for (const order of orders) {
       const product = productIndex.get(order.product_id)!;
       const steps = lifecycle.stepsCsv(order, Date.parse(order.sold_at), job.shippingOf[product]!);
@@ -69,8 +65,6 @@ export async function writeOrderEvents(
         const written = file.writeRows(steps, lifecycle.lastRows);
         if (written) await written;
       }
-      if (++n % 50_000 === 0 && shouldStop())
-        throw new PipelineError('INTERRUPTED', 'generation interrupted');
     }
     return { file: await file.close(), counts: lifecycle.counts, tmpPath: file.tmpPath };
   } catch (error) {

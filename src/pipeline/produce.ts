@@ -24,7 +24,13 @@ import type {
   ReplayValues,
   ReplayWorkerMessage,
 } from './replay-worker.ts';
-import { readLifecycleChunks, readOrders, readProducts, type BadRow } from './seed-files.ts';
+import {
+  readBadEvents,
+  readLifecycleChunks,
+  readOrders,
+  readProducts,
+  type BadRow,
+} from './seed-files.ts';
 import { sleep } from './retry.ts';
 import { WORKER_HEAP_LIMITS } from './worker-heap.ts';
 
@@ -270,7 +276,7 @@ export function lifecycleMessage(step: LifecycleStep): OutgoingMessage & { value
 
 /**
  * `creations`, then the batches of `<dir>/order_events.csv` (none when dir is null or the
- * seed has no such file). A step's event carries its own time (the step's), not the
+ * seed has no such file), with the records of `<dir>/bad_events.jsonl` among them. A step's event carries its own time (the step's), not the
  * publication's: the task orders an order's steps by it. Bad rows become dead letters, as in
  * orders.csv.
  */
@@ -283,8 +289,17 @@ async function* thenLifecycle(
   yield* creations;
   if (dir === null) return;
   let batch: OutgoingMessage[] = [];
+  // The bad records of bad_events.jsonl, each among the steps at its place (`after`).
+  const bad = readBadEvents(dir);
+  let nextBad = (await bad.next()).value ?? null;
+  let steps = 0;
   for await (const rows of readLifecycleChunks(dir)) {
     for (const r of rows) {
+      while (nextBad !== null && nextBad.after <= steps) {
+        batch.push({ key: nextBad.key, value: nextBad.value });
+        nextBad = (await bad.next()).value ?? null;
+      }
+      steps++;
       if (r.ok) batch.push(lifecycleMessage(r.row));
       else {
         onBad(r);
@@ -296,6 +311,8 @@ async function* thenLifecycle(
       }
     }
   }
+  for (; nextBad !== null; nextBad = (await bad.next()).value ?? null)
+    batch.push({ key: nextBad.key, value: nextBad.value });
   if (batch.length > 0) yield batch;
 }
 

@@ -20,7 +20,13 @@ import { sleep } from './retry.ts';
 import { buildManifestFromFiles, partialSeedError, seedState } from './seed-manifest.ts';
 import { replayedEvents } from '../domain/manifest.ts';
 import { describeReplacedSeed, loadSeed } from './load-seed.ts';
-import { readLifecycleChunks, readOrders, readManifest, type BadRow } from './seed-files.ts';
+import {
+  readBadEvents,
+  readLifecycleChunks,
+  readOrders,
+  readManifest,
+  type BadRow,
+} from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
 import { runTaskOnce, runTaskSchedule } from './task.ts';
 import { openWarehouse } from '../warehouse/index.ts';
@@ -73,12 +79,23 @@ export interface RunSummary {
 
 /**
  * The order id of each record of the replay, in publication order (null for a bad row):
- * orders.csv's rows, then order_events.csv's (the lifecycle steps).
+ * orders.csv's rows, then order_events.csv's (the lifecycle steps) with bad_events.jsonl's.
  */
 async function* replayedOrderIds(seedDir: string): AsyncGenerator<string | null> {
   for await (const r of readOrders(seedDir)) yield r.ok ? r.row.id : null;
+  // bad_events.jsonl's records are among the steps (produce.ts thenLifecycle): they are never
+  // the last good id (null), only counted, at their place.
+  const bad = readBadEvents(seedDir);
+  let nextBad = (await bad.next()).value ?? null;
+  let steps = 0;
   for await (const rows of readLifecycleChunks(seedDir))
-    for (const r of rows) yield r.ok ? r.row.order_id : null;
+    for (const r of rows) {
+      for (; nextBad !== null && nextBad.after <= steps; nextBad = (await bad.next()).value ?? null)
+        yield null;
+      steps++;
+      yield r.ok ? r.row.order_id : null;
+    }
+  for (; nextBad !== null; nextBad = (await bad.next()).value ?? null) yield null;
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 import { lifecycleProblem, type LifecycleStep } from '../domain/lifecycle.ts';
 import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { BadEventLine } from '../generator/messy-data.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Papa from 'papaparse';
@@ -248,6 +250,46 @@ export async function* readLifecycleChunks(
     const shown = record[CsvColumns.orderEvents.indexOf(problem.field)] ?? '';
     return { reason: problem.reason, problem: `${problem.field} "${shown}": ${problem.message}` };
   });
+}
+
+/**
+ * The records of `<dir>/bad_events.jsonl` (generate --bad-ratio), in file order; nothing when
+ * the seed has none. Each line is a JSON object: `after` (publish it once that many rows of
+ * order_events.csv are published), `key` and `value` (the record, the value as text exactly),
+ * `kind`, `reason` and `stage` (what it is and the dead letter it must become). A line that is
+ * not such an object stops the replay, naming the line: the file is the generator's, never
+ * guessed.
+ */
+export async function* readBadEvents(dir: string): AsyncGenerator<BadEventLine> {
+  const path = join(dir, SeedFiles.badEvents);
+  if (!existsSync(path)) return;
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let record: Partial<BadEventLine> | null = null;
+    try {
+      record = JSON.parse(line) as Partial<BadEventLine>;
+    } catch {
+      record = null;
+    }
+    if (
+      record === null ||
+      typeof record !== 'object' ||
+      !Number.isSafeInteger(record.after) ||
+      typeof record.key !== 'string' ||
+      typeof record.value !== 'string'
+    )
+      throw new PipelineError(
+        'BAD_INPUT',
+        `${path} line ${n}: expected {"after": <rows of order_events.csv>, "key": "…", "value": "…", …}`,
+        {
+          hint: `regenerate the seed with \`npx dropship generate --bad-ratio …\`, or delete ${path}`,
+        },
+      );
+    yield record as BadEventLine;
+  }
 }
 
 function isRowProblem(row: unknown): row is RowProblem {

@@ -573,6 +573,35 @@ export class WarehouseReads {
     );
   }
 
+  /**
+   * messy_data: what RAW holds of the replayed orders (ids not LIKE `livePattern`; bad records
+   * included): its rows, the rows beyond the first of their event id, and the lifecycle steps
+   * that arrived late, i.e. whose first record came after the first record of a later step of
+   * the same order (by bus offset: one order's records share a partition, keyed by its id).
+   */
+  messyDataCounts(livePattern: string) {
+    const { column } = this.dialect;
+    const rank = `CASE event_type WHEN 'order_paid' THEN 1 WHEN 'order_shipped' THEN 2
+      WHEN 'order_cancelled' THEN 2 WHEN 'order_delivered' THEN 3 WHEN 'order_returned' THEN 4 END`;
+    const replayed = `(order_id IS NULL OR order_id NOT LIKE $live)`;
+    return this.one<'raw_rows' | 'raw_redundant_rows' | 'raw_late_steps'>(
+      `WITH firsts AS (
+        SELECT order_id, ${rank} AS step_rank, min(${column('offset')}) AS first_offset
+        FROM ${T.ordersEvents}
+        WHERE event_type IN ('order_paid', 'order_shipped', 'order_cancelled', 'order_delivered', 'order_returned')
+          AND order_id NOT LIKE $live
+        GROUP BY order_id, event_type
+      )
+      SELECT
+        (SELECT count(*) FROM ${T.ordersEvents} WHERE ${replayed}) AS raw_rows,
+        (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ${T.ordersEvents}
+          WHERE ${replayed} GROUP BY event_id HAVING count(*) > 1) d) AS raw_redundant_rows,
+        (SELECT count(*) FROM firsts e WHERE EXISTS (SELECT 1 FROM firsts f
+          WHERE f.order_id = e.order_id AND f.step_rank > e.step_rank AND f.first_offset < e.first_offset)) AS raw_late_steps`,
+      { live: livePattern },
+    );
+  }
+
   /** dead_letters: quarantined events by stage (ingest, task). */
   deadLettersByStage() {
     return this.all<'stage' | 'n'>(

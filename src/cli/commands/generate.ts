@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { defaultPeriod, SEED_DEFAULTS, utcDay, yearEndingOn } from '../../pipeline/defaults.ts';
 import { GENERATE_LIMITS, generateSeedFiles } from '../../pipeline/generate.ts';
 import { PipelineError } from '../../errors.ts';
-import { isoDate, nonNegativeInt, integer } from '../args.ts';
+import { isoDate, nonNegativeInt, integer, ratioUpTo } from '../args.ts';
+import { MAX_RATIO } from '../../generator/messy-data.ts';
 import { formatDuration, Progress } from '../progress.ts';
 import { formatCount } from '../../domain/values.ts';
 import { command } from '../run-command.ts';
@@ -16,6 +17,9 @@ interface GenerateFlags {
   start?: Date;
   end?: Date;
   outputDir?: string;
+  lateRatio: number;
+  duplicateRatio: number;
+  badRatio: number;
 }
 
 export function registerGenerate(program: Command): void {
@@ -59,10 +63,29 @@ export function registerGenerate(program: Command): void {
       isoDate,
     )
     .option('--output-dir <dir>', `output folder${fromSetting('SEED_DIR')}`)
+    .option(
+      '--late-ratio <r>',
+      `share (0–${MAX_RATIO}) of the lifecycle steps followed by another step of their order that reach the bus after it (at most 5,000 events later)`,
+      ratioUpTo(MAX_RATIO),
+      0,
+    )
+    .option(
+      '--duplicate-ratio <r>',
+      `share (0–${MAX_RATIO}) of the events (creations and steps) published twice, the same event id and content`,
+      ratioUpTo(MAX_RATIO),
+      0,
+    )
+    .option(
+      '--bad-ratio <r>',
+      `invalid records per order (0–${MAX_RATIO}), written to bad_events.jsonl and published by the replay: dead letters`,
+      ratioUpTo(MAX_RATIO),
+      0,
+    )
     .action(
       command(async (ctx, given: GenerateFlags) => {
         const end = given.end ?? utcDay(defaultPeriod().end);
-        const flags = { ...given, end, start: given.start ?? yearEndingOn(end) };
+        const { lateRatio, duplicateRatio, badRatio, ...rest } = given;
+        const flags = { ...rest, end, start: given.start ?? yearEndingOn(end) };
         if (flags.end < flags.start)
           throw new PipelineError(
             'BAD_ARGUMENT',
@@ -79,6 +102,7 @@ export function registerGenerate(program: Command): void {
         const result = await generateSeedFiles({
           ...flags,
           outputDir: config.seedDir,
+          messy: { late: lateRatio, duplicate: duplicateRatio, bad: badRatio },
           signal: ctx.signal,
           onProgress: (p) => progress.update(p.rows, p.total),
         });
@@ -88,6 +112,11 @@ export function registerGenerate(program: Command): void {
           `generated ${formatCount(t.customers)} customers, ${formatCount(t.products)} products, ${formatCount(t.orders)} orders ` +
             `(revenue ${t.revenue} EUR) in ${formatDuration(result.durationMs)} → ${result.outputDir}`,
         );
+        const m = t.messy_data;
+        if (m)
+          ctx.log(
+            `messy data: ${formatCount(m.late_events)} late steps, ${formatCount(m.expected.duplicates_absorbed)} duplicated events, ${formatCount(m.bad_events)} bad records (bad_events.jsonl); expected: RAW ${formatCount(m.expected.raw_rows)} rows, PROD ${formatCount(m.expected.prod_orders)} orders, ${formatCount(m.expected.dead_letters)} dead letters`,
+          );
       }),
     );
 }

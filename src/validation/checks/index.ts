@@ -4,6 +4,7 @@ import { deadLetters } from './dead-letters.ts';
 import { duplicates } from './duplicates.ts';
 import { lifecycle } from './lifecycle.ts';
 import { margin } from './margin.ts';
+import { messyData } from './messy-data.ts';
 import { rawVsProdCounts } from './raw-vs-prod-counts.ts';
 import { recentActivity } from './recent-activity.ts';
 import { reconciliation } from './reconciliation.ts';
@@ -15,6 +16,7 @@ export const CHECKS: readonly Check[] = [
   reconciliation,
   margin,
   lifecycle,
+  messyData,
   duplicates,
   dataQuality,
   recentActivity,
