@@ -13,7 +13,6 @@ import { ManifestSchema, type Manifest } from '../src/domain/manifest.ts';
 import { CsvColumns } from '../src/domain/tables.ts';
 import { CATEGORIES } from '../src/generator/clothing.ts';
 import { COUNTRIES } from '../src/generator/europe.ts';
-import { ORDER_EVENTS_WORKER_MIN_ORDERS } from '../src/pipeline/order-events-worker.ts';
 import { runCli, startCli, type CliResult } from './helpers/cli.ts';
 
 const SEED_FILES = [
@@ -666,19 +665,5 @@ describe.concurrent('dropship generate: failed and interrupted runs', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('orders.csv.partial');
     expect(await readdir(dir)).toEqual(['orders.csv.partial']);
-  });
-
-  it('when the order-events thread fails, exits 1 naming its file and removes the others', async (ctx) => {
-    const { expect } = ctx;
-    const dir = await tempDir(ctx);
-    // Enough orders for order_events.csv to be written by its worker thread.
-    await mkdir(join(dir, 'order_events.csv.partial'));
-    const orders = String(ORDER_EVENTS_WORKER_MIN_ORDERS);
-    const result = await generate(ctx, ['--orders', orders, '--customers', '50'], dir);
-    expect(result.code, result.stderr).toBe(1);
-    const errors = errorLines(result);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('order_events.csv.partial');
-    expect(await readdir(dir)).toEqual(['order_events.csv.partial']);
   });
 });

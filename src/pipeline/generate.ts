@@ -1,12 +1,12 @@
 /**
- * Generate stage: writes customers.csv, inventory.csv, orders.csv, order_events.csv (in a
- * second thread for large data sets without messy-data knobs, order-events-worker.ts),
- * bad_events.jsonl (with --bad-ratio) and manifest.json.
+ * Generate stage: writes customers.csv, inventory.csv, orders.csv and manifest.json.
  *
  * Files are written under temporary names and renamed only when all are complete, manifest
  * last, so an interrupted or failed run never leaves files that look finished.
  * Writing is streamed in ~1 MiB chunks with backpressure: memory stays flat at 10M orders.
  */
+import { createHash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile, access, constants, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { centsToDecimal, type Product } from '../domain/entities.ts';
@@ -33,13 +33,6 @@ import {
 } from '../generator/messy-data.ts';
 import { generateOrders } from '../generator/orders.ts';
 import { generateCustomers, generateProducts } from '../generator/reference-data.ts';
-import { CsvFileWriter } from './csv-file-writer.ts';
-import {
-  ORDER_EVENTS_WORKER_MIN_ORDERS,
-  writeOrderEventsInWorker,
-  type OrderEventsJob,
-  type OrderEventsResult,
-} from './order-events-worker.ts';
 
 export interface GenerateOptions {
   customers: number;
@@ -54,12 +47,6 @@ export interface GenerateOptions {
   /** Late, duplicated and bad events on purpose (generator/messy-data.ts); default none. */
   messy?: MessyKnobs;
   signal?: AbortSignal;
-  /**
-   * Writes order_events.csv apart from orders.csv, in a worker thread (default: from
-   * ORDER_EVENTS_WORKER_MIN_ORDERS orders). Not with messy-data knobs: late and duplicate
-   * steps and the bad records' positions are drawn in one sequence with the orders.
-   */
-  eventsInWorker?: boolean;
   onProgress?: (p: { file: string; rows: number; total: number }) => void;
 }
 
@@ -67,6 +54,85 @@ export interface GenerateResult {
   manifest: Manifest;
   outputDir: string;
   durationMs: number;
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+/** A CSV file being written: chunked, hashed and counted on the fly. */
+class CsvFileWriter {
+  readonly tmpPath: string;
+  private readonly stream: WriteStream;
+  private readonly hash = createHash('sha256');
+  // Lines are encoded straight into a reused buffer: no string concatenation, little garbage.
+  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  private failure: Error | null = null;
+  rows = 0;
+  bytes = 0;
+
+  /** @param header the CSV header, or null for a file without one (bad_events.jsonl). */
+  constructor(
+    readonly finalPath: string,
+    header: readonly string[] | null,
+  ) {
+    this.tmpPath = `${finalPath}.partial`;
+    this.stream = createWriteStream(this.tmpPath);
+    this.stream.on('error', (error) => {
+      this.failure = error;
+    });
+    if (header) this.used = this.buffer.write(header.join(',') + '\n', 0);
+  }
+
+  /** Appends one line; resolves immediately unless the chunk must be flushed. */
+  write(line: string): Promise<void> | undefined {
+    this.rows += 1;
+    return this.append(line);
+  }
+
+  /** Appends `rows` lines at once (each ends with a newline). */
+  writeRows(lines: string, rows: number): Promise<void> | undefined {
+    this.rows += rows;
+    return this.append(lines);
+  }
+
+  private append(line: string): Promise<void> | undefined {
+    // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
+    if (this.used + line.length * 3 > this.buffer.length) {
+      const chunk = Buffer.from(line, 'utf8');
+      return this.flush().then(() => {
+        chunk.copy(this.buffer, 0);
+        this.used = chunk.length;
+      });
+    }
+    this.used += this.buffer.write(line, this.used);
+    return undefined;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    const chunk = this.buffer.subarray(0, this.used);
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    // Wait until the chunk is written, then reuse the same buffer: one 1 MiB buffer per file
+    // for the whole run, instead of one per chunk left to the garbage collector.
+    await new Promise<void>((resolve, reject) => {
+      this.stream.write(chunk, (error) => (error ? reject(error) : resolve()));
+    });
+    this.used = 0;
+  }
+
+  async close(): Promise<{ rows: number; bytes: number; sha256: string }> {
+    await this.flush();
+    await new Promise<void>((resolve, reject) => {
+      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
+    });
+    if (this.failure) throw this.failure;
+    return { rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  abort(): void {
+    this.stream.destroy();
+  }
 }
 
 async function ensureWritableDir(dir: string): Promise<void> {
@@ -291,14 +357,12 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     join(options.outputDir, SeedFiles.orders),
     CsvColumns.orders,
   );
-  const eventsPath = join(options.outputDir, SeedFiles.orderEvents);
+  const eventsFile = new CsvFileWriter(
+    join(options.outputDir, SeedFiles.orderEvents),
+    CsvColumns.orderEvents,
+  );
   const knobs = options.messy ?? NO_MESS;
   const messy = hasMess(knobs) ? new MessyData(options.seed, knobs) : null;
-  const eventsApart =
-    messy === null && (options.eventsInWorker ?? options.orders >= ORDER_EVENTS_WORKER_MIN_ORDERS);
-  // Written here, in the order loop, unless order_events.csv is written by its own thread.
-  const eventsFile = eventsApart ? null : new CsvFileWriter(eventsPath, CsvColumns.orderEvents);
-  let events: { done: Promise<OrderEventsResult>; stop: () => Promise<void> } | null = null;
   // Written only with --bad-ratio (a JSONL file, not CSV: its records cannot be valid rows).
   const badFile =
     knobs.bad > 0 ? new CsvFileWriter(join(options.outputDir, SeedFiles.badEvents), null) : null;
@@ -306,7 +370,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     customersFile,
     inventoryFile,
     ordersFile,
-    ...(eventsFile ? [eventsFile] : []),
+    eventsFile,
     ...(badFile ? [badFile] : []),
   ];
   const progressEvery = 50_000;
@@ -332,12 +396,10 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     // Per-unit costs by product index, -1 when unknown (numbers, not objects: 1M products stay small).
     const supplierCosts: number[] = [];
     const shippingCosts: number[] = [];
-    const productIds: string[] = [];
     const productIndex = new Map<string, number>();
     const shippingOf: (ShippingOf | null)[] = [];
     for (const product of generateProducts(options.products, options.seed) as Generator<Product>) {
       productIndex.set(product.id, prices.length);
-      productIds.push(product.id);
       prices.push(product.price_cents);
       supplierCosts.push(product.supply?.supplier_cost_cents ?? -1);
       shippingCosts.push(product.supply?.shipping_cost_cents ?? -1);
@@ -361,23 +423,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       { customers: options.customers, productPrices: prices, seed: options.seed },
       { start: options.start, end: endExclusive },
     );
-    if (eventsApart) {
-      const job: OrderEventsJob = {
-        path: eventsPath,
-        orders: options.orders,
-        customers: options.customers,
-        seed: options.seed,
-        startMs: options.start.getTime(),
-        endMs: endExclusive.getTime(),
-        productIds,
-        productPrices: prices,
-        shippingOf,
-      };
-      events = writeOrderEventsInWorker(job);
-    }
-    const lifecycle = eventsFile
-      ? new LifecycleSimulator(options.seed, endExclusive.getTime())
-      : null;
+    const lifecycle = new LifecycleSimulator(options.seed, endExclusive.getTime());
     let generated = 0; // orders, not rows: with --duplicate-ratio orders.csv has more rows
     for (const order of orders) {
       generated++;
@@ -385,29 +431,24 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       itemsSold += order.quantity;
       const product = productIndex.get(order.product_id)!;
       unitsSold[product]! += order.quantity;
+      const steps = lifecycle.stepsCsv(order, Date.parse(order.sold_at), shippingOf[product]!);
       first ??= order.sold_at;
       last = order.sold_at;
-      if (lifecycle && eventsFile) {
-        const steps = lifecycle.stepsCsv(order, Date.parse(order.sold_at), shippingOf[product]!);
-        if (messy === null) {
-          if (steps.length > 0) {
-            const written = eventsFile.writeRows(steps, lifecycle.lastRows);
-            if (written) await written;
-          }
-          const pending = ordersFile.write(orderCsv(order));
-          if (pending) await pending;
-        } else {
-          // Apart from the plain path: with every knob at 0 the loop above costs nothing more.
-          const s = messy.stepRows(steps, lifecycle.lastRows);
-          if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
-          const o = messy.orderRows(orderCsv(order));
-          await ordersFile.writeRows(o.text, o.rows);
-          const bad = messy.badEvent(order.sold_at, eventsFile.rows);
-          if (bad && badFile) await badFile.write(badEventJsonl(bad));
+      if (messy === null) {
+        if (steps.length > 0) {
+          const written = eventsFile.writeRows(steps, lifecycle.lastRows);
+          if (written) await written;
         }
-      } else {
         const pending = ordersFile.write(orderCsv(order));
         if (pending) await pending;
+      } else {
+        // Apart from the plain path: with every knob at 0 the loop above costs nothing more.
+        const s = messy.stepRows(steps, lifecycle.lastRows);
+        if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
+        const o = messy.orderRows(orderCsv(order));
+        await ordersFile.writeRows(o.text, o.rows);
+        const bad = messy.badEvent(order.sold_at, eventsFile.rows);
+        if (bad && badFile) await badFile.write(badEventJsonl(bad));
       }
       if (generated % progressEvery === 0) {
         checkAbort();
@@ -422,18 +463,16 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       const o = messy.remainingOrders();
       if (o.rows > 0) await ordersFile.writeRows(o.text, o.rows);
       const s = messy.remainingSteps();
-      if (s.rows > 0) await eventsFile!.writeRows(s.text, s.rows);
+      if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
     }
     options.onProgress?.({ file: SeedFiles.orders, rows: generated, total: options.orders });
 
-    const [c, p, o] = [
+    const [c, p, o, e] = [
       await customersFile.close(),
       await inventoryFile.close(),
       await ordersFile.close(),
+      await eventsFile.close(),
     ];
-    const written = events ? await events.done : null;
-    const e = written?.file ?? (await eventsFile!.close());
-    const lifecycleCounts = written?.counts ?? lifecycle!.counts;
     const b = badFile ? await badFile.close() : null;
     checkAbort();
     const manifest: Manifest = {
@@ -471,7 +510,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
           unitsSold,
           revenueCents,
         ),
-        lifecycle: lifecycleTotals(lifecycleCounts, revenueCents),
+        lifecycle: lifecycleTotals(lifecycle.counts, revenueCents),
         ...(messy ? { messy_data: messyTotals(messy, o.rows, e.rows) } : {}),
       },
     };
@@ -479,18 +518,17 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     const manifestPath = join(options.outputDir, SeedFiles.manifest);
     await rm(manifestPath, { force: true });
     for (const file of files) await rename(file.tmpPath, file.finalPath);
-    if (written) await rename(written.tmpPath, eventsPath);
     // A bad_events.jsonl of an earlier run would be replayed with these files.
     if (!badFile) await rm(join(options.outputDir, SeedFiles.badEvents), { force: true });
     await writeFile(`${manifestPath}.partial`, JSON.stringify(manifest, null, 2) + '\n');
     await rename(`${manifestPath}.partial`, manifestPath);
     return { manifest, outputDir: options.outputDir, durationMs: performance.now() - started };
   } catch (error) {
-    await events?.stop().catch(() => undefined);
-    for (const file of files) file.abort();
-    // Cleanup must never hide the error that stopped the run.
-    for (const path of [...files.map((f) => f.tmpPath), `${eventsPath}.partial`])
-      await rm(path, { force: true }).catch(() => undefined);
+    for (const file of files) {
+      file.abort();
+      // Cleanup must never hide the error that stopped the run.
+      await rm(file.tmpPath, { force: true }).catch(() => undefined);
+    }
     if (error instanceof PipelineError) throw error;
     throw new PipelineError('IO', `generation failed: ${(error as Error).message}`, {
       cause: error,
