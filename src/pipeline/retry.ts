@@ -61,9 +61,13 @@ export class RetryPolicy {
    * maxDelayMs, then ±25 % jitter.
    */
   delayMs(attempt: number): number {
+    return this.nominalDelayMs(attempt) * (1 - JITTER + this.env.random() * 2 * JITTER);
+  }
+
+  /** The wait before retry number `attempt` without jitter: base × 2^(attempt-1), capped. */
+  nominalDelayMs(attempt: number): number {
     const { baseDelayMs, maxDelayMs } = this.limits;
-    const nominal = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
-    return nominal * (1 - JITTER + this.env.random() * 2 * JITTER);
+    return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
   }
 
   /** Whether attempt `attempt` (1-based), which failed with `error`, is worth another one. */
@@ -136,6 +140,16 @@ export const RETRY = {
   kafkaPing: new RetryPolicy({ attempts: 2, baseDelayMs: 300, maxDelayMs: 1000 }),
   /** The ingest's write of a batch (RAW rows, dead letters, offsets) to the warehouse. */
   warehouse: new RetryPolicy({ attempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 }),
+  /**
+   * A manual task run that failed while `run --once` drains RAW into PROD: tried again until
+   * the drain's deadline or a signal (a warehouse outage recovers), at nominal delays (one
+   * process, nothing to spread out).
+   */
+  taskDrain: new RetryPolicy({
+    attempts: Number.POSITIVE_INFINITY,
+    baseDelayMs: 250,
+    maxDelayMs: 5000,
+  }),
 } as const satisfies Record<string, RetryPolicy>;
 
 /**

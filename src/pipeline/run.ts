@@ -16,7 +16,7 @@ import { SEED_DEFAULTS, utcDay } from './defaults.ts';
 import { generateSeedFiles } from './generate.ts';
 import { runIngest } from './ingest.ts';
 import { replayOrders, streamOrders, type ProduceResult } from './produce.ts';
-import { sleep } from './retry.ts';
+import { RETRY, sleep } from './retry.ts';
 import { buildManifestFromFiles, partialSeedError, seedState } from './seed-manifest.ts';
 import { replayedEvents } from '../domain/manifest.ts';
 import { describeReplacedSeed, loadSeed } from './load-seed.ts';
@@ -140,14 +140,12 @@ async function resumePoint(
   return ingested;
 }
 
-/** Longest pause between two manual task runs that failed while draining. */
-const DRAIN_RETRY_MAX_MS = 5_000;
-
 /**
  * Waits until every published event is in RAW and merged into PROD, the deadline passes or
  * `signal` aborts (SIGINT/SIGTERM). A task run that fails (a broken task, PROD unavailable) is
- * told through `log` and tried again after a pause that doubles up to 5 s: a failing task used
- * to be re-run at once, in a loop that kept a core busy and never looked at the signal.
+ * told through `log` and tried again under RETRY.taskDrain (250 ms, doubling up to 5 s): a
+ * failing task used to be re-run at once, in a loop that kept a core busy and never looked at
+ * the signal.
  */
 async function drain(
   consumer: BusConsumer,
@@ -168,7 +166,7 @@ async function drain(
       const run = await runTaskOnce(warehouse, stats, 'manual');
       onTaskRun?.(run);
       if (run.state === 'FAILED') {
-        const pause = Math.min(DRAIN_RETRY_MAX_MS, 250 * 2 ** failures++);
+        const pause = RETRY.taskDrain.nominalDelayMs(++failures);
         log(
           `task: run ${run.runId} FAILED with ${backlog} RAW rows to merge (${run.errorMessage ?? 'no error message'}); trying again in ${pause} ms (Ctrl-C stops)`,
         );
