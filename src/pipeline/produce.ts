@@ -276,9 +276,9 @@ export function lifecycleMessage(step: LifecycleStep): OutgoingMessage & { value
 
 /**
  * `creations`, then the batches of `<dir>/order_events.csv` (none when dir is null or the
- * seed has no such file), with the records of `<dir>/bad_events.jsonl` among them. A step's event carries its own time (the step's), not the
- * publication's: the task orders an order's steps by it. Bad rows become dead letters, as in
- * orders.csv.
+ * seed has no such file), with the records of `<dir>/bad_events.jsonl` among them. A step's
+ * event carries its own time (the step's), not the publication's: the task orders an order's
+ * steps by it. Bad rows become dead letters, as in orders.csv.
  */
 async function* thenLifecycle(
   creations: AsyncIterable<OutgoingMessage[]>,
