@@ -340,6 +340,8 @@ describe('JSON API', () => {
         file: 'validate_report_20260102T000000Z.json',
       },
     });
+    // DuckDB's own accounting of what it holds in this process: its buffer pool at least.
+    expect(health.engine_memory_bytes).toBeGreaterThan(0);
     expect([
       health.raw_rows,
       health.backlog,
@@ -533,6 +535,8 @@ describe('outages, caching and live counters', () => {
       ]) {
         expect(metrics).toContain(`\n${line}\n`);
       }
+      const engine = /^dropship_warehouse_engine_memory_bytes (\d+)$/m.exec(metrics);
+      expect(Number(engine?.[1])).toBeGreaterThan(0);
     } finally {
       await server.close();
     }

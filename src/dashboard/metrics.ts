@@ -66,6 +66,10 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
     'dropship_gross_margin_euros',
     'Gross margin of PROD orders with known costs: revenue − supplier cost − shipping (NaN when none has known costs)',
   );
+  const engineMemory = gauge(
+    'dropship_warehouse_engine_memory_bytes',
+    "Bytes the warehouse engine holds in this process (DuckDB's duckdb_memory(), capped by its memory_limit); NaN when it runs elsewhere (Snowflake)",
+  );
   // From this process's consumer (`run`, `consume`), or the broker (`monitor` with Kafka).
   const lag = gauge(
     'dropship_consumer_lag',
@@ -131,6 +135,7 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
         revenue.set(snapshot.kpis.total_revenue);
         grossMargin.set(snapshot.kpis.gross_margin ?? Number.NaN);
         lag.set(h.consumer_lag ?? Number.NaN);
+        engineMemory.set(h.engine_memory_bytes ?? Number.NaN);
       }
       if (stats && counters) {
         mirror(counters.consumed, 'consumed', stats.consumed, seen);

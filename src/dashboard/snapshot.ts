@@ -213,6 +213,8 @@ export interface Health {
   /** Records on the bus not yet ingested; null when unknown (`monitor` without Kafka). */
   consumer_lag: number | null;
   ingest_rate: number | null;
+  /** Bytes the warehouse engine holds in this process (DuckDB); null for Snowflake. */
+  engine_memory_bytes: number | null;
   last_task_run: Pick<
     TaskRun,
     | 'runId'
@@ -365,6 +367,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
   const summary = await warehouse.taskSummary();
   const [lastRun] = await warehouse.taskHistory(1);
   const backlog = await warehouse.streamBacklog();
+  const engineMemory = await warehouse.engineMemoryBytes();
 
   let ratePoints: RatePoint[];
   if (sources.rates) {
@@ -504,6 +507,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       prod_orders: totalOrders,
       backlog,
       consumer_lag: lag,
+      engine_memory_bytes: engineMemory,
       ingest_rate: sources.stats
         ? Math.round(sources.stats.ingestRate(now.getTime()) * 100) / 100
         : null,

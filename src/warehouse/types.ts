@@ -200,6 +200,13 @@ export interface Warehouse {
   taskHistory(limit?: number): Promise<TaskRun[]>;
   taskSummary(): Promise<TaskSummary>;
   /**
+   * Bytes the warehouse engine holds in this process (DuckDB: its own accounting,
+   * duckdb_memory(), buffer pool included); null when the engine runs elsewhere (Snowflake).
+   * The dashboard's /metrics shows it beside the process's resident memory, so a growing RSS
+   * can be told apart: the engine's cache (bounded by memory_limit) or the JavaScript side.
+   */
+  engineMemoryBytes(): Promise<number | null>;
+  /**
    * What `dropship doctor` checks: the session's context where there is one (role,
    * warehouse, database, schema), the tables, the stream(s) and the task(s). Reads only; a
    * check that cannot be made is reported with `ok: null`, never thrown.

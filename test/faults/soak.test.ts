@@ -43,6 +43,9 @@ afterAll(async () => {
 interface Sample {
   t: number;
   rssMb: number;
+  /** DuckDB's own accounting (duckdb_memory()), part of the RSS: its cache is capped by memory_limit. */
+  engineMb: number;
+  heapUsedMb: number;
   loopP99Ms: number;
   consumed: number;
   lag: number;
@@ -99,6 +102,8 @@ describe.skipIf(!broker.available)('soak: stream mode at a steady rate', () => {
           samples.push({
             t: (tick - soakFrom) / 1000,
             rssMb: metric(text, 'resident_memory_bytes') / 2 ** 20,
+            engineMb: metric(text, 'warehouse_engine_memory_bytes') / 2 ** 20,
+            heapUsedMb: metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
             loopP99Ms: metric(text, 'eventloop_lag_p99_seconds') * 1000,
             consumed: metric(text, 'events_consumed_total'),
             lag: metric(text, 'consumer_lag'),
@@ -135,6 +140,16 @@ describe.skipIf(!broker.available)('soak: stream mode at a steady rate', () => {
         {
           what: 'resident memory (MB)',
           ys: steady.map((s) => s.rssMb),
+          unit: 'MB/min',
+        },
+        {
+          what: '… of which DuckDB (duckdb_memory(), MB)',
+          ys: steady.map((s) => s.engineMb),
+          unit: 'MB/min',
+        },
+        {
+          what: 'JavaScript heap used (MB)',
+          ys: steady.map((s) => s.heapUsedMb),
           unit: 'MB/min',
         },
         {

@@ -445,6 +445,13 @@ export class DuckDbWarehouse implements Warehouse {
     return new Map(rows.map((r) => [Number(r.p), BigInt(r.o)]));
   }
 
+  async engineMemoryBytes(): Promise<number> {
+    const [row] = await this.query<{ bytes: string | number | null }>(
+      'SELECT sum(memory_usage_bytes) AS bytes FROM duckdb_memory()',
+    );
+    return Number(row?.bytes ?? 0);
+  }
+
   async streamBacklog(): Promise<number> {
     return this.reads.pendingRawRows();
   }

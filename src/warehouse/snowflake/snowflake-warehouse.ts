@@ -294,6 +294,10 @@ export class SnowflakeWarehouse implements Warehouse {
     return new Map(rows.map((r) => [Number(r.p), BigInt(r.o)]));
   }
 
+  async engineMemoryBytes(): Promise<null> {
+    return null; // Snowflake's compute is not in this process
+  }
+
   async streamBacklog(): Promise<number> {
     return this.reads.pendingRawRows();
   }
