@@ -25,10 +25,10 @@ import type {
   ReplayWorkerMessage,
 } from './replay-worker.ts';
 import {
-  readBadEvents,
-  readLifecycleChunks,
+  isBadEvent,
   readOrders,
   readProducts,
+  replayedLifecycleChunks,
   type BadRow,
 } from './seed-files.ts';
 import { sleep } from './retry.ts';
@@ -276,7 +276,8 @@ export function lifecycleMessage(step: LifecycleStep): OutgoingMessage & { value
 
 /**
  * `creations`, then the batches of `<dir>/order_events.csv` (none when dir is null or the
- * seed has no such file), with the records of `<dir>/bad_events.jsonl` among them. A step's
+ * seed has no such file), with the records of `<dir>/bad_events.jsonl` among them
+ * (replayedLifecycleChunks: the order `run` counts when it resumes). A step's
  * event carries its own time (the step's), not the publication's: the task orders an order's
  * steps by it. Bad rows become dead letters, as in orders.csv.
  */
@@ -289,18 +290,10 @@ async function* thenLifecycle(
   yield* creations;
   if (dir === null) return;
   let batch: OutgoingMessage[] = [];
-  // The bad records of bad_events.jsonl, each among the steps at its place (`after`).
-  const bad = readBadEvents(dir);
-  let nextBad = (await bad.next()).value ?? null;
-  let steps = 0;
-  for await (const rows of readLifecycleChunks(dir)) {
-    for (const r of rows) {
-      while (nextBad !== null && nextBad.after <= steps) {
-        batch.push({ key: nextBad.key, value: nextBad.value });
-        nextBad = (await bad.next()).value ?? null;
-      }
-      steps++;
-      if (r.ok) batch.push(lifecycleMessage(r.row));
+  for await (const records of replayedLifecycleChunks(dir)) {
+    for (const r of records) {
+      if (isBadEvent(r)) batch.push({ key: r.key, value: r.value });
+      else if (r.ok) batch.push(lifecycleMessage(r.row));
       else {
         onBad(r);
         batch.push(rejectedRowMessage(r));
@@ -311,8 +304,6 @@ async function* thenLifecycle(
       }
     }
   }
-  for (; nextBad !== null; nextBad = (await bad.next()).value ?? null)
-    batch.push({ key: nextBad.key, value: nextBad.value });
   if (batch.length > 0) yield batch;
 }
 
