@@ -1,7 +1,8 @@
 /**
- * Produce stage: one `order_created` event per order, key = order id, published in batches at
- * a steady rate (`rate` events/s; 0 = as fast as the bus acknowledges, which is the
- * backpressure). Replay reads orders.csv; stream invents new orders until stopped.
+ * Produce stage: the events of orders, key = order id, published in batches at a steady rate
+ * (`rate` events/s; 0 = as fast as the bus acknowledges, which is the backpressure). Replay
+ * reads orders.csv, then order_events.csv; stream invents new orders and plays out their
+ * lifecycles until stopped (live-stream.ts).
  *
  * An unthrottled replay reads and encodes in a worker thread (replay-worker.ts) while this
  * thread publishes: on two cores, parsing CSV and building JSON no longer compete with the bus
@@ -16,7 +17,9 @@ import { ID_PATTERN, type Order } from '../domain/entities.ts';
 import { lifecycleJson, orderCreatedJson, REJECTED_AT_SOURCE } from '../domain/event.ts';
 import type { LifecycleStep } from '../domain/lifecycle.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
+import { LifecycleSimulator, type ShippingOf } from '../generator/lifecycle.ts';
 import { LiveOrders } from '../generator/orders.ts';
+import { liveBatches, type LiveStreamSource } from './live-stream.ts';
 import { unpackValues } from './packed-values.ts';
 import type {
   ReplayControl,
@@ -40,6 +43,8 @@ export interface ProduceOptions {
   rate: number;
   /** Stop after this many events (stream mode; replay stops at the end of the file anyway). */
   count?: number;
+  /** Stream: orders in the middle of their lifecycle at most (default MAX_PENDING_ORDERS). */
+  maxPending?: number;
   /** Replay: leave out the first `skip` events (already published and stored: a resumed run). */
   skip?: number;
   signal?: AbortSignal;
@@ -307,21 +312,41 @@ async function* thenLifecycle(
   if (batch.length > 0) yield batch;
 }
 
-/** Endless new orders drawn with the catalogue's popularity (stream mode). */
+/**
+ * Endless new orders drawn with the catalogue's popularity, and their lifecycles played out
+ * in shop time `timeScale` times faster than wall time (stream mode; live-stream.ts). `rate`
+ * and `count` count every event, creations and steps alike.
+ *
+ * Stock: the out_of_stock cancellations are still the simulator's share (plan()); a stock
+ * ledger would be asked when an order is created, in liveBatches, like generate's.
+ */
 export async function streamOrders(
   seedDir: string,
   customers: number,
-  options: ProduceOptions,
+  options: ProduceOptions & { timeScale: number },
 ): Promise<ProduceResult> {
   const prices: number[] = [];
-  for await (const p of readProducts(seedDir, (bad) => options.onBadRow?.(bad)))
+  const shipping = new Map<string, ShippingOf>();
+  for await (const p of readProducts(seedDir, (bad) => options.onBadRow?.(bad))) {
     prices.push(p.price_cents);
-  const live = new LiveOrders({ customers, productPrices: prices, seed: Date.now() & 0x7fffffff });
-  function* forever(): Generator<Order> {
-    for (;;) yield live.next();
+    const supplier = p.supply?.supplier;
+    if (supplier)
+      shipping.set(p.id, { supplierId: supplier.id, shippingDays: supplier.shipping_days });
   }
+  const seed = Date.now() & 0x7fffffff;
+  const source: LiveStreamSource = {
+    orders: new LiveOrders({ customers, productPrices: prices, seed }),
+    // No end of period: every lifecycle is played to its end.
+    lifecycle: new LifecycleSimulator(seed, Number.POSITIVE_INFINITY),
+    shippingOf: (id) => shipping.get(id) ?? null,
+  };
   const result = await publishBatches(
-    encodeWhenNeeded(forever(), batchSizeFor(options.rate)),
+    liveBatches(source, {
+      batchSize: batchSizeFor(options.rate),
+      timeScale: options.timeScale,
+      ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
     options,
   );
   return { ...result, badRows: 0 };

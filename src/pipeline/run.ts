@@ -313,11 +313,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       badRows = replay.badRows;
       if (!options.once && !stopPublishing.signal.aborted) {
         log(
-          `replay done (${replay.published} events); now streaming new orders at ${rate}/s until stopped (Ctrl-C)`,
+          `replay done (${replay.published} events); now streaming new orders and their lifecycles (shop time ×${config.produceTimeScale}) at ${rate}/s until stopped (Ctrl-C)`,
         );
         const live = await streamOrders(config.seedDir, manifest.totals.customers, {
           producer,
           rate,
+          timeScale: config.produceTimeScale,
           signal: stopPublishing.signal,
           onBadRow: bad,
           onProgress: (n) => {
