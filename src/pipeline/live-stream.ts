@@ -4,8 +4,10 @@
  *
  * Shop time runs `timeScale` times faster than wall time, so whole lifecycles complete while
  * someone watches: at the default 10,000 (PRODUCE_TIME_SCALE, config/settings.ts) (one wall second is 2.8 shop hours) an order is paid
- * within a tenth of a second, shipped 3–17 s later and delivered 17 s to 2.6 min after its sale
- * (the supplier's 2–14 days × 0.8–1.3); a return comes up to 2.3 min after that. What happens
+ * within a tenth of a second, shipped 3–17 s later and delivered 14 s to 2.6 min after its sale
+ * (median ~56 s: the supplier's 2–14 days × 0.8–1.3); a return comes up to 2.3 min after that.
+ * Slower, and a session would end before its first deliveries; much faster, and the steps of
+ * an order would blur into one moment on the dashboard. What happens
  * to an order is decided once, by the same LifecycleSimulator.plan that writes
  * order_events.csv; only its timing is scaled. Each step's event is stamped with the
  * wall-clock time it is published (the decoder refuses timestamps a day ahead, so a scaled
@@ -13,11 +15,13 @@
  * creation, so one partition keeps an order's events in order.
  *
  * The orders whose lifecycle is not over wait in a min-heap by the due time of their next
- * step: one entry per order, ≈ order rate × mean lifecycle span / timeScale of them (10 events/s
- * ≈ 2.3 orders/s × ~9 shop days / 10,000 ≈ 180 orders). The heap is capped (maxPending): when
- * it is full no new order is created until a lifecycle ends, so memory stays bounded whatever
- * the rate (an unthrottled stream then runs at the pace its lifecycles end: ~cap × 4.3 events
- * per mean span).
+ * step: one entry per order, ≈ order rate × mean lifecycle span / timeScale of them. An order
+ * makes 4.13 events on average and its lifecycle spans 8.95 shop days (measured over 200k
+ * planned orders; at most ~32 days), so at 10 events/s and the default scale ≈ 2.4 orders/s ×
+ * 77 s ≈ 190 orders wait. The heap is capped (maxPending): when it is full no new order is
+ * created until a lifecycle ends, so memory stays bounded whatever the rate; an unthrottled
+ * stream then runs at the pace lifecycles end (≈ cap × 4.13 / 77 s ≈ 2,700 events/s at the
+ * default scale, proportionally more at a higher one).
  */
 import type { OutgoingMessage } from '../bus/types.ts';
 import type { Order } from '../domain/entities.ts';
@@ -27,8 +31,8 @@ import { LiveOrders } from '../generator/orders.ts';
 import { sleep as sleepUnlessAborted } from './retry.ts';
 
 /**
- * Orders in the middle of their lifecycle, at most (~0.5 KB each with their planned steps:
- * ~25 MB). Reached at ~2,500 events/s with the default time scale.
+ * Orders in the middle of their lifecycle, at most (~0.7 KB each with their planned steps,
+ * measured: ~35 MB when full). Reached at ~2,700 events/s with the default time scale.
  */
 export const MAX_PENDING_ORDERS = 50_000;
 
