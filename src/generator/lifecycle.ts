@@ -125,6 +125,9 @@ export class LifecycleSimulator {
     reason: '',
   };
   private status: OrderStatus = 'created';
+  /** While stepsCsv plans: the CSV rows of the steps, written as they are planned. */
+  private csv = false;
+  private out = '';
 
   /**
    * Adds a step to the plan unless it falls after the period; false then (no later step
@@ -137,6 +140,10 @@ export class LifecycleSimulator {
     p.at[p.length] = at;
     p.length++;
     if (reason !== '') p.reason = reason;
+    // lifecycleCsv's layout (domain/csv.ts), written here without an object per step: a second
+    // pass over the plan cost generate ~7 % (1M orders: 6.1–7.4 s against 5.6–6.7 s).
+    if (this.csv)
+      this.out += `${p.orderId},${type},${this.iso(at)},${type === 'order_shipped' ? `${p.supplierId},${p.trackingId},` : `,,${reason}`}\n`;
     this.counts.events[type]++;
     this.status = STATUS_OF[type];
     return true;
@@ -199,24 +206,16 @@ export class LifecycleSimulator {
   }
 
   /**
-   * The CSV rows (order_events.csv) of the plan of `order`, in time order, in lifecycleCsv's
-   * layout (domain/csv.ts), written here without an object per step.
+   * The CSV rows (order_events.csv) of the plan of `order`, in time order: the plan's steps,
+   * written by step() as they are planned.
    */
   stepsCsv(order: Order, soldMs: number, shipping: ShippingOf | null): string {
+    this.out = '';
+    this.csv = true;
     const p = this.plan(order, soldMs, shipping);
-    let out = '';
-    for (let i = 0; i < p.length; i++) {
-      const type = p.types[i]!;
-      const detail =
-        type === 'order_shipped'
-          ? `${p.supplierId},${p.trackingId},`
-          : type === 'order_cancelled' || type === 'order_returned'
-            ? `,,${p.reason}`
-            : ',,';
-      out += `${p.orderId},${type},${this.iso(p.at[i]!)},${detail}\n`;
-    }
+    this.csv = false;
     this.lastRows = p.length;
-    return out;
+    return this.out;
   }
 
   /**
