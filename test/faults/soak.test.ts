@@ -178,7 +178,7 @@ describe.skipIf(!broker.available)('soak: stream mode at a steady rate', () => {
             `${fmt(rateSlope)} events/s per min`,
           ),
           '',
-          `- Streamed ${streamed} live orders (+ the seed's ${seed.orders}); at the end PROD holds every one once: lost ${lost}, doubled ${doubled}; \`dropship validate\` PASS.`,
+          `- Streamed ${streamed} live events (new orders and their lifecycle steps; + the seed's ${seed.orders}); at the end PROD holds every one once: lost ${lost}, doubled ${doubled}; \`dropship validate\` PASS.`,
           `- Last run: ${new Date().toISOString()}, ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all, FAULTS_SCALE=${FULL ? 'full' : 'short'}, on a machine shared with other work (the absolute figures are this machine's).`,
         ].join('\n'),
       );
