@@ -317,8 +317,10 @@ async function* thenLifecycle(
  * in shop time `timeScale` times faster than wall time (stream mode; live-stream.ts). `rate`
  * and `count` count every event, creations and steps alike.
  *
- * Stock: the out_of_stock cancellations are still the simulator's share (plan()); a stock
- * ledger would be asked when an order is created, in liveBatches, like generate's.
+ * Stock: the out_of_stock cancellations are still the simulator's share, decided in
+ * LifecycleSimulator.plan(). A stock ledger that decides them there serves the stream too; it
+ * must then start from the stock the seed's period left (not inventory.csv's), and a live
+ * order's release (its cancellation or return) happens when planned, as in generate.
  */
 export async function streamOrders(
   seedDir: string,
