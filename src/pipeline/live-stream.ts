@@ -137,7 +137,7 @@ export async function* liveBatches(
   options: LiveStreamOptions,
 ): AsyncGenerator<OutgoingMessage[]> {
   const heap = new DueHeap();
-  const cap = options.maxPending ?? MAX_PENDING_ORDERS;
+  const cap = Math.max(1, options.maxPending ?? MAX_PENDING_ORDERS);
   const { now, sleep } = options.clock ?? { now: Date.now, sleep: sleepUnlessAborted };
   let seq = 0;
   while (!options.signal?.aborted) {
