@@ -129,6 +129,7 @@ export const ConfigSchema = z.object({
   bus: BusConfig,
   warehouse: WarehouseConfig,
   produceRate: z.number().min(0),
+  produceTimeScale: z.number().min(1),
   ingest: z.object({
     batchSize: z.number().int().min(1),
     batchWaitMs: z.number().int().min(1),
@@ -332,6 +333,7 @@ export function loadConfig(options: LoadOptions = {}): {
     bus,
     warehouse,
     produceRate: field('PRODUCE_RATE', number().min(0, 'must be ≥ 0 (0 = as fast as possible)')),
+    produceTimeScale: field('PRODUCE_TIME_SCALE', number().min(1, 'must be ≥ 1 (1 = real time)')),
     ingest: {
       batchSize: field('INGEST_BATCH_SIZE', positiveInt(1)),
       batchWaitMs: field('INGEST_BATCH_WAIT_MS', positiveInt(1)),

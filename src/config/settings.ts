@@ -116,6 +116,13 @@ export const SETTINGS = [
     description: 'Events per second published by `produce` (0 = as fast as possible).',
   },
   {
+    env: 'PRODUCE_TIME_SCALE',
+    flag: '--time-scale',
+    default: '10000',
+    description:
+      'Shop seconds per wall second of the live stream (`produce --mode stream`, `run` after its replay): its orders are paid, shipped, delivered and returned this much faster than in life, so at 10000 a delivery (1.6 to 18 days) takes ~14 s to ~2.6 min. At least 1 (real time).',
+  },
+  {
     env: 'INGEST_BATCH_SIZE',
     flag: '--batch-size (consume)',
     default: '100000',

@@ -2,9 +2,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ORDER_STATUSES, STATUS_OF, type LifecycleStep } from '../domain/lifecycle.ts';
+import { lifecycleCsv } from '../domain/csv.ts';
+import type { Order } from '../domain/entities.ts';
+import {
+  lifecycleProblem,
+  ORDER_STATUSES,
+  STATUS_OF,
+  type LifecycleStep,
+} from '../domain/lifecycle.ts';
 import { generateSeedFiles } from '../pipeline/generate.ts';
-import { readLifecycleChunks } from '../pipeline/seed-files.ts';
+import { readLifecycleChunks, readOrders, readProducts } from '../pipeline/seed-files.ts';
+import { LifecycleSimulator, type ShippingOf } from './lifecycle.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -82,5 +90,64 @@ describe('generated order lifecycle', () => {
         totals.returned_revenue_cents -
         totals.cancelled_revenue_cents,
     );
+  });
+});
+
+describe('LifecycleSimulator.plan', () => {
+  it('is what the CSV says: the same steps, times and details for the same seed', async () => {
+    const { dir } = await generate(11);
+    const orders: Order[] = [];
+    for await (const r of readOrders(dir)) if (r.ok) orders.push(r.row);
+    const shipping = new Map<string, ShippingOf | null>();
+    for await (const p of readProducts(dir, () => undefined)) {
+      const s = p.supply?.supplier;
+      shipping.set(p.id, s ? { supplierId: s.id, shippingDays: s.shipping_days } : null);
+    }
+    const fromCsv: string[] = [];
+    for await (const rows of readLifecycleChunks(dir))
+      for (const r of rows) if (r.ok) fromCsv.push(lifecycleCsv(r.row));
+    // The stream's view of the same decisions: planned steps, timed from the sale.
+    const simulator = new LifecycleSimulator(11, Date.parse('2025-07-01T00:00:00.000Z'));
+    const fromPlan: string[] = [];
+    for (const order of orders) {
+      const sold = Date.parse(order.sold_at);
+      for (const { afterSaleMs, step } of simulator.planned(
+        order,
+        sold,
+        shipping.get(order.product_id)!,
+      ))
+        // order_events.csv writes whole seconds.
+        fromPlan.push(
+          lifecycleCsv({
+            ...step,
+            at: new Date(Math.floor((sold + afterSaleMs) / 1000) * 1000).toISOString(),
+          }),
+        );
+    }
+    expect(fromPlan.length).toBeGreaterThan(orders.length * 3);
+    expect(fromPlan).toEqual(fromCsv);
+  });
+
+  it('plans whole lifecycles with no end of period (the live stream)', () => {
+    const simulator = new LifecycleSimulator(3, Number.POSITIVE_INFINITY);
+    const order: Order = {
+      id: 'ORD-LTEST-000001',
+      product_id: 'PRD-00001',
+      customer_id: 'CUS-000001',
+      quantity: 1,
+      unit_price_cents: 1999,
+      sold_at: '2025-03-01T10:00:00.000Z',
+    };
+    const paths = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const steps = simulator.planned(order, 0, { supplierId: 'SUP-002', shippingDays: 5 });
+      for (let k = 1; k < steps.length; k++)
+        expect(steps[k]!.afterSaleMs).toBeGreaterThan(steps[k - 1]!.afterSaleMs);
+      for (const { step } of steps)
+        expect(lifecycleProblem({ ...step, at: '2025-03-01T10:00:00.000Z' })).toBeNull();
+      paths.add(steps.map((s) => s.step.event_type).join(','));
+    }
+    expect(paths).toContain('order_paid,order_shipped,order_delivered');
+    expect(paths).toContain('order_paid,order_shipped,order_delivered,order_returned');
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Produce stage: one `order_created` event per order, key = order id, published in batches at
- * a steady rate (`rate` events/s; 0 = as fast as the bus acknowledges, which is the
- * backpressure). Replay reads orders.csv; stream invents new orders until stopped.
+ * Produce stage: the events of orders, key = order id, published in batches at a steady rate
+ * (`rate` events/s; 0 = as fast as the bus acknowledges, which is the backpressure). Replay
+ * reads orders.csv, then order_events.csv; stream invents new orders and plays out their
+ * lifecycles until stopped (live-stream.ts).
  *
  * An unthrottled replay reads and encodes in a worker thread (replay-worker.ts) while this
  * thread publishes: on two cores, parsing CSV and building JSON no longer compete with the bus
@@ -16,7 +17,9 @@ import { ID_PATTERN, type Order } from '../domain/entities.ts';
 import { lifecycleJson, orderCreatedJson, REJECTED_AT_SOURCE } from '../domain/event.ts';
 import type { LifecycleStep } from '../domain/lifecycle.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
+import { LifecycleSimulator, type ShippingOf } from '../generator/lifecycle.ts';
 import { LiveOrders } from '../generator/orders.ts';
+import { liveBatches, type LiveStreamSource } from './live-stream.ts';
 import { unpackValues } from './packed-values.ts';
 import type {
   ReplayControl,
@@ -25,10 +28,10 @@ import type {
   ReplayWorkerMessage,
 } from './replay-worker.ts';
 import {
-  readBadEvents,
-  readLifecycleChunks,
+  isBadEvent,
   readOrders,
   readProducts,
+  replayedLifecycleChunks,
   type BadRow,
 } from './seed-files.ts';
 import { sleep } from './retry.ts';
@@ -40,6 +43,8 @@ export interface ProduceOptions {
   rate: number;
   /** Stop after this many events (stream mode; replay stops at the end of the file anyway). */
   count?: number;
+  /** Stream: orders in the middle of their lifecycle at most (default MAX_PENDING_ORDERS). */
+  maxPending?: number;
   /** Replay: leave out the first `skip` events (already published and stored: a resumed run). */
   skip?: number;
   signal?: AbortSignal;
@@ -276,7 +281,8 @@ export function lifecycleMessage(step: LifecycleStep): OutgoingMessage & { value
 
 /**
  * `creations`, then the batches of `<dir>/order_events.csv` (none when dir is null or the
- * seed has no such file), with the records of `<dir>/bad_events.jsonl` among them. A step's
+ * seed has no such file), with the records of `<dir>/bad_events.jsonl` among them
+ * (replayedLifecycleChunks: the order `run` counts when it resumes). A step's
  * event carries its own time (the step's), not the publication's: the task orders an order's
  * steps by it. Bad rows become dead letters, as in orders.csv.
  */
@@ -289,18 +295,10 @@ async function* thenLifecycle(
   yield* creations;
   if (dir === null) return;
   let batch: OutgoingMessage[] = [];
-  // The bad records of bad_events.jsonl, each among the steps at its place (`after`).
-  const bad = readBadEvents(dir);
-  let nextBad = (await bad.next()).value ?? null;
-  let steps = 0;
-  for await (const rows of readLifecycleChunks(dir)) {
-    for (const r of rows) {
-      while (nextBad !== null && nextBad.after <= steps) {
-        batch.push({ key: nextBad.key, value: nextBad.value });
-        nextBad = (await bad.next()).value ?? null;
-      }
-      steps++;
-      if (r.ok) batch.push(lifecycleMessage(r.row));
+  for await (const records of replayedLifecycleChunks(dir)) {
+    for (const r of records) {
+      if (isBadEvent(r)) batch.push({ key: r.key, value: r.value });
+      else if (r.ok) batch.push(lifecycleMessage(r.row));
       else {
         onBad(r);
         batch.push(rejectedRowMessage(r));
@@ -311,26 +309,46 @@ async function* thenLifecycle(
       }
     }
   }
-  for (; nextBad !== null; nextBad = (await bad.next()).value ?? null)
-    batch.push({ key: nextBad.key, value: nextBad.value });
   if (batch.length > 0) yield batch;
 }
 
-/** Endless new orders drawn with the catalogue's popularity (stream mode). */
+/**
+ * Endless new orders drawn with the catalogue's popularity, and their lifecycles played out
+ * in shop time `timeScale` times faster than wall time (stream mode; live-stream.ts). `rate`
+ * and `count` count every event, creations and steps alike.
+ *
+ * Stock: the out_of_stock cancellations are still the simulator's share, decided in
+ * LifecycleSimulator.plan(). A stock ledger that decides them there serves the stream too; it
+ * must then start from the stock the seed's period left (not inventory.csv's), and a live
+ * order's release (its cancellation or return) happens when planned, as in generate.
+ */
 export async function streamOrders(
   seedDir: string,
   customers: number,
-  options: ProduceOptions,
+  options: ProduceOptions & { timeScale: number },
 ): Promise<ProduceResult> {
   const prices: number[] = [];
-  for await (const p of readProducts(seedDir, (bad) => options.onBadRow?.(bad)))
+  const shipping = new Map<string, ShippingOf>();
+  for await (const p of readProducts(seedDir, (bad) => options.onBadRow?.(bad))) {
     prices.push(p.price_cents);
-  const live = new LiveOrders({ customers, productPrices: prices, seed: Date.now() & 0x7fffffff });
-  function* forever(): Generator<Order> {
-    for (;;) yield live.next();
+    const supplier = p.supply?.supplier;
+    if (supplier)
+      shipping.set(p.id, { supplierId: supplier.id, shippingDays: supplier.shipping_days });
   }
+  const seed = Date.now() & 0x7fffffff;
+  const source: LiveStreamSource = {
+    orders: new LiveOrders({ customers, productPrices: prices, seed }),
+    // No end of period: every lifecycle is played to its end.
+    lifecycle: new LifecycleSimulator(seed, Number.POSITIVE_INFINITY),
+    shippingOf: (id) => shipping.get(id) ?? null,
+  };
   const result = await publishBatches(
-    encodeWhenNeeded(forever(), batchSizeFor(options.rate)),
+    liveBatches(source, {
+      batchSize: batchSizeFor(options.rate),
+      timeScale: options.timeScale,
+      ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
     options,
   );
   return { ...result, badRows: 0 };

@@ -21,10 +21,10 @@ import { buildManifestFromFiles, partialSeedError, seedState } from './seed-mani
 import { replayedEvents } from '../domain/manifest.ts';
 import { describeReplacedSeed, loadSeed } from './load-seed.ts';
 import {
-  readBadEvents,
-  readLifecycleChunks,
+  isBadEvent,
   readOrders,
   readManifest,
+  replayedLifecycleChunks,
   type BadRow,
 } from './seed-files.ts';
 import { PipelineStats } from './stats.ts';
@@ -83,19 +83,9 @@ export interface RunSummary {
  */
 async function* replayedOrderIds(seedDir: string): AsyncGenerator<string | null> {
   for await (const r of readOrders(seedDir)) yield r.ok ? r.row.id : null;
-  // bad_events.jsonl's records are among the steps (produce.ts thenLifecycle): they are never
-  // the last good id (null), only counted, at their place.
-  const bad = readBadEvents(seedDir);
-  let nextBad = (await bad.next()).value ?? null;
-  let steps = 0;
-  for await (const rows of readLifecycleChunks(seedDir))
-    for (const r of rows) {
-      for (; nextBad !== null && nextBad.after <= steps; nextBad = (await bad.next()).value ?? null)
-        yield null;
-      steps++;
-      yield r.ok ? r.row.order_id : null;
-    }
-  for (; nextBad !== null; nextBad = (await bad.next()).value ?? null) yield null;
+  // bad_events.jsonl's records are never the last good id (null), only counted, at their place.
+  for await (const records of replayedLifecycleChunks(seedDir))
+    for (const r of records) yield !isBadEvent(r) && r.ok ? r.row.order_id : null;
 }
 
 /**
@@ -323,11 +313,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       badRows = replay.badRows;
       if (!options.once && !stopPublishing.signal.aborted) {
         log(
-          `replay done (${replay.published} events); now streaming new orders at ${rate}/s until stopped (Ctrl-C)`,
+          `replay done (${replay.published} events); now streaming new orders and their lifecycles (shop time ×${config.produceTimeScale}) at ${rate}/s until stopped (Ctrl-C)`,
         );
         const live = await streamOrders(config.seedDir, manifest.totals.customers, {
           producer,
           rate,
+          timeScale: config.produceTimeScale,
           signal: stopPublishing.signal,
           onBadRow: bad,
           onProgress: (n) => {

@@ -14,10 +14,12 @@ import { generateProducts } from '../generator/reference-data.ts';
 import { generateSeedFiles } from './generate.ts';
 import { buildManifestFromFiles } from './seed-manifest.ts';
 import {
+  isBadEvent,
   readCustomers,
   readOrderChunks,
   readOrders,
   readProducts,
+  replayedLifecycleChunks,
   type BadRow,
 } from './seed-files.ts';
 
@@ -354,5 +356,39 @@ describe('buildManifestFromFiles: margin totals', () => {
     const old = await buildManifestFromFiles(seed, () => undefined);
     expect(old.totals.revenue_cents).toBe(generated.totals.revenue_cents);
     expect(old.totals.margin).toBeNull();
+  });
+});
+
+describe('replayedLifecycleChunks', () => {
+  it('places each bad record among the steps at its `after`, across the reader’s chunks', async () => {
+    const seed = await mkdtemp(join(dir, 'lifecycle-'));
+    const steps = 5000; // ~250 KB: several 64 KB chunks of the CSV reader
+    const rows = ['order_id,event_type,at,supplier_id,tracking_id,reason'];
+    for (let i = 1; i <= steps; i++)
+      rows.push(`ORD-${String(i).padStart(8, '0')},order_paid,2025-03-01T10:00:00.000Z,,,`);
+    await writeFile(join(seed, 'order_events.csv'), rows.join('\n') + '\n');
+    // Before the first step, two at one place, one at every 997th step, one after the last.
+    const afters = [0, 7, 7, ...Array.from({ length: 5 }, (_, k) => (k + 1) * 997), steps];
+    const bad = afters.map((after, n) => ({
+      after,
+      key: `ORD-BAD-${n}`,
+      value: 'not json',
+      kind: 'not_json',
+      reason: 'invalid_json',
+      stage: 'ingest',
+    }));
+    await writeFile(join(seed, 'bad_events.jsonl'), bad.map((b) => JSON.stringify(b)).join('\n'));
+    const published: string[] = [];
+    for await (const chunk of replayedLifecycleChunks(seed))
+      for (const r of chunk)
+        published.push(isBadEvent(r) ? r.key : r.ok ? r.row.order_id : `bad row ${r.line}`);
+    // The definition: a bad record goes out once `after` steps are out.
+    const expected: string[] = [];
+    for (let i = 0; i <= steps; i++) {
+      bad.filter((b) => b.after === i).forEach((b) => expected.push(b.key));
+      if (i < steps) expected.push(`ORD-${String(i + 1).padStart(8, '0')}`);
+    }
+    expect(published).toEqual(expected);
+    expect(published.indexOf('ORD-BAD-3')).toBe(997 + 3);
   });
 });

@@ -292,6 +292,44 @@ export async function* readBadEvents(dir: string): AsyncGenerator<BadEventLine> 
   }
 }
 
+/** A record a replay publishes after the creations: a step of order_events.csv, or a bad record. */
+export type LifecycleRecord = RowResult<LifecycleStep> | BadEventLine;
+
+export function isBadEvent(r: LifecycleRecord): r is BadEventLine {
+  return 'after' in r;
+}
+
+/**
+ * What a replay publishes after the creations, in publication order, a chunk at a time: the
+ * rows of `<dir>/order_events.csv`, with each record of `<dir>/bad_events.jsonl` among them at
+ * its place (once `after` rows are published). The one definition of that order: the producer
+ * publishes it (produce.ts), and `run` counts it to find where a replay resumes (run.ts).
+ */
+export async function* replayedLifecycleChunks(dir: string): AsyncGenerator<LifecycleRecord[]> {
+  const bad = readBadEvents(dir);
+  let nextBad = (await bad.next()).value ?? null;
+  let steps = 0;
+  for await (const rows of readLifecycleChunks(dir)) {
+    if (nextBad === null || nextBad.after >= steps + rows.length) {
+      // No bad record among these rows (the usual case): the chunk as it is.
+      steps += rows.length;
+      yield rows;
+      continue;
+    }
+    const chunk: LifecycleRecord[] = [];
+    for (const r of rows) {
+      for (; nextBad !== null && nextBad.after <= steps; nextBad = (await bad.next()).value ?? null)
+        chunk.push(nextBad);
+      steps++;
+      chunk.push(r);
+    }
+    yield chunk;
+  }
+  const rest: LifecycleRecord[] = [];
+  for (; nextBad !== null; nextBad = (await bad.next()).value ?? null) rest.push(nextBad);
+  if (rest.length > 0) yield rest;
+}
+
 function isRowProblem(row: unknown): row is RowProblem {
   return typeof row === 'object' && row !== null && 'problem' in row && 'reason' in row;
 }

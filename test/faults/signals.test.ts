@@ -115,13 +115,13 @@ describe.skipIf(!broker.available)('fault: SIGINT/SIGTERM of every long-running 
     await waitForLine(stream, /produce \(stream\): ([\d,]+)/, 60_000, (m) => count(m[1]) > 0);
     const streamStop = await stopWith(stream, 'SIGINT');
     const [, live] = streamStop.stderr.match(/stopped: published ([\d,]+) events/) ?? [];
-    const liveOrders = count(live);
-    expect(liveOrders).toBeGreaterThan(0);
-    expect((await groupOffsets(l)).end).toBe(liveOrders);
+    const liveEvents = count(live);
+    expect(liveEvents).toBeGreaterThan(0);
+    expect((await groupOffsets(l)).end).toBe(liveEvents);
     row(
       'produce --mode stream',
-      `SIGINT while streaming at 50/s: "published ${liveOrders}", all on the topic`,
-      liveOrders,
+      `SIGINT while streaming at 50/s: "published ${liveEvents}", all on the topic`,
+      liveEvents,
       streamStop.stopMs,
     );
 
@@ -183,7 +183,7 @@ describe.skipIf(!broker.available)('fault: SIGINT/SIGTERM of every long-running 
       monitorStop.stopMs,
     );
 
-    const { lost, doubled } = await reconcile(l, seed, liveOrders);
+    const { lost, doubled } = await reconcile(l, seed, liveEvents);
     await validatePass(l);
     expect(lost + doubled).toBe(0);
 
@@ -216,7 +216,7 @@ describe.skipIf(!broker.available)('fault: SIGINT/SIGTERM of every long-running 
       rows,
       [
         `Every command exited 130 after SIGINT and 143 after SIGTERM (README, Exit codes).`,
-        `Kafka lane: ${total} records on the topic (${liveOrders} streamed orders, then the replay), PROD = ${ORDERS} manifest orders + ${liveOrders} live, lost ${lost}, doubled ${doubled}.`,
+        `Kafka lane: ${total} records on the topic (${liveEvents} streamed events: live orders and their lifecycle steps, then the replay), PROD = ${ORDERS} manifest orders + the live ones, lost ${lost}, doubled ${doubled}.`,
       ],
       startedAt,
     );

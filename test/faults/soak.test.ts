@@ -194,7 +194,7 @@ describe.skipIf(!broker.available)('soak: stream mode at a steady rate', () => {
           ),
           '',
           "- DuckDB's cache grows with the database up to its `memory_limit` (256 MB) and the RSS with it, then both level: a short soak shows the rising part (README, memory).",
-          `- Streamed ${streamed} live orders (+ the seed's ${seed.orders}); at the end PROD holds every one once: lost ${lost}, doubled ${doubled}; \`dropship validate\` PASS.`,
+          `- Streamed ${streamed} live events (new orders and their lifecycle steps; + the seed's ${seed.orders}); at the end PROD holds every one once: lost ${lost}, doubled ${doubled}; \`dropship validate\` PASS.`,
           `- Last run: ${new Date().toISOString()}, ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all, FAULTS_SCALE=${FULL ? 'full' : 'short'}, on a machine shared with other work (the absolute figures are this machine's).`,
         ].join('\n'),
       );

@@ -34,6 +34,7 @@ interface ProduceFlags {
   mode: Mode;
   file?: string;
   rate?: string;
+  timeScale?: string;
   count?: number;
   seedDir?: string;
 }
@@ -101,11 +102,11 @@ export function registerProduce(program: Command): void {
   program
     .command('produce')
     .description(
-      'publish order_created events to Kafka/Redpanda: replay orders.csv, or stream new random orders until stopped',
+      'publish order events to Kafka/Redpanda: replay orders.csv and order_events.csv, or stream new random orders and their lifecycles until stopped',
     )
     .option(
       '--mode <mode>',
-      'replay (one event per CSV row) or stream (new orders until stopped or --count)',
+      'replay (one event per CSV row) or stream (new orders and their lifecycles until stopped or --count)',
       mode,
       'replay',
     )
@@ -114,12 +115,17 @@ export function registerProduce(program: Command): void {
       '--rate <n>',
       `events per second, 0 = as fast as the broker acknowledges${fromSetting('PRODUCE_RATE')}`,
     )
-    .option('--count <n>', 'stop after this many events (≥ 1)', intAtLeast(1))
+    .option(
+      '--time-scale <n>',
+      `stream: shop seconds per wall second, so lifecycles complete while it runs${fromSetting('PRODUCE_TIME_SCALE')}`,
+    )
+    .option('--count <n>', 'stop after this many events, creations and steps (≥ 1)', intAtLeast(1))
     .option('--seed-dir <dir>', `folder of the seed CSVs${fromSetting('SEED_DIR')}`)
     .action(
       command(async (ctx, flags: ProduceFlags) => {
         const { config } = ctx.config({
           PRODUCE_RATE: flags.rate,
+          PRODUCE_TIME_SCALE: flags.timeScale,
           SEED_DIR: flags.seedDir,
         });
         const kafka = requireKafka(config, 'produce');
@@ -156,7 +162,7 @@ export function registerProduce(program: Command): void {
           const rate = config.produceRate;
           let shown = -1;
           log(
-            `${flags.mode === 'replay' ? `replaying ${file ?? join(config.seedDir, SeedFiles.orders)}` : 'streaming new orders'} to ${config.topic} on ${kafka.brokers.join(',')} at ${rate === 0 ? 'full speed' : `${rate} events/s`}${flags.mode === 'stream' && flags.count === undefined ? ' until stopped (Ctrl-C)' : ''}`,
+            `${flags.mode === 'replay' ? `replaying ${file ?? join(config.seedDir, SeedFiles.orders)}` : `streaming new orders and their lifecycles (shop time ×${config.produceTimeScale})`} to ${config.topic} on ${kafka.brokers.join(',')} at ${rate === 0 ? 'full speed' : `${rate} events/s`}${flags.mode === 'stream' && flags.count === undefined ? ' until stopped (Ctrl-C)' : ''}`,
           );
           const options = {
             producer,
@@ -183,7 +189,10 @@ export function registerProduce(program: Command): void {
                       )
                     : error;
                 })
-              : await streamOrders(config.seedDir, manifest!.totals.customers, options);
+              : await streamOrders(config.seedDir, manifest!.totals.customers, {
+                  ...options,
+                  timeScale: config.produceTimeScale,
+                });
           // Flush: close waits for every send to be acknowledged.
           await producer.close();
         } finally {

@@ -21,6 +21,10 @@ export function registerRun(program: Command): void {
       '--rate <n>',
       `events per second while replaying and streaming${fromSetting('RUN_RATE')}`,
     )
+    .option(
+      '--time-scale <n>',
+      `shop seconds per wall second of the stream after the replay${fromSetting('PRODUCE_TIME_SCALE')}`,
+    )
     .option('--port <n>', `dashboard port${fromSetting('DASHBOARD_PORT')}`)
     .option('--host <host>', `dashboard address${fromSetting('DASHBOARD_HOST')}`)
     .option('--no-dashboard', 'do not serve the dashboard')
@@ -31,6 +35,7 @@ export function registerRun(program: Command): void {
           flags: {
             once?: boolean;
             rate?: string;
+            timeScale?: string;
             port?: string;
             host?: string;
             dashboard: boolean;
@@ -38,6 +43,7 @@ export function registerRun(program: Command): void {
         ) => {
           const { config } = ctx.config({
             RUN_RATE: flags.rate,
+            PRODUCE_TIME_SCALE: flags.timeScale,
             DASHBOARD_PORT: flags.port,
             DASHBOARD_HOST: flags.host,
           });
