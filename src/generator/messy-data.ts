@@ -21,6 +21,7 @@
  */
 import type { RejectReason } from '../domain/order-rules.ts';
 import { eventIdFor } from '../domain/event.ts';
+import { MinHeap } from './min-heap.ts';
 import { Random } from './random.ts';
 import { RandomStreams } from './reference-data.ts';
 
@@ -69,45 +70,27 @@ interface Held {
  * bounded by the rows in flight, ratio × distance, never the file.
  */
 class HeldRows {
-  private heap: Held[] = [];
+  private readonly heap = new MinHeap<Held>(before);
   private seq = 0;
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   hold(at: number, text: string): void {
-    const h = this.heap;
-    h.push({ at, seq: this.seq++, text });
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
+    this.heap.push({ at, seq: this.seq++, text });
   }
 
   /** The held rows due before the row of ordinal `ordinal` (all with Infinity), in order. */
   due(ordinal: number): string[] {
     const out: string[] = [];
-    const h = this.heap;
-    while (h.length > 0 && h[0]!.at < ordinal) {
-      out.push(h[0]!.text);
-      const last = h.pop()!;
-      if (h.length === 0) break;
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
+    for (
+      let top = this.heap.peek();
+      top !== undefined && top.at < ordinal;
+      top = this.heap.peek()
+    ) {
+      out.push(top.text);
+      this.heap.pop();
     }
     return out;
   }

@@ -27,6 +27,7 @@ import type { OutgoingMessage } from '../bus/types.ts';
 import type { Order } from '../domain/entities.ts';
 import { lifecycleJson, orderCreatedJson } from '../domain/event.ts';
 import { LifecycleSimulator, type PlannedStep, type ShippingOf } from '../generator/lifecycle.ts';
+import { MinHeap } from '../generator/min-heap.ts';
 import { LiveOrders } from '../generator/orders.ts';
 import { sleep as sleepUnlessAborted } from './retry.ts';
 
@@ -48,56 +49,10 @@ interface PendingOrder {
   next: number;
 }
 
-/** A binary min-heap of pending orders by due time (then creation). */
-export class DueHeap {
-  private readonly items: PendingOrder[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): PendingOrder | undefined {
-    return this.items[0];
-  }
-
-  push(item: PendingOrder): void {
-    const a = this.items;
-    a.push(item);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(a[i]!, a[parent]!)) break;
-      [a[i], a[parent]] = [a[parent]!, a[i]!];
-      i = parent;
-    }
-  }
-
-  /** After the top's due time moved later: puts it back where it now belongs. */
-  topLater(): void {
-    this.siftDown(0);
-  }
-
-  /** Removes the top. */
-  pop(): void {
-    const a = this.items;
-    const last = a.pop()!;
-    if (a.length === 0) return;
-    a[0] = last;
-    this.siftDown(0);
-  }
-
-  private siftDown(i: number): void {
-    const a = this.items;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && before(a[l]!, a[m]!)) m = l;
-      if (r < a.length && before(a[r]!, a[m]!)) m = r;
-      if (m === i) return;
-      [a[i], a[m]] = [a[m]!, a[i]!];
-      i = m;
-    }
+/** Pending orders by due time (then creation). */
+export class DueHeap extends MinHeap<PendingOrder> {
+  constructor() {
+    super(before);
   }
 }
 
