@@ -70,6 +70,30 @@ export const MessyDataTotalsSchema = z.object({
 
 export type MessyDataTotals = z.infer<typeof MessyDataTotalsSchema>;
 
+/**
+ * The stock's control totals (the stock rule: domain/stock.ts). An order reserves its quantity
+ * of its product's stock from its creation until it is cancelled or returned; an order that
+ * finds too little stock is cancelled as out of stock and reserves nothing. Initial stock is
+ * inventory.csv's stock_quantity; final stock is what is left at the end of the period, per
+ * product in stock.csv (SeedFiles.stock). `final_sha256` is the SHA-256 of the lines
+ * `<product_id>,<final_stock>\n` of every product sorted by id (byte order), so a warehouse's
+ * PROD stock can be reconciled per product from the manifest alone. Absent: a manifest
+ * written before the stock followed the orders.
+ */
+export const StockTotalsSchema = z.object({
+  initial_units: z.number().int(),
+  final_units: z.number().int(),
+  /** Units reserved at the end of the period (initial − final). */
+  reserved_units: z.number().int(),
+  /** Orders cancelled because their product had too little stock left. */
+  out_of_stock_orders: z.number().int(),
+  /** Products with no stock left at the end of the period. */
+  products_sold_out: z.number().int(),
+  final_sha256: z.string(),
+});
+
+export type StockTotals = z.infer<typeof StockTotalsSchema>;
+
 export const ManifestSchema = z.object({
   generator: z.literal('dropship-pipeline'),
   format_version: z.literal(1),
@@ -102,6 +126,7 @@ export const ManifestSchema = z.object({
     last_sold_at: z.string().nullable(),
     margin: MarginTotalsSchema.nullable().optional(),
     lifecycle: LifecycleTotalsSchema.optional(),
+    stock: StockTotalsSchema.optional(),
     messy_data: MessyDataTotalsSchema.optional(),
   }),
 });

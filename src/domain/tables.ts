@@ -19,6 +19,8 @@ export const CsvColumns = {
     'shipping_cost',
   ],
   orders: ['id', 'product_id', 'customer_id', 'quantity', 'unit_price', 'sold_at'],
+  /** stock.csv: each product's stock at the start and at the end of the period (domain/stock.ts). */
+  stock: ['product_id', 'initial_stock', 'final_stock'],
 } as const;
 
 export const SeedFiles = {
@@ -29,6 +31,12 @@ export const SeedFiles = {
   orderEvents: 'order_events.csv',
   /** Invalid records to publish as they are (generate --bad-ratio; generator/messy-data.ts). */
   badEvents: 'bad_events.jsonl',
+  /**
+   * The stock left at the end of the period per product (a control file, like the manifest):
+   * the live stream starts from it, validation names the products that differ. Absent in
+   * seeds written before the stock followed the orders.
+   */
+  stock: 'stock.csv',
   manifest: 'manifest.json',
 } as const;
 
