@@ -3,8 +3,9 @@
  * timestamps, prices with 2 decimals. Writing is hand-rolled because it is the generator's hot
  * loop and our values are known; reading goes through Papa Parse (see pipeline/seed-files.ts).
  */
+import { AsciiSink } from './ascii-sink.ts';
 import { centsToDecimal, type Customer, type Order, type Product } from './entities.ts';
-import type { LifecycleStep } from './lifecycle.ts';
+import type { LifecycleEventType, LifecycleStep } from './lifecycle.ts';
 
 const NEEDS_QUOTES = /[",\n\r]/;
 
@@ -25,11 +26,76 @@ export function productCsv(p: Product): string {
   return `${p.id},${csvField(p.product_name)},${csvField(p.category)},${centsToDecimal(p.price_cents)},${p.stock_quantity},${supply}\n`;
 }
 
+const COMMA = 44;
+const NEWLINE = 10;
+
+/**
+ * An orders.csv row, written into `out` (the generator's hot loop; ascii-sink.ts says why).
+ * Our ids, numbers and timestamps are ASCII and need no quoting.
+ */
+export function writeOrderRow(out: AsciiSink, o: Order): void {
+  out.text(o.id);
+  out.byte(COMMA);
+  out.text(o.product_id);
+  out.byte(COMMA);
+  out.text(o.customer_id);
+  out.byte(COMMA);
+  out.int(o.quantity);
+  out.byte(COMMA);
+  out.cents(o.unit_price_cents);
+  out.byte(COMMA);
+  out.text(o.sold_at);
+  out.byte(NEWLINE);
+}
+
+/**
+ * An order_events.csv row (CsvColumns.orderEvents), written into `out`: its time to the
+ * second, the supplier and tracking id of a shipment, or the reason of a cancellation or
+ * return ('' when none).
+ */
+export function writeStepRow(
+  out: AsciiSink,
+  orderId: string,
+  type: LifecycleEventType,
+  atMs: number,
+  supplierId: string,
+  trackingId: string,
+  reason: string,
+): void {
+  out.text(orderId);
+  out.byte(COMMA);
+  out.text(type);
+  out.byte(COMMA);
+  out.iso(atMs - (atMs % 1000)); // steps are written to the second, like the sales
+  out.byte(COMMA);
+  out.text(supplierId);
+  out.byte(COMMA);
+  out.text(trackingId);
+  out.byte(COMMA);
+  out.text(reason);
+  out.byte(NEWLINE);
+}
+
+/** Room for one row of any kind above (our ids are bounded: GENERATE_LIMITS). */
+const scratch = new AsciiSink(new Uint8Array(4096));
+
 export function orderCsv(o: Order): string {
-  return `${o.id},${o.product_id},${o.customer_id},${o.quantity},${centsToDecimal(o.unit_price_cents)},${o.sold_at}\n`;
+  scratch.pos = 0;
+  writeOrderRow(scratch, o);
+  return scratch.textSince();
 }
 
 /** An order_events.csv row (CsvColumns.orderEvents); our ids and reasons need no quoting. */
 export function lifecycleCsv(s: LifecycleStep): string {
-  return `${s.order_id},${s.event_type},${s.at},${s.supplier_id ?? ''},${s.tracking_id ?? ''},${s.reason ?? ''}\n`;
+  scratch.pos = 0;
+  writeStepRow(
+    scratch,
+    s.order_id,
+    s.event_type,
+    Date.parse(s.at),
+    s.supplier_id ?? '',
+    s.tracking_id ?? '',
+    s.reason ?? '',
+  );
+  return scratch.textSince();
 }

@@ -10,7 +10,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile, access, constants, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { centsToDecimal, type Product } from '../domain/entities.ts';
-import { customerCsv, orderCsv, productCsv } from '../domain/csv.ts';
+import { AsciiSink } from '../domain/ascii-sink.ts';
+import { customerCsv, orderCsv, productCsv, writeOrderRow } from '../domain/csv.ts';
 import type { Manifest } from '../domain/manifest.ts';
 import { marginTotals } from '../domain/margin.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
@@ -57,6 +58,12 @@ export interface GenerateResult {
 }
 
 const CHUNK_BYTES = 1 << 20;
+/**
+ * Room asked for before one order's rows are written byte by byte: its orders.csv row, or its
+ * up to four order_events.csv rows (~110 bytes each at most with the ids GENERATE_LIMITS
+ * allows), with a wide margin; CsvFileWriter.room checks nothing overran it.
+ */
+const ROW_ROOM = 2048;
 
 /** A CSV file being written: chunked, hashed and counted on the fly. */
 class CsvFileWriter {
@@ -64,8 +71,12 @@ class CsvFileWriter {
   private readonly stream: WriteStream;
   private readonly hash = createHash('sha256');
   // Lines are encoded straight into a reused buffer: no string concatenation, little garbage.
-  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
+  private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  /**
+   * The chunk as a byte sink, for the rows the generator writes byte by byte (writeOrderRow,
+   * LifecycleSimulator.writeSteps) after asking for room; its `pos` is the chunk's fill.
+   */
+  readonly sink = new AsciiSink(this.buffer);
   private failure: Error | null = null;
   rows = 0;
   bytes = 0;
@@ -80,13 +91,21 @@ class CsvFileWriter {
     this.stream.on('error', (error) => {
       this.failure = error;
     });
-    if (header) this.used = this.buffer.write(header.join(',') + '\n', 0);
+    if (header) this.sink.pos = this.buffer.write(header.join(',') + '\n', 0);
   }
 
   /** Appends one line; resolves immediately unless the chunk must be flushed. */
   write(line: string): Promise<void> | undefined {
     this.rows += 1;
     return this.append(line);
+  }
+
+  /**
+   * Makes room for `bytes` more in the chunk (flushing it when needed) before rows are
+   * written into `sink`; resolves immediately (undefined) when there is room.
+   */
+  room(bytes: number): Promise<void> | undefined {
+    return this.sink.pos + bytes > this.buffer.length ? this.flush() : undefined;
   }
 
   /** Appends `rows` lines at once (each ends with a newline). */
@@ -97,20 +116,24 @@ class CsvFileWriter {
 
   private append(line: string): Promise<void> | undefined {
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
-    if (this.used + line.length * 3 > this.buffer.length) {
+    if (this.sink.pos + line.length * 3 > this.buffer.length) {
       const chunk = Buffer.from(line, 'utf8');
+      if (chunk.length > this.buffer.length)
+        throw new Error(`${this.finalPath}: a line of ${chunk.length} bytes exceeds the chunk`);
       return this.flush().then(() => {
         chunk.copy(this.buffer, 0);
-        this.used = chunk.length;
+        this.sink.pos = chunk.length;
       });
     }
-    this.used += this.buffer.write(line, this.used);
+    this.sink.pos += this.buffer.write(line, this.sink.pos);
     return undefined;
   }
 
   private async flush(): Promise<void> {
     if (this.failure) throw this.failure;
-    const chunk = this.buffer.subarray(0, this.used);
+    if (this.sink.pos > this.buffer.length)
+      throw new Error(`${this.finalPath}: a row overran its room in the chunk`);
+    const chunk = this.buffer.subarray(0, this.sink.pos);
     this.hash.update(chunk);
     this.bytes += chunk.length;
     // Wait until the chunk is written, then reuse the same buffer: one 1 MiB buffer per file
@@ -118,7 +141,7 @@ class CsvFileWriter {
     await new Promise<void>((resolve, reject) => {
       this.stream.write(chunk, (error) => (error ? reject(error) : resolve()));
     });
-    this.used = 0;
+    this.sink.pos = 0;
   }
 
   async close(): Promise<{ rows: number; bytes: number; sha256: string }> {
@@ -431,19 +454,26 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       itemsSold += order.quantity;
       const product = productIndex.get(order.product_id)!;
       unitsSold[product]! += order.quantity;
-      const steps = lifecycle.stepsCsv(order, Date.parse(order.sold_at), shippingOf[product]!);
+      const soldMs = Date.parse(order.sold_at);
       first ??= order.sold_at;
       last = order.sold_at;
       if (messy === null) {
-        if (steps.length > 0) {
-          const written = eventsFile.writeRows(steps, lifecycle.lastRows);
-          if (written) await written;
-        }
-        const pending = ordersFile.write(orderCsv(order));
-        if (pending) await pending;
+        const stepsRoom = eventsFile.room(ROW_ROOM);
+        if (stepsRoom) await stepsRoom;
+        eventsFile.rows += lifecycle.writeSteps(
+          eventsFile.sink,
+          order,
+          soldMs,
+          shippingOf[product]!,
+        );
+        const orderRoom = ordersFile.room(ROW_ROOM);
+        if (orderRoom) await orderRoom;
+        writeOrderRow(ordersFile.sink, order);
+        ordersFile.rows++;
       } else {
         // Apart from the plain path: with every knob at 0 the loop above costs nothing more.
-        const s = messy.stepRows(steps, lifecycle.lastRows);
+        const steps = lifecycle.stepsCsv(order, soldMs, shippingOf[product]!);
+        const s = messy.stepRows(steps.text, steps.rows);
         if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
         const o = messy.orderRows(orderCsv(order));
         await ordersFile.writeRows(o.text, o.rows);
