@@ -121,13 +121,25 @@ class IdCache {
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 
+/**
+ * A generated order with what the generator knows of it beyond its row: its sale time in ms
+ * and its product's index (generate's loop would otherwise parse the one and look up the
+ * other for each order: Date.parse alone was ~0.4 s per million orders).
+ */
+export interface GeneratedOrder extends Order {
+  sold_ms: number;
+  /** Index of the product in OrderShape.productPrices (PRD-(index+1)). */
+  product_index: number;
+}
+
 function drawOrder(
   id: string,
   soldAt: string,
+  soldMs: number,
   shape: OrderShape,
   pop: Popularity,
   random: Random,
-): Order {
+): GeneratedOrder {
   const product = pop.productIndex[pop.products.pick(random)]!;
   const customer = pop.customerIndex[pop.customers.pick(random)]!;
   return {
@@ -137,6 +149,8 @@ function drawOrder(
     quantity: drawQuantity(random),
     unit_price_cents: shape.productPrices[product]!,
     sold_at: soldAt,
+    sold_ms: soldMs,
+    product_index: product,
   };
 }
 
@@ -144,7 +158,7 @@ export function* generateOrders(
   count: number,
   shape: OrderShape,
   period: OrderPeriod,
-): Generator<Order> {
+): Generator<GeneratedOrder> {
   if (count === 0) return;
   const random = new Random(shape.seed, RandomStreams.orders);
   const pop = new Popularity(shape, random);
@@ -179,7 +193,7 @@ export function* generateOrders(
       sequence += 1;
       const s = offset / 1000;
       const soldAt = `${hourPrefix}${TWO_DIGITS[Math.floor(s / 60)]}:${TWO_DIGITS[s % 60]}.000Z`;
-      yield drawOrder(entityId('order', sequence), soldAt, shape, pop, random);
+      yield drawOrder(entityId('order', sequence), soldAt, hourStart + offset, shape, pop, random);
     }
   }
 }
@@ -203,12 +217,13 @@ export class LiveOrders {
     this.prefix = `ORD-L${now.getTime().toString(36).toUpperCase()}-`;
   }
 
-  next(now: Date = new Date()): Order {
+  next(now: Date = new Date()): GeneratedOrder {
     this.sequence += 1;
-    const soldAt = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
+    const soldMs = Math.floor(now.getTime() / 1000) * 1000;
     return drawOrder(
       this.prefix + String(this.sequence).padStart(6, '0'),
-      soldAt,
+      new Date(soldMs).toISOString(),
+      soldMs,
       this.shape,
       this.pop,
       this.random,

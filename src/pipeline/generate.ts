@@ -419,10 +419,8 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     // Per-unit costs by product index, -1 when unknown (numbers, not objects: 1M products stay small).
     const supplierCosts: number[] = [];
     const shippingCosts: number[] = [];
-    const productIndex = new Map<string, number>();
     const shippingOf: (ShippingOf | null)[] = [];
     for (const product of generateProducts(options.products, options.seed) as Generator<Product>) {
-      productIndex.set(product.id, prices.length);
       prices.push(product.price_cents);
       supplierCosts.push(product.supply?.supplier_cost_cents ?? -1);
       shippingCosts.push(product.supply?.shipping_cost_cents ?? -1);
@@ -452,9 +450,9 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       generated++;
       revenueCents += order.quantity * order.unit_price_cents;
       itemsSold += order.quantity;
-      const product = productIndex.get(order.product_id)!;
+      const product = order.product_index;
       unitsSold[product]! += order.quantity;
-      const soldMs = Date.parse(order.sold_at);
+      const soldMs = order.sold_ms;
       first ??= order.sold_at;
       last = order.sold_at;
       if (messy === null) {
