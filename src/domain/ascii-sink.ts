@@ -16,8 +16,18 @@ export class AsciiSink {
   pos = 0;
   /** "YYYY-MM-DDT" per day since the epoch, encoded once per day. */
   private readonly dayPrefix = new Map<number, Uint8Array>();
+  /** The last day written and its prefix (a lifecycle's steps are often days apart, sales not). */
+  private lastDay = Number.NaN;
+  private lastPrefix = new Uint8Array(0);
+  readonly bytes: Uint8Array;
 
-  constructor(public bytes: Uint8Array) {}
+  /**
+   * @param bytes where to write; a Buffer is seen as a plain Uint8Array over the same memory,
+   *   so that every sink's element stores stay of one kind (monomorphic) in the hot loop.
+   */
+  constructor(bytes: Uint8Array) {
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
 
   /** An ASCII string (the caller guarantees it: ids, fixed words, numbers). */
   text(s: string): void {
@@ -61,12 +71,20 @@ export class AsciiSink {
   /** ISO-8601 UTC with milliseconds, like Date#toISOString: `2025-03-14T09:26:53.000Z`. */
   iso(ms: number): void {
     const day = Math.floor(ms / DAY_MS);
-    let prefix = this.dayPrefix.get(day);
-    if (prefix === undefined) {
-      prefix = Buffer.from(new Date(day * DAY_MS).toISOString().slice(0, 11), 'latin1');
-      // A period of years is a few thousand days; a clock-driven caller stays bounded too.
-      if (this.dayPrefix.size > 10_000) this.dayPrefix.clear();
-      this.dayPrefix.set(day, prefix);
+    let prefix = this.lastPrefix;
+    if (day !== this.lastDay) {
+      let known = this.dayPrefix.get(day);
+      if (known === undefined) {
+        known = new Uint8Array(
+          Buffer.from(new Date(day * DAY_MS).toISOString().slice(0, 11), 'latin1'),
+        );
+        // A period of years is a few thousand days; a clock-driven caller stays bounded too.
+        if (this.dayPrefix.size > 10_000) this.dayPrefix.clear();
+        this.dayPrefix.set(day, known);
+      }
+      prefix = known;
+      this.lastDay = day;
+      this.lastPrefix = known;
     }
     const b = this.bytes;
     let p = this.pos;
