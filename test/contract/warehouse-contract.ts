@@ -794,7 +794,11 @@ export function warehouseContract(factory: WarehouseFactory): void {
       // Loading inventory.csv again sets both to the file's stock.
       await w.loadReferenceData(from(customers), from(products));
       expect(await stockRows(w)).toEqual(
-        products.map((p) => ({ id: p.id, initial_stock: p.stock_quantity, stock_quantity: p.stock_quantity })),
+        products.map((p) => ({
+          id: p.id,
+          initial_stock: p.stock_quantity,
+          stock_quantity: p.stock_quantity,
+        })),
       );
     });
 
