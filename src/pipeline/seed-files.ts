@@ -524,7 +524,7 @@ export async function readManifest(path: string): Promise<Manifest> {
  * product and a whole number are left out: the file is a control file, only compared.
  */
 export async function readFinalStock(dir: string): Promise<Map<string, number> | null> {
-  const path = seedPath(dir, SeedFiles.stock);
+  const path = join(dir, SeedFiles.stock);
   if (!existsSync(path)) return null;
   const stock = new Map<string, number>();
   for await (const rows of readCsvChunks(path, CsvColumns.stock, ([id, , final]) =>
