@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS inventory (
   supplier_shipping_days INTEGER,
   supplier_cost NUMBER(12, 2),
   shipping_cost NUMBER(12, 2),
+  initial_stock INTEGER,
   PRIMARY KEY (id)
 );
 
@@ -80,6 +81,11 @@ ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_country VARCHAR;
 ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_shipping_days INTEGER;
 ALTER TABLE inventory ADD COLUMN IF NOT EXISTS supplier_cost NUMBER(12, 2);
 ALTER TABLE inventory ADD COLUMN IF NOT EXISTS shipping_cost NUMBER(12, 2);
+
+-- An inventory created before the stock followed the orders gets initial_stock: its stock so
+-- far (the task derives stock_quantity from it, src/domain/stock.ts).
+ALTER TABLE inventory ADD COLUMN IF NOT EXISTS initial_stock INTEGER;
+UPDATE inventory SET initial_stock = stock_quantity WHERE initial_stock IS NULL;
 
 -- PROD: one row per order. Snowflake does not enforce keys: the task's dedupe does, and
 -- `dropship validate` (duplicates) proves it.

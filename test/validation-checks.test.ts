@@ -5,9 +5,11 @@
  * way a buggy writer would leave it.
  */
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Order, Product } from '../src/domain/entities.ts';
 import { marginTotals } from '../src/domain/margin.ts';
+import { stockDigest } from '../src/domain/stock.ts';
 import { TASK_NAME } from '../src/domain/tables.ts';
 import { PipelineError } from '../src/errors.ts';
 import { withProdOrdersUnavailable } from './helpers/faults.ts';
@@ -296,6 +298,91 @@ describe('margin', () => {
     expect((await check(fx, 'margin')).status).toBe('WARN');
     await fx.runTask();
     expect((await check(fx, 'margin')).status).toBe('PASS');
+  });
+});
+
+describe('stock', () => {
+  const live = {
+    ...makeOrders(1, customers, products, { firstId: 900 })[0]!,
+    id: 'ORD-L0000000001',
+  };
+  /** The manifest's totals.stock for `replayed` (the rule, src/domain/stock.ts: no step, all reserved). */
+  const finalStock = (replayed: Order[]) =>
+    products.map(
+      (p) =>
+        [
+          p.id,
+          p.stock_quantity -
+            replayed.filter((o) => o.product_id === p.id).reduce((n, o) => n + o.quantity, 0),
+        ] as const,
+    );
+  const stockTotals = (replayed: Order[]) => {
+    const final = finalStock(replayed);
+    const initial = products.reduce((n, p) => n + p.stock_quantity, 0);
+    const units = final.reduce((n, [, u]) => n + u, 0);
+    return {
+      initial_units: initial,
+      final_units: units,
+      reserved_units: initial - units,
+      out_of_stock_orders: 0,
+      products_sold_out: final.filter(([, u]) => u <= 0).length,
+      final_sha256: stockDigest(final),
+    };
+  };
+
+  it('passes when PROD stock, live orders added back, gives the manifest’s units and digest', async () => {
+    const fx = await openWarehouseFixture({ ...BASE, orders: [...orders, live] });
+    await fx.writeManifest(orders, (m) => (m.totals.stock = stockTotals(orders)));
+    const c = await check(fx, 'stock');
+    expect(c.status, c.explanation).toBe('PASS');
+    expect(c.metrics).toMatchObject({
+      prod_units: stockTotals(orders).final_units,
+      prod_live_reserved_units: live.quantity,
+      prod_negative_products: 0,
+      units_difference: 0,
+    });
+  });
+
+  it('fails when one product’s stock is off by one, naming it from stock.csv', async () => {
+    const fx = await openWarehouseFixture(BASE);
+    await fx.writeManifest(orders, (m) => (m.totals.stock = stockTotals(orders)));
+    await writeFile(
+      join(fx.seedDir, 'stock.csv'),
+      `product_id,initial_stock,final_stock\n${finalStock(orders)
+        .map(([id, u]) => `${id},100,${u}`)
+        .join('\n')}\n`,
+    );
+    const off = products[1]!.id;
+    await fx.sql(`UPDATE inventory SET stock_quantity = stock_quantity + 1 WHERE id = '${off}'`);
+    const c = await check(fx, 'stock');
+    expect(c.status, c.explanation).toBe('FAIL');
+    expect(c.metrics).toMatchObject({ units_difference: 1 });
+    expect(c.explanation).toContain(`1 product, ${off}`);
+  });
+
+  it('fails when a product is below zero stock', async () => {
+    const fx = await openWarehouseFixture(BASE);
+    await fx.writeManifest(orders, (m) => (m.totals.stock = stockTotals(orders)));
+    await fx.sql(`UPDATE inventory SET stock_quantity = -2 WHERE id = '${products[0]!.id}'`);
+    const c = await check(fx, 'stock');
+    expect(c.status, c.explanation).toBe('FAIL');
+    expect(c.explanation).toContain(`${products[0]!.id}: -2`);
+  });
+
+  it('warns while orders wait in the backlog', async () => {
+    const fx = await openWarehouseFixture({ ...BASE, runTask: false });
+    await fx.writeManifest(orders, (m) => (m.totals.stock = stockTotals(orders)));
+    const c = await check(fx, 'stock');
+    expect(c.status, c.explanation).toBe('WARN');
+    expect(c.explanation).toMatch(/validate again after its next run/);
+  });
+
+  it('is skipped with a manifest from before the stock followed the orders', async () => {
+    const fx = await openWarehouseFixture(BASE);
+    await fx.writeManifest(orders, (m) => delete m.totals.stock);
+    const c = await check(fx, 'stock');
+    expect(c.status).toBe('PASS');
+    expect(c.explanation).toMatch(/^skipped: .*before the stock followed the orders/);
   });
 });
 

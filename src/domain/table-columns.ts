@@ -126,6 +126,18 @@ export const InventorySupplyColumns = [
   col('shipping_cost', 'money', true, 'shipping one unit to the customer, paid by the shop'),
 ] as const satisfies readonly ColumnDef[];
 
+/**
+ * The stock a product started with (inventory.csv's stock_quantity), from which the task
+ * derives stock_quantity (domain/stock.ts). Added after the lifecycle: nullable, because
+ * `dropship setup` adds it to tables created before it (filled with their stock_quantity).
+ */
+export const InventoryInitialStock = col(
+  'initial_stock',
+  'int32',
+  true,
+  "the product's stock before any order; stock_quantity = initial_stock - units reserved",
+);
+
 export const InventoryTable = {
   name: Tables.inventory,
   columns: [
@@ -135,6 +147,7 @@ export const InventoryTable = {
     col('price', 'money', false),
     col('stock_quantity', 'int32', false),
     ...InventorySupplyColumns,
+    InventoryInitialStock,
   ],
   primaryKey: ['id'],
 } as const satisfies TableDef;

@@ -517,3 +517,21 @@ export async function readManifest(path: string): Promise<Manifest> {
   }
   return parsed.data;
 }
+
+/**
+ * The final stock per product of `<dir>/stock.csv` (product id → units), or null when the
+ * seed has none (written before the stock followed the orders). Rows that do not read as a
+ * product and a whole number are left out: the file is a control file, only compared.
+ */
+export async function readFinalStock(dir: string): Promise<Map<string, number> | null> {
+  const path = join(dir, SeedFiles.stock);
+  if (!existsSync(path)) return null;
+  const stock = new Map<string, number>();
+  for await (const rows of readCsvChunks(path, CsvColumns.stock, ([id, , final]) =>
+    id && /^-?\d+$/.test(final ?? '')
+      ? { id, units: Number(final) }
+      : 'not a product and its stock',
+  ))
+    for (const r of rows) if (r.ok) stock.set(r.row.id, r.row.units);
+  return stock;
+}

@@ -16,6 +16,7 @@
  * - An event of an order that is not in PROD (nor created in the same run) is quarantined
  *   with reason unknown_order: the creation is on the bus first, with the same key.
  */
+import { RELEASED_STATUSES } from '../domain/stock.ts';
 import { Tables as T } from '../domain/tables.ts';
 
 export interface LifecycleDialect {
@@ -157,4 +158,33 @@ export function lifecycleStatements(d: LifecycleDialect) {
     merged_at = ${d.now}`;
 
   return { quarantine, merge };
+}
+
+/**
+ * The stock step, after the lifecycle MERGE: stock_quantity = initial_stock − Σ quantity of the
+ * product's PROD orders not in RELEASED_STATUSES (domain/stock.ts), recomputed only for the
+ * products of the orders this run's RAW rows name (creations and steps alike), so a run costs
+ * what it brings, not the catalogue. Computed from PROD, not added up from events, so late,
+ * duplicate and replayed events give the same stock, and a replay updates no row.
+ * `runOrders` is a FROM item aliased `e` with the run's RAW rows (the dialect's own).
+ */
+export function stockStatement(runOrders: string): string {
+  const released = RELEASED_STATUSES.map((s) => `'${s}'`).join(', ');
+  return `MERGE INTO ${T.inventory} AS t
+  USING (
+    SELECT i.id, i.initial_stock - r.reserved AS stock_quantity
+    FROM (
+      SELECT o.product_id,
+        sum(CASE WHEN o.status IN (${released}) THEN 0 ELSE o.quantity END) AS reserved
+      FROM ${T.orders} o
+      WHERE o.product_id IN (
+        SELECT p.product_id FROM ${T.orders} p
+        WHERE p.id IN (SELECT e.order_id FROM ${runOrders}))
+      GROUP BY o.product_id
+    ) r
+    JOIN ${T.inventory} i ON i.id = r.product_id
+    WHERE i.initial_stock IS NOT NULL AND i.stock_quantity <> i.initial_stock - r.reserved
+  ) AS m
+  ON t.id = m.id
+  WHEN MATCHED THEN UPDATE SET stock_quantity = m.stock_quantity`;
 }

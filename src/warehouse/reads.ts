@@ -11,6 +11,7 @@
  * domain/values.ts (the one reading of counts, money and timestamps).
  */
 import { ORDER_STATUSES } from '../domain/lifecycle.ts';
+import { RELEASED_STATUSES } from '../domain/stock.ts';
 import { statusCase } from './lifecycle-sql.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
 import { OrdersTable } from '../domain/table-columns.ts';
@@ -368,6 +369,27 @@ export class WarehouseReads {
               coalesce(sum(CASE WHEN stock_quantity > 0 AND stock_quantity <= $low THEN 1 ELSE 0 END), 0) AS low_stock
        FROM ${T.inventory}`,
       { low: Math.trunc(lowStock) },
+    );
+  }
+
+  /**
+   * Every product's PROD stock_quantity and the units its live orders (id LIKE `livePattern`)
+   * reserve (not in RELEASED_STATUSES): validation's stock check adds them back to compare
+   * with the manifest's stock, which never knew the live orders. By product id.
+   */
+  stockByProduct(livePattern: string) {
+    const released = RELEASED_STATUSES.map((s) => `'${s}'`).join(', ');
+    return this.all<'product_id' | 'stock_quantity' | 'live_reserved'>(
+      `SELECT i.id AS product_id, i.stock_quantity AS stock_quantity,
+              coalesce(l.units, 0) AS live_reserved
+       FROM ${T.inventory} i
+       LEFT JOIN (
+         SELECT product_id, sum(quantity) AS units FROM ${T.orders}
+         WHERE id LIKE $live AND (status IS NULL OR status NOT IN (${released}))
+         GROUP BY product_id
+       ) l ON l.product_id = i.id
+       ORDER BY i.id`,
+      { live: livePattern },
     );
   }
 

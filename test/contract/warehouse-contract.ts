@@ -159,6 +159,18 @@ async function lifecycleRows(w: Warehouse) {
   );
 }
 
+/** PROD inventory's stock columns, by product id. */
+async function stockRows(w: Warehouse) {
+  const rows = await w.query<{ id: string; initial_stock: unknown; stock_quantity: unknown }>(
+    'SELECT id, initial_stock, stock_quantity FROM inventory ORDER BY id',
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    initial_stock: Number(r.initial_stock),
+    stock_quantity: Number(r.stock_quantity),
+  }));
+}
+
 /** A bus coordinate column as the warehouse's dialect writes it (`partition`, `offset` are keywords). */
 function bus(w: Warehouse, name: 'partition' | 'offset'): string {
   return (w.kind === 'duckdb' ? duckDbDialect : snowflakeDialect).column(name);
@@ -693,6 +705,101 @@ export function warehouseContract(factory: WarehouseFactory): void {
       const again = await messy.runTask();
       expect(again).toMatchObject({ state: 'SUCCEEDED', rowsQuarantined: 0, rowsUpdated: 0 });
       expect(await lifecycleRows(messy)).toEqual(expected);
+    });
+
+    it('stock follows creations, cancellations and returns; late, duplicate and replayed events give the same stock', async () => {
+      const orders = [1, 2, 3, 4, 5, 6].map((n) => order(n));
+      // Order 1 delivered then returned (lifecycleOf: odd), 2 delivered, 4 cancelled.
+      const steps = [...lifecycleOf(1), ...lifecycleOf(2)];
+      const cancelled: LifecycleStep = {
+        order_id: order(4).id,
+        event_type: 'order_cancelled',
+        at: at(3),
+        reason: 'unpaid',
+      };
+      const released = new Set([order(1).id, order(4).id]);
+      /** The rule (src/domain/stock.ts), from the test's own orders. */
+      const expectedStock = (gone: Set<string>) =>
+        products.map((p) => ({
+          id: p.id,
+          initial_stock: p.stock_quantity,
+          stock_quantity:
+            p.stock_quantity -
+            orders
+              .filter((o) => o.product_id === p.id && !gone.has(o.id))
+              .reduce((sum, o) => sum + o.quantity, 0),
+        }));
+
+      const inOrder = await ready();
+      await inOrder.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawEvents(orders), rejected: [] }],
+      });
+      await inOrder.runTask();
+      // Every creation reserves its quantity.
+      expect(await stockRows(inOrder)).toEqual(expectedStock(new Set()));
+      await inOrder.ingest({
+        consumerGroup: 'g',
+        chunks: [{ accepted: rawSteps([...steps, cancelled]), rejected: [] }],
+      });
+      await inOrder.runTask();
+      // A return puts the units back, a cancellation releases them.
+      expect(await stockRows(inOrder)).toEqual(expectedStock(released));
+
+      // Late and twice: the steps reversed, over two runs, then all of it again.
+      const messy = await ready();
+      await messy.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          { accepted: rawEvents(orders), rejected: [] },
+          { accepted: rawSteps([cancelled, ...[...steps].reverse().slice(0, 3)]), rejected: [] },
+        ],
+      });
+      await messy.runTask();
+      await messy.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          { accepted: rawSteps([...[...steps].reverse().slice(3), cancelled]), rejected: [] },
+        ],
+      });
+      await messy.runTask();
+      expect(await stockRows(messy)).toEqual(expectedStock(released));
+      // A replay of every event changes nothing.
+      await messy.ingest({
+        consumerGroup: 'g',
+        chunks: [
+          { accepted: rawEvents(orders), rejected: [] },
+          { accepted: rawSteps([...steps, cancelled]), rejected: [] },
+        ],
+      });
+      expect(await messy.runTask()).toMatchObject({ state: 'SUCCEEDED', rowsUpdated: 0 });
+      expect(await stockRows(messy)).toEqual(expectedStock(released));
+    });
+
+    it('setup gives an inventory created before initial_stock the column, filled with its stock so far', async () => {
+      const w = await factory.create();
+      open.push(w);
+      await w.setup();
+      await w.query('DROP TABLE inventory');
+      await w.query(
+        'CREATE TABLE inventory (id VARCHAR NOT NULL, product_name VARCHAR NOT NULL, category VARCHAR NOT NULL, price DECIMAL(12, 2) NOT NULL, stock_quantity INTEGER NOT NULL, PRIMARY KEY (id))',
+      );
+      await w.query(
+        "INSERT INTO inventory VALUES ('PRD-00001', 'Classic T-Shirt - Black', 'T-Shirts', 19.99, 37)",
+      );
+      await w.setup();
+      expect(await stockRows(w)).toEqual([
+        { id: 'PRD-00001', initial_stock: 37, stock_quantity: 37 },
+      ]);
+      // Loading inventory.csv again sets both to the file's stock.
+      await w.loadReferenceData(from(customers), from(products));
+      expect(await stockRows(w)).toEqual(
+        products.map((p) => ({
+          id: p.id,
+          initial_stock: p.stock_quantity,
+          stock_quantity: p.stock_quantity,
+        })),
+      );
     });
 
     it('lifecycle: an impossible transition or an unknown order goes to quarantine with its reason, PROD unchanged by it', async () => {

@@ -8,6 +8,7 @@ import { messyData } from './messy-data.ts';
 import { rawVsProdCounts } from './raw-vs-prod-counts.ts';
 import { recentActivity } from './recent-activity.ts';
 import { reconciliation } from './reconciliation.ts';
+import { stock } from './stock.ts';
 import { taskStatus } from './task-status.ts';
 import type { Check } from './types.ts';
 
@@ -15,6 +16,7 @@ export const CHECKS: readonly Check[] = [
   rawVsProdCounts,
   reconciliation,
   margin,
+  stock,
   lifecycle,
   messyData,
   duplicates,

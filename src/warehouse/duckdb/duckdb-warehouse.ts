@@ -45,6 +45,7 @@ import {
   TASK_MERGE,
   TASK_QUARANTINE,
   TASK_SOURCE,
+  TASK_STOCK,
   duckDbDialect,
 } from './sql.ts';
 import { WarehouseReads } from '../reads.ts';
@@ -354,6 +355,8 @@ export class DuckDbWarehouse implements Warehouse {
             pa.appendDouble(s.supplier_cost_cents / 100);
             pa.appendDouble(s.shipping_cost_cents / 100);
           } else for (let k = 0; k < InventorySupplyColumns.length; k++) pa.appendNull();
+          // initial_stock: the file's stock, from which the task derives stock_quantity.
+          pa.appendInteger(p.stock_quantity);
           pa.endRow();
           np++;
         }
@@ -553,6 +556,8 @@ export class DuckDbWarehouse implements Warehouse {
             to,
           });
           const stepped = await this.writer.run(TASK_LIFECYCLE.merge, { now, from, to });
+          // Then the stock of the products those orders hold (domain/stock.ts).
+          await this.writer.run(TASK_STOCK, { from, to });
           await this.writer.run(
             `UPDATE ${T.taskState} SET stream_offset = $to, updated_at = $now WHERE task_name = $task`,
             { to, now, task: TASK_NAME },

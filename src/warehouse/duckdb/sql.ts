@@ -7,6 +7,7 @@ import {
   BUS_OFFSETS_KEY,
   BusOffsetsTable,
   CustomersTable,
+  InventoryInitialStock,
   InventorySupplyColumns,
   InventoryTable,
   OrderLifecycleColumns,
@@ -17,7 +18,7 @@ import {
 } from '../../domain/table-columns.ts';
 import { TASK_NAME, Tables as T } from '../../domain/tables.ts';
 import { createTableSql, type DdlDialect } from '../ddl.ts';
-import { lifecycleStatements } from '../lifecycle-sql.ts';
+import { lifecycleStatements, stockStatement } from '../lifecycle-sql.ts';
 
 /** RAW columns added after the first release (older files get them by ALTER, in this order). */
 const TYPED_AT_INGEST: readonly string[] = [
@@ -81,6 +82,9 @@ export const DDL = [
     (c) =>
       `ALTER TABLE ${T.inventory} ADD COLUMN IF NOT EXISTS ${c.name} ${duckDbDialect.types[c.type]}`,
   ),
+  // Upgrade of an inventory created before the stock followed the orders: its stock so far.
+  `ALTER TABLE ${T.inventory} ADD COLUMN IF NOT EXISTS ${InventoryInitialStock.name} ${duckDbDialect.types[InventoryInitialStock.type]}`,
+  `UPDATE ${T.inventory} SET initial_stock = stock_quantity WHERE initial_stock IS NULL`,
   createTableSql(OrdersTable, duckDbDialect),
   // Upgrade of orders created before the lifecycle: the columns, empty (status created).
   ...OrderLifecycleColumns.map(
@@ -180,3 +184,8 @@ export const TASK_LIFECYCLE = lifecycleStatements({
   now: '$now',
   column: (name) => `"${name}"`,
 });
+
+/** The stock step of the task (../lifecycle-sql.ts), for the products of the stream range's orders. */
+export const TASK_STOCK = stockStatement(
+  `(SELECT order_id FROM ${T.ordersEvents} WHERE ingest_seq > $from AND ingest_seq <= $to) e`,
+);

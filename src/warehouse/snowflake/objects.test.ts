@@ -94,6 +94,7 @@ describe('checkObjects with the answers of a real account', () => {
       { name: 'ORDERS_QUARANTINE_STREAM', stale: 'false' },
       { name: 'ORDERS_LIFECYCLE_STREAM', stale: 'false' },
       { name: 'ORDERS_LIFECYCLE_QUARANTINE_STREAM', stale: 'false' },
+      { name: 'ORDERS_STOCK_STREAM', stale: 'false' },
     ],
     'SELECT SYSTEM$STREAM_HAS_DATA': [{ h: false }],
     'SHOW TASKS': [
@@ -125,6 +126,7 @@ describe('checkObjects with the answers of a real account', () => {
       'stream orders_quarantine_stream',
       'stream orders_lifecycle_stream',
       'stream orders_lifecycle_quarantine_stream',
+      'stream orders_stock_stream',
       'task merge_orders_task',
       'task quarantine_orders_task',
     ]);

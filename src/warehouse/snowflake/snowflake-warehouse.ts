@@ -210,6 +210,8 @@ export class SnowflakeWarehouse implements Warehouse {
       p.supply?.supplier.shipping_days ?? null,
       p.supply ? centsToDecimal(p.supply.supplier_cost_cents) : null,
       p.supply ? centsToDecimal(p.supply.shipping_cost_cents) : null,
+      // initial_stock: the file's stock, from which the task derives stock_quantity.
+      p.stock_quantity,
     ]);
     return { customers: nc, products: np };
   }
@@ -328,6 +330,9 @@ export class SnowflakeWarehouse implements Warehouse {
       await this.awaitRun(LIFECYCLE_TASKS.quarantine, since, options),
       await this.awaitRun(LIFECYCLE_TASKS.merge, since, options),
     ];
+    // The stock, once the steps are applied (it reads the orders' statuses).
+    await this.connection.execute(`EXECUTE TASK ${LIFECYCLE_TASKS.stock}`);
+    lifecycleRuns.push(await this.awaitRun(LIFECYCLE_TASKS.stock, since, options));
     const lifecycleFailed = lifecycleRuns.find((r) => r.state === 'FAILED');
     if (run.state === 'SKIPPED' && lifecycleRuns.every((r) => r.state === 'SKIPPED'))
       return { ...run, rowsRead: 0, rowsInserted: 0, rowsUpdated: 0, rowsQuarantined: 0 };

@@ -8,7 +8,7 @@
 import { QuarantineTable, RawTable } from '../../domain/table-columns.ts';
 import { Tables as T } from '../../domain/tables.ts';
 import type { DdlDialect } from '../ddl.ts';
-import { lifecycleStatements } from '../lifecycle-sql.ts';
+import { lifecycleStatements, stockStatement } from '../lifecycle-sql.ts';
 
 /**
  * `partition` and `offset` are words of Snowflake's grammar: quoted, in upper case, so that an
@@ -35,12 +35,14 @@ export const STREAMS = {
   quarantine: 'orders_quarantine_stream',
   lifecycleMerge: 'orders_lifecycle_stream',
   lifecycleQuarantine: 'orders_lifecycle_quarantine_stream',
+  stock: 'orders_stock_stream',
 } as const;
 
 /** The lifecycle tasks (../lifecycle-sql.ts), run after the MERGE of the creations. */
 export const LIFECYCLE_TASKS = {
   quarantine: 'quarantine_lifecycle_task',
   merge: 'merge_lifecycle_task',
+  stock: 'stock_task',
 } as const;
 
 /** The task that quarantines orders with unknown references (the MERGE task is TASK_NAME). */
@@ -88,6 +90,9 @@ export const LIFECYCLE = lifecycleStatements({
   column,
 });
 
+/** The stock statement on Snowflake: the products of the orders its own stream names. */
+export const STOCK = stockStatement(`${STREAMS.stock} e`);
+
 /**
  * The lifecycle's streams and tasks, created by `dropship setup` after snowflake/03 (their
  * statements are lifecycle-sql.ts's, the one definition both warehouses run). Not scheduled
@@ -106,5 +111,7 @@ ${body}`;
     `CREATE STREAM IF NOT EXISTS ${STREAMS.lifecycleQuarantine} ON TABLE ${T.ordersEvents}`,
     task(LIFECYCLE_TASKS.quarantine, STREAMS.lifecycleQuarantine, LIFECYCLE.quarantine),
     task(LIFECYCLE_TASKS.merge, STREAMS.lifecycleMerge, LIFECYCLE.merge),
+    `CREATE STREAM IF NOT EXISTS ${STREAMS.stock} ON TABLE ${T.ordersEvents}`,
+    task(LIFECYCLE_TASKS.stock, STREAMS.stock, STOCK),
   ];
 }
