@@ -18,7 +18,7 @@ export class AsciiSink {
   private readonly dayPrefix = new Map<number, Uint8Array>();
   /** The last day written and its prefix (a lifecycle's steps are often days apart, sales not). */
   private lastDay = Number.NaN;
-  private lastPrefix = new Uint8Array(0);
+  private lastPrefix: Uint8Array = new Uint8Array(0);
   readonly bytes: Uint8Array;
 
   /**
@@ -73,7 +73,7 @@ export class AsciiSink {
     const day = Math.floor(ms / DAY_MS);
     let prefix = this.lastPrefix;
     if (day !== this.lastDay) {
-      let known = this.dayPrefix.get(day);
+      let known: Uint8Array | undefined = this.dayPrefix.get(day);
       if (known === undefined) {
         known = new Uint8Array(
           Buffer.from(new Date(day * DAY_MS).toISOString().slice(0, 11), 'latin1'),

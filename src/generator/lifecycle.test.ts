@@ -13,6 +13,7 @@ import {
 import { generateSeedFiles } from '../pipeline/generate.ts';
 import { readLifecycleChunks, readOrders, readProducts } from '../pipeline/seed-files.ts';
 import { LifecycleSimulator, type ShippingOf } from './lifecycle.ts';
+import { StockLedger } from './stock-ledger.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -99,10 +100,16 @@ describe('LifecycleSimulator.plan', () => {
     const orders: Order[] = [];
     for await (const r of readOrders(dir)) if (r.ok) orders.push(r.row);
     const shipping = new Map<string, ShippingOf | null>();
+    const productIndex = new Map<string, number>();
+    const initialStock: number[] = [];
     for await (const p of readProducts(dir, () => undefined)) {
       const s = p.supply?.supplier;
       shipping.set(p.id, s ? { supplierId: s.id, shippingDays: s.shipping_days } : null);
+      productIndex.set(p.id, initialStock.length);
+      initialStock.push(p.stock_quantity);
     }
+    // The stock decides which orders are out of stock, from inventory.csv's initial stock.
+    const stock = new StockLedger(initialStock);
     const fromCsv: string[] = [];
     for await (const rows of readLifecycleChunks(dir))
       for (const r of rows) if (r.ok) fromCsv.push(lifecycleCsv(r.row));
@@ -111,11 +118,14 @@ describe('LifecycleSimulator.plan', () => {
     const fromPlan: string[] = [];
     for (const order of orders) {
       const sold = Date.parse(order.sold_at);
-      for (const { afterSaleMs, step } of simulator.planned(
-        order,
-        sold,
-        shipping.get(order.product_id)!,
-      ))
+      const product = productIndex.get(order.product_id)!;
+      stock.advance(sold);
+      const inStock = stock.reserve(product, order.quantity);
+      const planned = simulator.planned(order, sold, shipping.get(order.product_id)!, inStock);
+      const last = planned.at(-1);
+      if (inStock && last)
+        stock.settle(product, order.quantity, last.step.event_type, sold + last.afterSaleMs);
+      for (const { afterSaleMs, step } of planned)
         // order_events.csv writes whole seconds.
         fromPlan.push(
           lifecycleCsv({

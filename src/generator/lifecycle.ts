@@ -3,8 +3,9 @@
  * deterministic, drawn from its own random stream so that orders.csv is the same as before.
  *
  * Shares, from what online fashion shops report: ~3 % of orders are never paid and cancelled
- * after the payment window (1–3 days); of the paid, ~1.5 % are cancelled by the customer and
- * ~0.5 % as out of stock before the supplier ships; the rest ship after the supplier's
+ * after the payment window (1–3 days); of the paid, ~1.5 % are cancelled by the customer, and
+ * those that found too little stock (StockLedger, ~1–2 %) are cancelled as out of stock 1–8 h
+ * after the payment, as the supplier reports it; the rest ship after the supplier's
  * handling time (8–48 h) and arrive after the supplier's typical delay (suppliers.ts shipping
  * days, ×0.8–1.3, counted from the sale); ~22 % of delivered orders come back within 1–14 days
  * (size 55 %, quality 25 %, not as described 20 %). A step that would fall after the end of
@@ -21,6 +22,7 @@ import {
 } from '../domain/lifecycle.ts';
 import { AsciiSink } from '../domain/ascii-sink.ts';
 import { writeStepRow } from '../domain/csv.ts';
+import { OUT_OF_STOCK_REASON } from '../domain/stock.ts';
 import { Random } from './random.ts';
 import { RandomStreams } from './reference-data.ts';
 
@@ -30,9 +32,8 @@ const DAY = 24 * HOUR;
 
 export const LIFECYCLE_SHARES = {
   unpaidCancelled: 0.03,
-  /** Of the paid orders. */
+  /** Of the paid orders (out of stock is the stock's to decide: StockLedger). */
   customerCancelled: 0.015,
-  outOfStock: 0.005,
   /** Of the delivered orders. */
   returned: 0.22,
 } as const;
@@ -149,7 +150,12 @@ export class LifecycleSimulator {
    * counts. Four draws per order whatever happens, so a longer period extends the same
    * lifecycles. The plan is reused by the next call: copy what must outlive it (planned()).
    */
-  plan(order: Order, soldMs: number, shipping: ShippingOf | null): Readonly<LifecyclePlan> {
+  plan(
+    order: Order,
+    soldMs: number,
+    shipping: ShippingOf | null,
+    inStock = true,
+  ): Readonly<LifecyclePlan> {
     const r = this.random;
     const c = this.counts;
     c.events.order_created++;
@@ -170,8 +176,10 @@ export class LifecycleSimulator {
       }
       if (!this.step('order_paid', paidAt)) break done;
       const v = (u - LIFECYCLE_SHARES.unpaidCancelled) / (1 - LIFECYCLE_SHARES.unpaidCancelled);
-      if (v < LIFECYCLE_SHARES.customerCancelled + LIFECYCLE_SHARES.outOfStock) {
-        const reason = v < LIFECYCLE_SHARES.customerCancelled ? 'customer_request' : 'out_of_stock';
+      // Out of stock: the supplier says so after the payment (domain/stock.ts: the order found
+      // too little stock at its creation, StockLedger.reserve).
+      if (!inStock || v < LIFECYCLE_SHARES.customerCancelled) {
+        const reason = inStock ? 'customer_request' : OUT_OF_STOCK_REASON;
         this.step('order_cancelled', paidAt + HOUR + Math.floor(later * 7 * HOUR), reason);
         break done;
       }
@@ -201,26 +209,33 @@ export class LifecycleSimulator {
 
   /**
    * Writes the CSV rows (order_events.csv) of the plan of `order` into `out`, in time order
-   * (step() writes each as it is planned); returns how many.
+   * (step() writes each as it is planned); returns the plan (its length: the rows written).
    */
-  writeSteps(out: AsciiSink, order: Order, soldMs: number, shipping: ShippingOf | null): number {
+  writeSteps(
+    out: AsciiSink,
+    order: Order,
+    soldMs: number,
+    shipping: ShippingOf | null,
+    inStock = true,
+  ): Readonly<LifecyclePlan> {
     this.sink = out;
     try {
-      return this.plan(order, soldMs, shipping).length;
+      return this.plan(order, soldMs, shipping, inStock);
     } finally {
       this.sink = null;
     }
   }
 
-  /** The CSV rows of the plan of `order` as text, and how many (see writeSteps). */
+  /** The CSV rows of the plan of `order` as text, and the plan (see writeSteps). */
   stepsCsv(
     order: Order,
     soldMs: number,
     shipping: ShippingOf | null,
-  ): { text: string; rows: number } {
+    inStock = true,
+  ): { text: string; plan: Readonly<LifecyclePlan> } {
     this.scratch.pos = 0;
-    const rows = this.writeSteps(this.scratch, order, soldMs, shipping);
-    return { text: this.scratch.textSince(), rows };
+    const plan = this.writeSteps(this.scratch, order, soldMs, shipping, inStock);
+    return { text: this.scratch.textSince(), plan };
   }
 
   /**
@@ -228,8 +243,13 @@ export class LifecycleSimulator {
    * sale (ms, shop time) and the step without its time (the live stream stamps it when it
    * publishes it).
    */
-  planned(order: Order, soldMs: number, shipping: ShippingOf | null): PlannedStep[] {
-    const p = this.plan(order, soldMs, shipping);
+  planned(
+    order: Order,
+    soldMs: number,
+    shipping: ShippingOf | null,
+    inStock = true,
+  ): PlannedStep[] {
+    const p = this.plan(order, soldMs, shipping, inStock);
     const steps: PlannedStep[] = [];
     for (let i = 0; i < p.length; i++)
       steps.push({ afterSaleMs: p.at[i]! - soldMs, step: stepOf(p, i) });

@@ -64,6 +64,10 @@ function hourWeight(hourStart: number, periodStart: number, periodEnd: number): 
   return w * (1 + 0.3 * progress);
 }
 
+/** Zipf exponents of product and customer popularity (a few best-sellers, loyal customers). */
+const PRODUCT_POPULARITY = 1.05;
+const CUSTOMER_POPULARITY = 0.55;
+
 /** Popularity pickers shared by the historical and the live order sources. */
 class Popularity {
   readonly products: WeightedPicker;
@@ -76,9 +80,9 @@ class Popularity {
   constructor(shape: OrderShape, random: Random) {
     // Best-sellers are random products, not PRD-00001..: shuffle which product gets which rank.
     this.productIndex = shuffledRange(shape.productPrices.length, random);
-    this.products = new WeightedPicker(zipfWeights(shape.productPrices.length, 1.05));
+    this.products = new WeightedPicker(zipfWeights(shape.productPrices.length, PRODUCT_POPULARITY));
     this.customerIndex = shuffledRange(shape.customers, random);
-    this.customers = new WeightedPicker(zipfWeights(shape.customers, 0.55));
+    this.customers = new WeightedPicker(zipfWeights(shape.customers, CUSTOMER_POPULARITY));
     this.productIds = new IdCache('product', shape.productPrices.length);
     this.customerIds = new IdCache('customer', shape.customers);
   }
@@ -94,6 +98,25 @@ function shuffledRange(n: number, random: Random): Int32Array {
     a[j] = t;
   }
   return a;
+}
+
+/** Mean units of an order, from drawQuantity's shares (1: 72 %, 2: 19 %, 3: 6 %, 4–6: 3 %). */
+export const MEAN_QUANTITY = 0.72 + 2 * 0.19 + 3 * 0.06 + 5 * 0.03;
+
+/**
+ * The units of each product (by index) that `count` generated orders are expected to ask for:
+ * its share of the popularity generateOrders draws (the same first draws of the same stream,
+ * so the same best-sellers) × count × MEAN_QUANTITY. generate sizes the initial stock with it.
+ */
+export function expectedUnits(count: number, products: number, seed: number): Float64Array {
+  const rank = shuffledRange(products, new Random(seed, RandomStreams.orders));
+  const weights = zipfWeights(products, PRODUCT_POPULARITY);
+  let total = 0;
+  for (const w of weights) total += w;
+  const units = new Float64Array(products);
+  for (let r = 0; r < products; r++)
+    units[rank[r]!] = (count * MEAN_QUANTITY * weights[r]!) / total;
+  return units;
 }
 
 function drawQuantity(random: Random): number {

@@ -20,6 +20,8 @@ export const RandomStreams = {
   live: 4,
   supply: 5,
   lifecycle: 6,
+  /** The initial stock's share of the expected demand. */
+  stock: 7,
   /** generator/messy-data.ts: the knobs' draws, apart, so that knobs at 0 change nothing. */
   messyData: 9,
 } as const;
@@ -78,9 +80,22 @@ function drawSupply(category: Category, priceCents: number, random: Random): Pro
   };
 }
 
-export function* generateProducts(count: number, seed: number): Generator<Product> {
+/**
+ * The catalogue. `expectedUnits` (by product index: what the period's orders will ask for,
+ * orders.ts expectedUnits) sizes each product's initial stock at 0.6–1.6 × its demand, so
+ * that whatever the numbers of orders and products, ~1–2 % of orders find too little stock
+ * (cancellations and returns give ~a quarter of it back). Without it (tests), 5–500 units, a
+ * few products sold out. Either way the same draws are made, so names, prices and costs do
+ * not depend on it.
+ */
+export function* generateProducts(
+  count: number,
+  seed: number,
+  expectedUnits?: ArrayLike<number>,
+): Generator<Product> {
   const random = new Random(seed, RandomStreams.products);
   const supplyRandom = new Random(seed, RandomStreams.supply);
+  const stockRandom = new Random(seed, RandomStreams.stock);
   const categoryPicker = new WeightedPicker(CATEGORIES.map((c) => c.weight));
   for (let i = 1; i <= count; i++) {
     const category = CATEGORIES[categoryPicker.pick(random)]!;
@@ -91,8 +106,10 @@ export function* generateProducts(count: number, seed: number): Generator<Produc
       (category.minCents + random.next() * (category.maxCents - category.minCents)) / 100,
     );
     const price = euros * 100 + (random.next() < 0.8 ? 99 : 90);
-    // Dropshipping: the supplier's stock; a few items are sold out.
-    const stock = random.next() < 0.05 ? 0 : random.int(5, 500);
+    // Dropshipping: the supplier's stock.
+    const drawn = random.next() < 0.05 ? 0 : random.int(5, 500);
+    const factor = 0.6 + stockRandom.next();
+    const stock = expectedUnits ? Math.ceil((expectedUnits[i - 1] ?? 0) * factor) : drawn;
     yield {
       id: entityId('product', i),
       product_name: name,

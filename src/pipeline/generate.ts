@@ -32,7 +32,9 @@ import {
   NO_MESS,
   type MessyKnobs,
 } from '../generator/messy-data.ts';
-import { generateOrders } from '../generator/orders.ts';
+import { expectedUnits, generateOrders } from '../generator/orders.ts';
+import { StockLedger } from '../generator/stock-ledger.ts';
+import { stockDigest } from '../domain/stock.ts';
 import { generateCustomers, generateProducts } from '../generator/reference-data.ts';
 
 export interface GenerateOptions {
@@ -291,6 +293,32 @@ export function lifecycleTotals(
   };
 }
 
+/** The manifest's stock totals (domain/stock.ts): what the period's orders left of the stock. */
+export function stockTotals(
+  productIds: readonly string[],
+  initial: ArrayLike<number>,
+  ledger: StockLedger,
+): NonNullable<Manifest['totals']['stock']> {
+  let initialUnits = 0;
+  let finalUnits = 0;
+  let soldOut = 0;
+  const final: [string, number][] = [];
+  for (let i = 0; i < productIds.length; i++) {
+    initialUnits += initial[i]!;
+    finalUnits += ledger.left[i]!;
+    if (ledger.left[i] === 0) soldOut++;
+    final.push([productIds[i]!, ledger.left[i]!]);
+  }
+  return {
+    initial_units: initialUnits,
+    final_units: finalUnits,
+    reserved_units: initialUnits - finalUnits,
+    out_of_stock_orders: ledger.outOfStockOrders,
+    products_sold_out: soldOut,
+    final_sha256: stockDigest(final),
+  };
+}
+
 /** The manifest's margin totals for these units sold; null if a sold product has no known cost. */
 export function costOfSales(
   unitCosts: { supplier: ArrayLike<number>; shipping: ArrayLike<number> },
@@ -384,6 +412,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     join(options.outputDir, SeedFiles.orderEvents),
     CsvColumns.orderEvents,
   );
+  const stockFile = new CsvFileWriter(join(options.outputDir, SeedFiles.stock), CsvColumns.stock);
   const knobs = options.messy ?? NO_MESS;
   const messy = hasMess(knobs) ? new MessyData(options.seed, knobs) : null;
   // Written only with --bad-ratio (a JSONL file, not CSV: its records cannot be valid rows).
@@ -394,6 +423,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     inventoryFile,
     ordersFile,
     eventsFile,
+    stockFile,
     ...(badFile ? [badFile] : []),
   ];
   const progressEvery = 50_000;
@@ -420,7 +450,16 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     const supplierCosts: number[] = [];
     const shippingCosts: number[] = [];
     const shippingOf: (ShippingOf | null)[] = [];
-    for (const product of generateProducts(options.products, options.seed) as Generator<Product>) {
+    const productIds: string[] = [];
+    const initialStock: number[] = [];
+    const demand = expectedUnits(options.orders, options.products, options.seed);
+    for (const product of generateProducts(
+      options.products,
+      options.seed,
+      demand,
+    ) as Generator<Product>) {
+      productIds.push(product.id);
+      initialStock.push(product.stock_quantity);
       prices.push(product.price_cents);
       supplierCosts.push(product.supply?.supplier_cost_cents ?? -1);
       shippingCosts.push(product.supply?.shipping_cost_cents ?? -1);
@@ -445,6 +484,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       { start: options.start, end: endExclusive },
     );
     const lifecycle = new LifecycleSimulator(options.seed, endExclusive.getTime());
+    const stock = new StockLedger(initialStock);
     let generated = 0; // orders, not rows: with --duplicate-ratio orders.csv has more rows
     for (const order of orders) {
       generated++;
@@ -455,23 +495,29 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       const soldMs = order.sold_ms;
       first ??= order.sold_at;
       last = order.sold_at;
+      stock.advance(soldMs);
+      const inStock = stock.reserve(product, order.quantity);
       if (messy === null) {
         const stepsRoom = eventsFile.room(ROW_ROOM);
         if (stepsRoom) await stepsRoom;
-        eventsFile.rows += lifecycle.writeSteps(
+        const plan = lifecycle.writeSteps(
           eventsFile.sink,
           order,
           soldMs,
           shippingOf[product]!,
+          inStock,
         );
+        eventsFile.rows += plan.length;
+        if (inStock) stock.settlePlan(product, order.quantity, plan);
         const orderRoom = ordersFile.room(ROW_ROOM);
         if (orderRoom) await orderRoom;
         writeOrderRow(ordersFile.sink, order);
         ordersFile.rows++;
       } else {
         // Apart from the plain path: with every knob at 0 the loop above costs nothing more.
-        const steps = lifecycle.stepsCsv(order, soldMs, shippingOf[product]!);
-        const s = messy.stepRows(steps.text, steps.rows);
+        const steps = lifecycle.stepsCsv(order, soldMs, shippingOf[product]!, inStock);
+        if (inStock) stock.settlePlan(product, order.quantity, steps.plan);
+        const s = messy.stepRows(steps.text, steps.plan.length);
         if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
         const o = messy.orderRows(orderCsv(order));
         await ordersFile.writeRows(o.text, o.rows);
@@ -494,12 +540,19 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
     }
     options.onProgress?.({ file: SeedFiles.orders, rows: generated, total: options.orders });
+    // What the period left: every release planned falls before its end.
+    stock.advance(Number.POSITIVE_INFINITY);
+    for (let i = 0; i < productIds.length; i++) {
+      const pending = stockFile.write(`${productIds[i]},${initialStock[i]},${stock.left[i]}\n`);
+      if (pending) await pending;
+    }
 
-    const [c, p, o, e] = [
+    const [c, p, o, e, st] = [
       await customersFile.close(),
       await inventoryFile.close(),
       await ordersFile.close(),
       await eventsFile.close(),
+      await stockFile.close(),
     ];
     const b = badFile ? await badFile.close() : null;
     checkAbort();
@@ -522,6 +575,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         [SeedFiles.inventory]: p,
         [SeedFiles.orders]: o,
         [SeedFiles.orderEvents]: e,
+        [SeedFiles.stock]: st,
         ...(b ? { [SeedFiles.badEvents]: b } : {}),
       },
       totals: {
@@ -539,6 +593,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
           revenueCents,
         ),
         lifecycle: lifecycleTotals(lifecycle.counts, revenueCents),
+        stock: stockTotals(productIds, initialStock, stock),
         ...(messy ? { messy_data: messyTotals(messy, o.rows, e.rows) } : {}),
       },
     };
