@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../bus/types.ts';
 import { LifecycleSimulator } from '../generator/lifecycle.ts';
 import { LiveOrders } from '../generator/orders.ts';
+import { StockLedger } from '../generator/stock-ledger.ts';
 import { sleep } from './retry.ts';
 import { DueHeap, liveBatches, type LiveStreamSource } from './live-stream.ts';
 
-function source(seed: number): LiveStreamSource {
+function source(seed: number, stock = [1e9, 1e9, 1e9]): LiveStreamSource {
   return {
     orders: new LiveOrders({ customers: 50, productPrices: [1999, 2999, 4999], seed }),
     lifecycle: new LifecycleSimulator(seed, Number.POSITIVE_INFINITY),
+    stock: new StockLedger(stock),
     shippingOf: () => ({ supplierId: 'SUP-003', shippingDays: 4 }),
   };
 }
@@ -28,7 +30,9 @@ describe('DueHeap', () => {
   it('gives the earliest due first, ties in creation order', () => {
     const heap = new DueHeap();
     const dues = [5, 1, 9, 1, 3, 7, 3, 0, 8];
-    dues.forEach((dueMs, seq) => heap.push({ dueMs, seq, createdMs: 0, steps: [], next: 0 }));
+    dues.forEach((dueMs, seq) =>
+      heap.push({ dueMs, seq, createdMs: 0, steps: [], next: 0, product: 0, units: 0 }),
+    );
     const out: string[] = [];
     while (heap.size > 0) {
       const top = heap.peek()!;
@@ -121,5 +125,46 @@ describe('liveBatches', () => {
     // Lifecycles are played to their end: deliveries and returns, not only creations.
     expect(paths).toContain('order_paid,order_shipped,order_delivered');
     expect(paths).toContain('order_paid,order_shipped,order_delivered,order_returned');
+  });
+
+  it('never oversells: orders beyond the stock are cancelled as out of stock, returns refill it', async () => {
+    let clock = Date.parse('2026-01-05T10:00:00.000Z');
+    const src = source(3, [6, 6, 6]);
+    const quantities = new Map<string, number>();
+    let held = 0;
+    const events: { key: string; type: string; reason?: string }[] = [];
+    for await (const batch of liveBatches(src, {
+      batchSize: 20,
+      timeScale: 1_000_000,
+      maxPending: 30,
+      clock: {
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    })) {
+      for (const m of batch) {
+        const e = JSON.parse(String(m.value)) as {
+          event_type: string;
+          reason?: string;
+          order?: { quantity: number };
+        };
+        if (e.event_type === 'order_created') quantities.set(m.key!, e.order!.quantity);
+        // Shipped and not returned: units held, never more than the 18 there are.
+        if (e.event_type === 'order_shipped') held += quantities.get(m.key!)!;
+        if (e.event_type === 'order_returned') held -= quantities.get(m.key!)!;
+        expect(held).toBeLessThanOrEqual(18);
+        events.push({ key: m.key!, type: e.event_type, ...(e.reason ? { reason: e.reason } : {}) });
+      }
+      clock += 100;
+      for (const left of src.stock.left) expect(left).toBeGreaterThanOrEqual(0);
+      if (events.length >= 3000) break;
+    }
+    const outOfStock = events.filter((e) => e.reason === 'out_of_stock');
+    expect(outOfStock.length, 'orders found the stock empty').toBeGreaterThan(0);
+    // The others go on: the stock refills as cancellations and returns are published.
+    expect(events.some((e) => e.type === 'order_shipped')).toBe(true);
+    expect(src.stock.outOfStockOrders).toBeGreaterThanOrEqual(outOfStock.length);
   });
 });

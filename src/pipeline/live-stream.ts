@@ -28,6 +28,7 @@ import type { Order } from '../domain/entities.ts';
 import { lifecycleJson, orderCreatedJson } from '../domain/event.ts';
 import { LifecycleSimulator, type PlannedStep, type ShippingOf } from '../generator/lifecycle.ts';
 import { MinHeap } from '../generator/min-heap.ts';
+import { releasesStock, StockLedger } from '../generator/stock-ledger.ts';
 import { LiveOrders } from '../generator/orders.ts';
 import { sleep as sleepUnlessAborted } from './retry.ts';
 
@@ -47,6 +48,9 @@ interface PendingOrder {
   createdMs: number;
   steps: PlannedStep[];
   next: number;
+  /** The order's product (index) and the units it reserved (0: it found too little stock). */
+  product: number;
+  units: number;
 }
 
 /** Pending orders by due time (then creation). */
@@ -63,6 +67,11 @@ function before(a: PendingOrder, b: PendingOrder): boolean {
 export interface LiveStreamSource {
   orders: LiveOrders;
   lifecycle: LifecycleSimulator;
+  /**
+   * The stock the stream's orders reserve and give back (domain/stock.ts), by product index:
+   * it starts from what the seed's period left (stock.csv), see streamOrders.
+   */
+  stock: StockLedger;
   /** The supplier of a product (null: none known, its orders are never shipped). */
   shippingOf: (productId: string) => ShippingOf | null;
 }
@@ -104,6 +113,9 @@ export async function* liveBatches(
       if (due !== undefined && due.dueMs <= at) {
         const { step } = due.steps[due.next]!;
         batch.push({ key: step.order_id, value: lifecycleJson({ ...step, at: timestamp }) });
+        // Its units come back when the cancellation or return is published, not planned.
+        if (due.units > 0 && releasesStock(step.event_type))
+          source.stock.release(due.product, due.units);
         due.next++;
         if (due.next < due.steps.length) {
           due.dueMs = due.createdMs + due.steps[due.next]!.afterSaleMs / options.timeScale;
@@ -113,10 +125,16 @@ export async function* liveBatches(
       }
       // Backpressure: a new order only while the heap has room for its lifecycle.
       if (heap.size >= cap) break;
-      const order: Order = source.orders.next(new Date(at));
+      const order = source.orders.next(new Date(at));
       batch.push({ key: order.id, value: orderCreatedJson(order, timestamp) });
+      const inStock = source.stock.reserve(order.product_index, order.quantity);
       // Planned from the creation's wall time: the first step is due after it, never with it.
-      const steps = source.lifecycle.planned(order, at, source.shippingOf(order.product_id));
+      const steps = source.lifecycle.planned(
+        order,
+        at,
+        source.shippingOf(order.product_id),
+        inStock,
+      );
       if (steps.length > 0)
         heap.push({
           dueMs: at + steps[0]!.afterSaleMs / options.timeScale,
@@ -124,6 +142,8 @@ export async function* liveBatches(
           createdMs: at,
           steps,
           next: 0,
+          product: order.product_index,
+          units: inStock ? order.quantity : 0,
         });
     }
     options.onPending?.(heap.size);

@@ -19,6 +19,7 @@ import type { LifecycleStep } from '../domain/lifecycle.ts';
 import { PipelineError, type ErrorCode } from '../errors.ts';
 import { LifecycleSimulator, type ShippingOf } from '../generator/lifecycle.ts';
 import { LiveOrders } from '../generator/orders.ts';
+import { StockLedger } from '../generator/stock-ledger.ts';
 import { liveBatches, type LiveStreamSource } from './live-stream.ts';
 import { unpackValues } from './packed-values.ts';
 import type {
@@ -30,6 +31,7 @@ import type {
 import {
   isBadEvent,
   readOrders,
+  readFinalStock,
   readProducts,
   replayedLifecycleChunks,
   type BadRow,
@@ -317,10 +319,9 @@ async function* thenLifecycle(
  * in shop time `timeScale` times faster than wall time (stream mode; live-stream.ts). `rate`
  * and `count` count every event, creations and steps alike.
  *
- * Stock: the out_of_stock cancellations are still the simulator's share, decided in
- * LifecycleSimulator.plan(). A stock ledger that decides them there serves the stream too; it
- * must then start from the stock the seed's period left (not inventory.csv's), and a live
- * order's release (its cancellation or return) happens when planned, as in generate.
+ * Stock (domain/stock.ts): the stream's orders reserve and give back units as the seed's did,
+ * starting from what the seed's period left (stock.csv's final_stock; inventory.csv's
+ * stock_quantity for a seed without stock.csv), so that they never oversell either.
  */
 export async function streamOrders(
   seedDir: string,
@@ -329,8 +330,11 @@ export async function streamOrders(
 ): Promise<ProduceResult> {
   const prices: number[] = [];
   const shipping = new Map<string, ShippingOf>();
+  const left = await readFinalStock(seedDir);
+  const stock: number[] = [];
   for await (const p of readProducts(seedDir, (bad) => options.onBadRow?.(bad))) {
     prices.push(p.price_cents);
+    stock.push(left?.get(p.id) ?? p.stock_quantity);
     const supplier = p.supply?.supplier;
     if (supplier)
       shipping.set(p.id, { supplierId: supplier.id, shippingDays: supplier.shipping_days });
@@ -340,6 +344,7 @@ export async function streamOrders(
     orders: new LiveOrders({ customers, productPrices: prices, seed }),
     // No end of period: every lifecycle is played to its end.
     lifecycle: new LifecycleSimulator(seed, Number.POSITIVE_INFINITY),
+    stock: new StockLedger(stock),
     shippingOf: (id) => shipping.get(id) ?? null,
   };
   const result = await publishBatches(
