@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { ManifestSchema, type Manifest } from '../src/domain/manifest.ts';
+import { stockDigest } from '../src/domain/stock.ts';
 import { CsvColumns } from '../src/domain/tables.ts';
 import { CATEGORIES } from '../src/generator/clothing.ts';
 import { COUNTRIES } from '../src/generator/europe.ts';
@@ -20,6 +21,7 @@ const SEED_FILES = [
   'inventory.csv',
   'orders.csv',
   'order_events.csv',
+  'stock.csv',
   'manifest.json',
 ] as const;
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/;
@@ -155,7 +157,7 @@ describe('dropship generate: a year of 50,000 orders', () => {
     if (outputDir) await rm(outputDir, { recursive: true, force: true });
   });
 
-  it('writes exactly the four seed files and nothing temporary', async () => {
+  it('writes exactly the seed files and nothing temporary', async () => {
     expect((await readdir(outputDir)).sort()).toEqual([...SEED_FILES].sort());
   });
 
@@ -251,6 +253,7 @@ describe('dropship generate: a year of 50,000 orders', () => {
       'inventory.csv',
       'orders.csv',
       'order_events.csv',
+      'stock.csv',
     ] as const) {
       const bytes = data.raw[file]!;
       const lines = bytes.toString('utf8').split('\n').filter(Boolean).length - 1;
@@ -294,7 +297,20 @@ describe('dropship generate: a year of 50,000 orders', () => {
       },
       // Checked against order_events.csv in src/generator/lifecycle.test.ts.
       lifecycle: expect.any(Object),
+      // Checked by replaying the files in src/generator/stock-ledger.test.ts; here against stock.csv.
+      stock: expect.any(Object),
     });
+    const stock = parseCsv<'stock'>(data.raw['stock.csv']!).rows;
+    const initial = new Map(data.products.map((p) => [p.id, Number(p.stock_quantity)]));
+    expect(stock.map((r) => [r.product_id, Number(r.initial_stock)])).toEqual([...initial]);
+    const final = stock.map((r) => [r.product_id, Number(r.final_stock)] as const);
+    const s = m.totals.stock!;
+    expect(s.initial_units).toBe([...initial.values()].reduce((a, b) => a + b, 0));
+    expect(s.final_units).toBe(final.reduce((a, [, n]) => a + n, 0));
+    expect(s.reserved_units).toBe(s.initial_units - s.final_units);
+    expect(s.products_sold_out).toBe(final.filter(([, n]) => n === 0).length);
+    expect(s.final_sha256).toBe(stockDigest(final));
+    expect(final.every(([, n]) => n >= 0)).toBe(true);
     const finalStatus = Object.values(m.totals.lifecycle!.final_status);
     expect(finalStatus.reduce((a, b) => a + b, 0)).toBe(50_000);
     expect(marginCents).toBeGreaterThan(0);
@@ -430,7 +446,7 @@ describe.concurrent('dropship generate: determinism and output', () => {
     expect(dataA.orders.some((o) => o.sold_at.startsWith('2025-03-31'))).toBe(true);
   });
 
-  it('keeps customers and products unchanged when only --orders changes', async (ctx) => {
+  it('keeps customers and products unchanged when only --orders changes, the stock sized to the orders', async (ctx) => {
     const { expect } = ctx;
     const [a, b] = await Promise.all([tempDir(ctx), tempDir(ctx)]);
     const results = await Promise.all([
@@ -438,9 +454,18 @@ describe.concurrent('dropship generate: determinism and output', () => {
       generate(ctx, [...ARGS.slice(0, 4), '--orders', '10', '--seed', '5'], b),
     ]);
     for (const r of results) expect(r.code, r.stderr).toBe(0);
-    for (const f of ['customers.csv', 'inventory.csv']) {
-      expect((await readFile(join(a, f))).equals(await readFile(join(b, f))), f).toBe(true);
-    }
+    const customers = await Promise.all([a, b].map((d) => readFile(join(d, 'customers.csv'))));
+    expect(customers[0]!.equals(customers[1]!), 'customers.csv').toBe(true);
+    // The same products; only their initial stock follows the expected demand (orders.ts).
+    const [pa, pb] = await Promise.all(
+      [a, b].map(async (d) => parseCsv<'inventory'>(await readFile(join(d, 'inventory.csv'))).rows),
+    );
+    const withoutStock = (rows: Row<'inventory'>[]) =>
+      rows.map(({ stock_quantity: _, ...rest }) => rest);
+    expect(withoutStock(pb!)).toEqual(withoutStock(pa!));
+    const units = (rows: Row<'inventory'>[]) =>
+      rows.reduce((sum, r) => sum + Number(r.stock_quantity), 0);
+    expect(units(pb!)).toBeLessThan(units(pa!));
   });
 
   it('replaces a previous data set, and its manifest then describes the new files', async (ctx) => {

@@ -85,11 +85,7 @@ export const StockTotalsSchema = z.object({
   final_units: z.number().int(),
   /** Units reserved at the end of the period (initial − final). */
   reserved_units: z.number().int(),
-  /**
-   * Orders that found too little stock at their creation: cancelled as out of stock once paid
-   * (an unpaid one is cancelled as unpaid; one whose cancellation falls after the period
-   * stays paid).
-   */
+  /** Orders that found too little stock at their creation: cancelled as out of stock at checkout. */
   out_of_stock_orders: z.number().int(),
   /** Products with no stock left at the end of the period. */
   products_sold_out: z.number().int(),

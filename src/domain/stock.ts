@@ -5,11 +5,12 @@
  *
  * - An order reserves its quantity of its product's stock from its creation until it is
  *   cancelled or returned (a cancellation releases it, a return puts it back).
- * - An order that finds less stock than its quantity is cancelled as out of stock
- *   (reason `out_of_stock`) and reserves nothing.
+ * - An order that finds less stock than its quantity reserves nothing: it is cancelled as out
+ *   of stock (reason `out_of_stock`) at checkout, a second after its creation (in the live
+ *   stream, in the same batch), even at the very end of a generated period.
  * - So at any moment: stock = initial stock − Σ quantity of the product's orders whose status
  *   is not one of RELEASED_STATUSES. It never goes below zero in the generator; in PROD it can
- *   only do so for a moment, while a late cancellation or return is still on its way.
+ *   only do so for a moment, while such a cancellation, or a late one, is still on its way.
  */
 import { createHash } from 'node:crypto';
 import type { OrderStatus } from './lifecycle.ts';

@@ -26,7 +26,8 @@ import { OUT_OF_STOCK_REASON } from '../domain/stock.ts';
 import { Random } from './random.ts';
 import { RandomStreams } from './reference-data.ts';
 
-const MINUTE = 60_000;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
@@ -118,8 +119,8 @@ export class LifecycleSimulator {
    * Adds a step to the plan unless it falls after the period; false then (no later step
    * either). A method, not a closure per order: the generator calls this ~3.5 times per order.
    */
-  private step(type: LifecycleEventType, at: number, reason = ''): boolean {
-    if (at >= this.endMs) return false;
+  private step(type: LifecycleEventType, at: number, reason = '', evenAfterEnd = false): boolean {
+    if (at >= this.endMs && !evenAfterEnd) return false;
     const p = this.current;
     p.types[p.length] = type;
     p.at[p.length] = at;
@@ -170,17 +171,25 @@ export class LifecycleSimulator {
     const third = r.next();
     const fourth = r.next();
     done: {
+      // Out of stock (domain/stock.ts): the order found too little stock at its creation
+      // (StockLedger.reserve) and is cancelled at checkout, a second later, even in the
+      // period's last second: PROD must never be left counting units the order never held.
+      if (!inStock) {
+        this.step('order_cancelled', soldMs + SECOND, OUT_OF_STOCK_REASON, true);
+        break done;
+      }
       if (u < LIFECYCLE_SHARES.unpaidCancelled) {
         this.step('order_cancelled', soldMs + DAY + Math.floor(later * 2 * DAY), 'unpaid');
         break done;
       }
       if (!this.step('order_paid', paidAt)) break done;
       const v = (u - LIFECYCLE_SHARES.unpaidCancelled) / (1 - LIFECYCLE_SHARES.unpaidCancelled);
-      // Out of stock: the supplier says so after the payment (domain/stock.ts: the order found
-      // too little stock at its creation, StockLedger.reserve).
-      if (!inStock || v < LIFECYCLE_SHARES.customerCancelled) {
-        const reason = inStock ? 'customer_request' : OUT_OF_STOCK_REASON;
-        this.step('order_cancelled', paidAt + HOUR + Math.floor(later * 7 * HOUR), reason);
+      if (v < LIFECYCLE_SHARES.customerCancelled) {
+        this.step(
+          'order_cancelled',
+          paidAt + HOUR + Math.floor(later * 7 * HOUR),
+          'customer_request',
+        );
         break done;
       }
       if (shipping === null) break done;

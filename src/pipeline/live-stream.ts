@@ -48,7 +48,7 @@ interface PendingOrder {
   createdMs: number;
   steps: PlannedStep[];
   next: number;
-  /** The order's product (index) and the units it reserved (0: it found too little stock). */
+  /** The order's product (index) and the units it reserved. */
   product: number;
   units: number;
 }
@@ -114,8 +114,7 @@ export async function* liveBatches(
         const { step } = due.steps[due.next]!;
         batch.push({ key: step.order_id, value: lifecycleJson({ ...step, at: timestamp }) });
         // Its units come back when the cancellation or return is published, not planned.
-        if (due.units > 0 && releasesStock(step.event_type))
-          source.stock.release(due.product, due.units);
+        if (releasesStock(step.event_type)) source.stock.release(due.product, due.units);
         due.next++;
         if (due.next < due.steps.length) {
           due.dueMs = due.createdMs + due.steps[due.next]!.afterSaleMs / options.timeScale;
@@ -135,6 +134,13 @@ export async function* liveBatches(
         source.shippingOf(order.product_id),
         inStock,
       );
+      // Refused at checkout (out of stock): its cancellation goes out with its creation, in
+      // the same batch, so that no stop between the two leaves PROD counting units it never held.
+      if (!inStock) {
+        for (const { step } of steps)
+          batch.push({ key: step.order_id, value: lifecycleJson({ ...step, at: timestamp }) });
+        continue;
+      }
       if (steps.length > 0)
         heap.push({
           dueMs: at + steps[0]!.afterSaleMs / options.timeScale,
@@ -143,7 +149,7 @@ export async function* liveBatches(
           steps,
           next: 0,
           product: order.product_index,
-          units: inStock ? order.quantity : 0,
+          units: order.quantity,
         });
     }
     options.onPending?.(heap.size);

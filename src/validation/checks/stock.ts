@@ -72,8 +72,8 @@ export const stock: Check = {
         return result(NAME, behind ? 'WARN' : 'FAIL', problems.join('; '), observed);
       return result(
         NAME,
-        'PASS',
-        'skipped: the manifest has no stock totals (it was written before the stock followed the orders); regenerate the data with `dropship generate` to reconcile it',
+        'WARN',
+        `stock not reconciled: the manifest has no stock totals (it was written before the stock followed the orders; PROD: ${formatCount(units)} units over ${plural(products.length, 'product')}, none below zero); regenerate the data with \`dropship generate\` to reconcile it`,
         { manifest_final_units: null, ...observed },
       );
     }

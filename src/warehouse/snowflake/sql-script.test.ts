@@ -96,7 +96,7 @@ FROM a;
       expect(statements.length).toBeGreaterThan(0);
       for (const { sql, line } of statements) {
         // each starts with a keyword, on the line the file has it, and holds no stray ;
-        expect(sql).toMatch(/^(CREATE|USE|ALTER|INSERT|MERGE|GRANT|SELECT)\b/i);
+        expect(sql).toMatch(/^(CREATE|USE|ALTER|INSERT|UPDATE|MERGE|GRANT|SELECT)\b/i);
         expect(text.split('\n')[line - 1]).toContain(sql.split('\n')[0]);
       }
     }
