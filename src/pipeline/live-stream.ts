@@ -24,7 +24,6 @@
  * default scale, proportionally more at a higher one).
  */
 import type { OutgoingMessage } from '../bus/types.ts';
-import type { Order } from '../domain/entities.ts';
 import { lifecycleJson, orderCreatedJson } from '../domain/event.ts';
 import { LifecycleSimulator, type PlannedStep, type ShippingOf } from '../generator/lifecycle.ts';
 import { MinHeap } from '../generator/min-heap.ts';
