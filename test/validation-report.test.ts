@@ -59,6 +59,7 @@ const CHECK_NAMES = [
   'raw_vs_prod_counts',
   'reconciliation',
   'margin',
+  'stock',
   'lifecycle',
   'messy_data',
   'duplicates',
@@ -90,7 +91,7 @@ describe('validation report', () => {
     ReportSchema.parse(report);
     expect(report.checks.map((c) => c.name)).toEqual(CHECK_NAMES);
     expect(report.status).toBe('PASS');
-    expect(report.summary).toEqual({ evaluated: 10, passed: 10, warned: 0, failed: 0 });
+    expect(report.summary).toEqual({ evaluated: 11, passed: 11, warned: 0, failed: 0 });
     expect(report.configuration).toMatchObject({
       reportsDir: fx.reportsDir,
       freshnessThresholdMs: 15 * 60_000,
@@ -108,12 +109,12 @@ describe('validation report', () => {
       now: new Date(Date.now() + 3_600_000),
     });
     expect(stale.status).toBe('WARN');
-    expect(stale.summary).toEqual({ evaluated: 10, passed: 9, warned: 1, failed: 0 });
+    expect(stale.summary).toEqual({ evaluated: 11, passed: 10, warned: 1, failed: 0 });
     await fx.sql("UPDATE orders SET unit_price = -1 WHERE id = 'ORD-00000001'");
     const failed = await runValidation(fx.warehouse, { config: fx.config, now });
     expect(failed.status).toBe('FAIL');
     expect(failed.summary.failed).toBeGreaterThanOrEqual(1);
-    expect(failed.summary.passed + failed.summary.warned + failed.summary.failed).toBe(10);
+    expect(failed.summary.passed + failed.summary.warned + failed.summary.failed).toBe(11);
   });
 
   it('never contains the Snowflake password, in memory or on disk', async () => {

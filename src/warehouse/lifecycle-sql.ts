@@ -166,9 +166,11 @@ export function lifecycleStatements(d: LifecycleDialect) {
  * products of the orders this run's RAW rows name (creations and steps alike), so a run costs
  * what it brings, not the catalogue. Computed from PROD, not added up from events, so late,
  * duplicate and replayed events give the same stock, and a replay updates no row.
- * `runOrders` is a FROM item aliased `e` with the run's RAW rows (the dialect's own).
+ * `runOrders` is a FROM item aliased `e` with the run's RAW rows (the dialect's own); null
+ * recomputes every product, which loading the reference data again needs: its upsert puts the
+ * file's stock back in stock_quantity, and the orders already in PROD must be taken off again.
  */
-export function stockStatement(runOrders: string): string {
+export function stockStatement(runOrders: string | null): string {
   const released = RELEASED_STATUSES.map((s) => `'${s}'`).join(', ');
   return `MERGE INTO ${T.inventory} AS t
   USING (
@@ -176,10 +178,14 @@ export function stockStatement(runOrders: string): string {
     FROM (
       SELECT o.product_id,
         sum(CASE WHEN o.status IN (${released}) THEN 0 ELSE o.quantity END) AS reserved
-      FROM ${T.orders} o
+      FROM ${T.orders} o${
+        runOrders === null
+          ? ''
+          : `
       WHERE o.product_id IN (
         SELECT p.product_id FROM ${T.orders} p
-        WHERE p.id IN (SELECT e.order_id FROM ${runOrders}))
+        WHERE p.id IN (SELECT e.order_id FROM ${runOrders}))`
+      }
       GROUP BY o.product_id
     ) r
     JOIN ${T.inventory} i ON i.id = r.product_id
@@ -188,3 +194,6 @@ export function stockStatement(runOrders: string): string {
   ON t.id = m.id
   WHEN MATCHED THEN UPDATE SET stock_quantity = m.stock_quantity`;
 }
+
+/** Every product's stock again from PROD's orders: after the reference data is loaded again. */
+export const STOCK_RECOMPUTE = stockStatement(null);

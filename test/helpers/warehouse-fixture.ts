@@ -24,6 +24,7 @@ import {
 import { orderCreatedEvent } from '../../src/domain/event.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
 import { marginTotals } from '../../src/domain/margin.ts';
+import { stockDigest } from '../../src/domain/stock.ts';
 import { SeedFiles } from '../../src/domain/tables.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.ts';
 import type {
@@ -161,6 +162,7 @@ export function manifestFor(
       first_sold_at: sold[0] ?? null,
       last_sold_at: sold.at(-1) ?? null,
       ...(catalogue ? { margin: marginOf(orders, catalogue, revenue) } : {}),
+      ...(catalogue ? { stock: stockOf(orders, catalogue) } : {}),
       // The fixture's orders have no lifecycle steps: all of them stay created.
       lifecycle: {
         events: { order_created: orders.length },
@@ -173,6 +175,22 @@ export function manifestFor(
         net_revenue_cents: revenue,
       },
     },
+  };
+}
+
+/** The stock totals (domain/stock.ts): every fixture order stays created, so each holds its units. */
+function stockOf(orders: Order[], catalogue: Product[]) {
+  const final = new Map(catalogue.map((p) => [p.id, p.stock_quantity]));
+  for (const o of orders) final.set(o.product_id, (final.get(o.product_id) ?? 0) - o.quantity);
+  const initial = catalogue.reduce((sum, p) => sum + p.stock_quantity, 0);
+  const finalUnits = [...final.values()].reduce((sum, n) => sum + n, 0);
+  return {
+    initial_units: initial,
+    final_units: finalUnits,
+    reserved_units: initial - finalUnits,
+    out_of_stock_orders: 0,
+    products_sold_out: [...final.values()].filter((n) => n <= 0).length,
+    final_sha256: stockDigest(final),
   };
 }
 

@@ -34,6 +34,7 @@ import type {
   Warehouse,
   WarehouseCheck,
 } from '../types.ts';
+import { STOCK_RECOMPUTE } from '../lifecycle-sql.ts';
 import { readLoadedManifest, recordLoadedManifest } from '../loaded-manifest.ts';
 import { ingestOnce } from '../once-only-ingest.ts';
 import { checkDuckDbObjects } from './objects.ts';
@@ -368,6 +369,8 @@ export class DuckDbWarehouse implements Warehouse {
         await this.writer.run(
           `INSERT OR REPLACE INTO ${T.inventory} SELECT DISTINCT ON (id) * FROM inventory_stage`,
         );
+        // The upsert put the file's stock back; the orders already in PROD hold theirs.
+        await this.writer.run(STOCK_RECOMPUTE);
         return { customers: nc, products: np };
       });
     });

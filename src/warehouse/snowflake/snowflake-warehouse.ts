@@ -20,6 +20,7 @@ import { sleep } from '../../pipeline/retry.ts';
 import { ingestOnce } from '../once-only-ingest.ts';
 import { WarehouseReads } from '../reads.ts';
 import type { Manifest } from '../../domain/manifest.ts';
+import { STOCK_RECOMPUTE } from '../lifecycle-sql.ts';
 import { readLoadedManifest, recordLoadedManifest } from '../loaded-manifest.ts';
 import type {
   IngestBatch,
@@ -213,6 +214,8 @@ export class SnowflakeWarehouse implements Warehouse {
       // initial_stock: the file's stock, from which the task derives stock_quantity.
       p.stock_quantity,
     ]);
+    // The upsert put the file's stock back; the orders already in PROD hold theirs.
+    await this.connection.execute(STOCK_RECOMPUTE);
     return { customers: nc, products: np };
   }
 
