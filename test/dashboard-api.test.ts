@@ -365,6 +365,8 @@ describe('JSON API', () => {
       'dropship_task_runs_recorded{state="SUCCEEDED"} 1',
       'dropship_task_runs_recorded{state="FAILED"} 0',
       'dropship_gross_margin_euros 150.49',
+      // No order is cancelled or returned there: net = gross.
+      'dropship_net_margin_euros 150.49',
     ]) {
       expect(text).toContain(`\n${line}\n`);
     }

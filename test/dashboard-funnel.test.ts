@@ -79,6 +79,10 @@ beforeAll(async () => {
   await fixture.warehouse.query(
     "UPDATE inventory SET stock_quantity = CASE id WHEN 'PRD-00001' THEN 0 ELSE 7 END",
   );
+  // Costs, set here (the catalogue has none): Tee 6.00 + 2.50 shipping, Jeans 18.00 + 4.50.
+  await fixture.warehouse.query(
+    "UPDATE inventory SET supplier_cost = CASE id WHEN 'PRD-00001' THEN 6.00 ELSE 18.00 END, shipping_cost = CASE id WHEN 'PRD-00001' THEN 2.50 ELSE 4.50 END",
+  );
   dashboard = await startDashboard({ config: fixture.config, warehouse: fixture.warehouse });
 });
 
@@ -155,5 +159,17 @@ it(`GET /api/stock: stock-outs and products with at most ${LOW_STOCK_THRESHOLD} 
       // 2 (3) and 4 (2).
       { product_id: 'PRD-00002', product_name: 'Jeans', stock_quantity: 7, units_sold: 5 },
     ],
+  });
+});
+
+it('GET /api/kpis: net margin, after cancellations and returns, to the cent', async () => {
+  // Costs from beforeAll. Gross: 419.44 − (6 × 6.00 + 5 × 18.00) − (6 × 2.50 + 5 × 4.50) = 255.94. Kept: orders 2
+  // and 4, 5 Jeans: 299.50 − 90.00 − 22.50 = 187.00; less the shipping of the 5 Tees returned
+  // (orders 1 and 5, 5 × 2.50): 174.50, 58.26 % of the kept revenue. Order 3, cancelled, costs
+  // nothing.
+  expect(await api('/api/kpis')).toMatchObject({
+    gross_margin: 255.94,
+    net_margin: 174.5,
+    net_margin_rate: 0.5826,
   });
 });

@@ -277,6 +277,25 @@ describe('dropship generate: a year of 50,000 orders', () => {
     }
     const decimal = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
     const marginCents = revenueCents - supplierCents - shippingCents;
+    // Net margin (domain/margin.ts): kept orders' margin − the returned orders' shipping; an
+    // order's outcome is its last step in order_events.csv (rows by order, in time order).
+    const lastStep = new Map<string, string>();
+    for (const r of parse(data.raw['order_events.csv']!, { columns: true }) as Record<
+      string,
+      string
+    >[])
+      lastStep.set(r.order_id!, r.event_type!);
+    let netCents = 0;
+    let returnedShippingCents = 0;
+    for (const o of data.orders) {
+      const p = inventory.get(o.product_id)!;
+      const q = Number(o.quantity);
+      const outcome = lastStep.get(o.id);
+      if (outcome === 'order_returned') returnedShippingCents += q * cents(p.shipping_cost!);
+      if (outcome === 'order_returned' || outcome === 'order_cancelled') continue;
+      netCents += q * (cents(o.unit_price) - cents(p.supplier_cost!) - cents(p.shipping_cost!));
+    }
+    netCents -= returnedShippingCents;
     const soldAt = data.orders.map((o) => o.sold_at).sort();
     expect(m.totals).toEqual({
       customers: 2000,
@@ -294,6 +313,10 @@ describe('dropship generate: a year of 50,000 orders', () => {
         shipping_cost_cents: shippingCents,
         gross_margin: decimal(marginCents),
         gross_margin_cents: marginCents,
+        returned_shipping_cost: decimal(returnedShippingCents),
+        returned_shipping_cost_cents: returnedShippingCents,
+        net_margin: decimal(netCents),
+        net_margin_cents: netCents,
       },
       // Checked against order_events.csv in src/generator/lifecycle.test.ts.
       lifecycle: expect.any(Object),
@@ -315,6 +338,8 @@ describe('dropship generate: a year of 50,000 orders', () => {
     expect(finalStatus.reduce((a, b) => a + b, 0)).toBe(50_000);
     expect(marginCents).toBeGreaterThan(0);
     expect(marginCents).toBeLessThan(revenueCents);
+    expect(returnedShippingCents).toBeGreaterThan(0);
+    expect(netCents).toBeLessThan(marginCents);
     expect(run.stderr).toContain(`(revenue ${m.totals.revenue} EUR)`);
   });
 

@@ -243,18 +243,63 @@ describe('margin', () => {
       shipping_cost_cents: 350 + i,
     },
   }));
-  const expectedMargin = (of: Order[]) => {
+  /** The manifest's margin of `of`, net terms too when the final statuses are given. */
+  const expectedMargin = (of: Order[], statuses?: Map<string, string>) => {
     let revenue = 0;
     let supplier = 0;
     let shipping = 0;
+    const net = {
+      keptRevenueCents: 0,
+      keptSupplierCostCents: 0,
+      keptShippingCostCents: 0,
+      returnedShippingCostCents: 0,
+    };
     for (const o of of) {
       const p = costed.find((c) => c.id === o.product_id)!;
       revenue += o.quantity * o.unit_price_cents;
       supplier += o.quantity * p.supply.supplier_cost_cents;
       shipping += o.quantity * p.supply.shipping_cost_cents;
+      const status = statuses?.get(o.id) ?? 'created';
+      if (status === 'returned')
+        net.returnedShippingCostCents += o.quantity * p.supply.shipping_cost_cents;
+      if (status === 'cancelled' || status === 'returned') continue;
+      net.keptRevenueCents += o.quantity * o.unit_price_cents;
+      net.keptSupplierCostCents += o.quantity * p.supply.supplier_cost_cents;
+      net.keptShippingCostCents += o.quantity * p.supply.shipping_cost_cents;
     }
-    return marginTotals(revenue, supplier, shipping);
+    return marginTotals(revenue, supplier, shipping, statuses && net);
   };
+
+  it('reconciles the net margin: a cancelled order costs nothing, a returned one its shipping', async () => {
+    const fx = await openWarehouseFixture({ ...BASE, products: costed });
+    const statuses = new Map([
+      [orders[0]!.id, 'cancelled'],
+      [orders[1]!.id, 'returned'],
+      [orders[2]!.id, 'delivered'],
+    ]);
+    for (const [id, status] of statuses)
+      await fx.sql(`UPDATE orders SET status = $status WHERE id = $id`, { status, id });
+    const want = expectedMargin(orders, statuses);
+    await fx.writeManifest(orders, (m) => (m.totals.margin = want));
+    const c = await check(fx, 'margin');
+    expect(c.status, c.explanation).toBe('PASS');
+    expect(c.metrics).toMatchObject({
+      prod_net_margin: want.net_margin,
+      net_margin_difference: '0.00',
+    });
+    expect(want.net_margin_cents!).toBeLessThan(want.gross_margin_cents);
+    expect(c.explanation).toContain(
+      `net margin ${want.net_margin} after cancellations and returns`,
+    );
+
+    // One more return in PROD than the manifest says: only the net margin differs.
+    await fx.sql(`UPDATE orders SET status = 'returned' WHERE id = $id`, { id: orders[3]!.id });
+    const after = await check(fx, 'margin');
+    expect(after.status, after.explanation).toBe('FAIL');
+    expect(after.metrics).toMatchObject({ gross_margin_difference: '0.00' });
+    expect(after.explanation).toMatch(/^net margin .* the orders' statuses differ/);
+    expect(after.explanation).toContain('check that every order_events.csv step was replayed');
+  });
 
   it('passes when PROD costs give the manifest’s supplier cost, shipping and margin', async () => {
     const fx = await openWarehouseFixture({ ...BASE, products: costed });

@@ -66,6 +66,10 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
     'dropship_gross_margin_euros',
     'Gross margin of PROD orders with known costs: revenue − supplier cost − shipping (NaN when none has known costs)',
   );
+  const netMargin = gauge(
+    'dropship_net_margin_euros',
+    "Net margin of PROD orders with known costs: gross margin of the orders neither cancelled nor returned, minus the returned ones' shipping (NaN when none has known costs)",
+  );
   const engineMemory = gauge(
     'dropship_warehouse_engine_memory_bytes',
     "Bytes the warehouse engine holds in this process (DuckDB's duckdb_memory(), capped by its memory_limit); NaN when it runs elsewhere (Snowflake)",
@@ -134,6 +138,7 @@ export function createMetrics(stats?: PipelineStats): DashboardMetrics {
         freshness.set(h.freshness.age_seconds ?? Number.NaN);
         revenue.set(snapshot.kpis.total_revenue);
         grossMargin.set(snapshot.kpis.gross_margin ?? Number.NaN);
+        netMargin.set(snapshot.kpis.net_margin ?? Number.NaN);
         lag.set(h.consumer_lag ?? Number.NaN);
         engineMemory.set(h.engine_memory_bytes ?? Number.NaN);
       }

@@ -10,7 +10,7 @@ import type { PipelineStats } from '../pipeline/stats.ts';
 import type { TaskRun, Warehouse } from '../warehouse/types.ts';
 import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
 import { latestValidation, type ValidationStatus } from './validation-report.ts';
-import { grossMarginCents, marginRate } from '../domain/margin.ts';
+import { grossMarginCents, marginRate, netMarginCents } from '../domain/margin.ts';
 import { cents, count, euros, isoDay, isoTimestamp, text } from '../domain/values.ts';
 import type { WarehouseReads } from '../warehouse/reads.ts';
 
@@ -53,6 +53,14 @@ export interface Kpis {
   shipping_cost: number | null;
   /** PROD orders whose product has no known supplier or shipping cost (left out of the margin). */
   orders_without_cost: number;
+  /**
+   * What the shop keeps after cancellations and returns (domain/margin.ts): the gross margin
+   * of the costed orders neither cancelled nor returned, minus the returned ones' shipping, in
+   * euros; null as gross_margin.
+   */
+  net_margin: number | null;
+  /** net_margin ÷ the revenue of the same kept orders, 4 decimals; null as above or without it. */
+  net_margin_rate: number | null;
 }
 
 /**
@@ -399,6 +407,14 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     supplier_cost: margins.supplier_cost,
     shipping_cost: margins.shipping_cost,
   });
+  const keptRevenue = cents(margins.kept_revenue);
+  const netMargin = netMarginCents(
+    keptRevenue,
+    cents(margins.kept_supplier_cost),
+    cents(margins.kept_shipping_cost),
+    cents(margins.returned_shipping_cost),
+  );
+  const netRate = marginRate(netMargin, keptRevenue);
   const totalRevenue = euros(k.total_revenue);
   const lastIngestedAt = isoTimestamp(c.last_ingested_at);
   const ageSeconds =
@@ -429,6 +445,8 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       supplier_cost: costed ? margin.supplier_cost : null,
       shipping_cost: costed ? margin.shipping_cost : null,
       orders_without_cost: withoutCost,
+      net_margin: costed ? Number(netMargin) / 100 : null,
+      net_margin_rate: costed && netRate !== null ? Math.round(netRate * 10_000) / 10_000 : null,
     },
     top_products: { by_volume: byVolume, by_revenue: byRevenue },
     recent_orders: recent.map((r) => ({

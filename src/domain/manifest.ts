@@ -7,7 +7,7 @@ import { z } from 'zod';
 /**
  * The supplier cost, shipping cost and gross margin of all the orders (DESIGN: money to the
  * cent, as text and as integer cents like revenue). Gross margin = revenue − supplier cost −
- * shipping cost (domain/margin.ts). null: some ordered product has no known cost (an inventory file from before
+ * shipping cost; net margin after cancellations and returns (domain/margin.ts). null: some ordered product has no known cost (an inventory file from before
  * costs existed), so no margin is claimed; absent: a manifest written before costs existed.
  */
 export const MarginTotalsSchema = z.object({
@@ -17,6 +17,15 @@ export const MarginTotalsSchema = z.object({
   shipping_cost_cents: z.number().int(),
   gross_margin: z.string(),
   gross_margin_cents: z.number().int(),
+  /**
+   * Net of cancellations and returns (domain/margin.ts): the shipping cost of the returned
+   * orders, and the net margin. Absent: a manifest without the lifecycle (or from before net
+   * margins).
+   */
+  returned_shipping_cost: z.string().optional(),
+  returned_shipping_cost_cents: z.number().int().optional(),
+  net_margin: z.string().optional(),
+  net_margin_cents: z.number().int().optional(),
 });
 
 export type MarginTotals = z.infer<typeof MarginTotalsSchema>;

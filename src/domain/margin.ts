@@ -1,8 +1,14 @@
 /**
- * The shop's gross margin, defined once: revenue − supplier cost − shipping cost, in integer
- * cents (the supplier charges both per unit: domain/entities.ts ProductSupply). Only orders
- * whose product has known costs have a margin; the others are counted apart, never taken as
- * costing nothing. No validation library here: the generator's start-up stays light.
+ * The shop's margins, defined once, in integer cents (the supplier charges both costs per
+ * unit: domain/entities.ts ProductSupply). Only orders whose product has known costs have a
+ * margin; the others are counted apart, never taken as costing nothing. No validation library
+ * here: the generator's start-up stays light.
+ *
+ * - Gross margin: revenue − supplier cost − shipping cost, of every order.
+ * - Net margin, what the shop keeps after cancellations and returns: the gross margin of the
+ *   orders neither cancelled nor returned, minus the shipping cost of the returned ones. A
+ *   cancelled order (always before shipping) costs nothing; a returned one is refunded and its
+ *   units go back to the supplier's stock (domain/stock.ts), so only the shipping is lost.
  */
 import { centsToDecimal } from './entities.ts';
 import type { MarginTotals } from './manifest.ts';
@@ -15,6 +21,27 @@ export function grossMarginCents(
   return revenueCents - supplierCostCents - shippingCostCents;
 }
 
+/** The net margin (above) from the kept orders' revenue and costs and the returned orders' shipping. */
+export function netMarginCents(
+  keptRevenueCents: bigint,
+  keptSupplierCostCents: bigint,
+  keptShippingCostCents: bigint,
+  returnedShippingCostCents: bigint,
+): bigint {
+  return (
+    grossMarginCents(keptRevenueCents, keptSupplierCostCents, keptShippingCostCents) -
+    returnedShippingCostCents
+  );
+}
+
+/** What the net margin is made of, in cents: the kept orders' revenue and costs, the returns' shipping. */
+export interface NetMarginTerms {
+  keptRevenueCents: number;
+  keptSupplierCostCents: number;
+  keptShippingCostCents: number;
+  returnedShippingCostCents: number;
+}
+
 /** Margin as a share of revenue (0.42 = 42 %); null without revenue. */
 export function marginRate(marginCents: bigint, revenueCents: bigint): number | null {
   return revenueCents === 0n ? null : Number(marginCents) / Number(revenueCents);
@@ -25,16 +52,33 @@ export function marginTotals(
   revenueCents: number,
   supplierCostCents: number,
   shippingCostCents: number,
+  net?: NetMarginTerms,
 ): MarginTotals {
   const margin = Number(
     grossMarginCents(BigInt(revenueCents), BigInt(supplierCostCents), BigInt(shippingCostCents)),
   );
-  return {
+  const totals: MarginTotals = {
     supplier_cost: centsToDecimal(supplierCostCents),
     supplier_cost_cents: supplierCostCents,
     shipping_cost: centsToDecimal(shippingCostCents),
     shipping_cost_cents: shippingCostCents,
     gross_margin: centsToDecimal(margin),
     gross_margin_cents: margin,
+  };
+  if (!net) return totals;
+  const netMargin = Number(
+    netMarginCents(
+      BigInt(net.keptRevenueCents),
+      BigInt(net.keptSupplierCostCents),
+      BigInt(net.keptShippingCostCents),
+      BigInt(net.returnedShippingCostCents),
+    ),
+  );
+  return {
+    ...totals,
+    returned_shipping_cost: centsToDecimal(net.returnedShippingCostCents),
+    returned_shipping_cost_cents: net.returnedShippingCostCents,
+    net_margin: centsToDecimal(netMargin),
+    net_margin_cents: netMargin,
   };
 }

@@ -20,6 +20,7 @@ import { PipelineError } from '../errors.ts';
 import {
   LifecycleSimulator,
   type LifecycleCounts,
+  type LifecyclePlan,
   type ShippingOf,
 } from '../generator/lifecycle.ts';
 import {
@@ -319,14 +320,26 @@ export function stockTotals(
   };
 }
 
-/** The manifest's margin totals for these units sold; null if a sold product has no known cost. */
+/**
+ * The manifest's margin totals for these units sold, by product index; null if a sold product
+ * has no known cost. With `outcomes` (the units of the orders that ended cancelled or
+ * returned, and the kept orders' revenue) the net margin too (domain/margin.ts).
+ */
 export function costOfSales(
   unitCosts: { supplier: ArrayLike<number>; shipping: ArrayLike<number> },
   unitsSold: ArrayLike<number>,
   revenueCents: number,
+  outcomes?: {
+    cancelled: ArrayLike<number>;
+    returned: ArrayLike<number>;
+    keptRevenueCents: number;
+  },
 ): Manifest['totals']['margin'] {
   let supplierCents = 0;
   let shippingCents = 0;
+  let keptSupplierCents = 0;
+  let keptShippingCents = 0;
+  let returnedShippingCents = 0;
   for (let i = 0; i < unitsSold.length; i++) {
     const units = unitsSold[i]!;
     if (units === 0) continue;
@@ -335,8 +348,24 @@ export function costOfSales(
     if (supplier < 0 || shipping < 0) return null;
     supplierCents += units * supplier;
     shippingCents += units * shipping;
+    if (!outcomes) continue;
+    const returned = outcomes.returned[i]!;
+    const kept = units - outcomes.cancelled[i]! - returned;
+    keptSupplierCents += kept * supplier;
+    keptShippingCents += kept * shipping;
+    returnedShippingCents += returned * shipping;
   }
-  return marginTotals(revenueCents, supplierCents, shippingCents);
+  return marginTotals(
+    revenueCents,
+    supplierCents,
+    shippingCents,
+    outcomes && {
+      keptRevenueCents: outcomes.keptRevenueCents,
+      keptSupplierCostCents: keptSupplierCents,
+      keptShippingCostCents: keptShippingCents,
+      returnedShippingCostCents: returnedShippingCents,
+    },
+  );
 }
 
 /**
@@ -472,6 +501,15 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     }
     // Units sold per product, costed once at the end: the order loop stays one lookup per order.
     const unitsSold = new Float64Array(prices.length);
+    // Of those, the units of orders that ended cancelled or returned (the net margin's terms).
+    const unitsCancelled = new Float64Array(prices.length);
+    const unitsReturned = new Float64Array(prices.length);
+    const tallyOutcome = (plan: Readonly<LifecyclePlan>, product: number, units: number) => {
+      if (plan.length === 0) return;
+      const last = plan.types[plan.length - 1];
+      if (last === 'order_cancelled') unitsCancelled[product]! += units;
+      else if (last === 'order_returned') unitsReturned[product]! += units;
+    };
 
     let revenueCents = 0;
     let itemsSold = 0;
@@ -509,6 +547,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         );
         eventsFile.rows += plan.length;
         if (inStock) stock.settlePlan(product, order.quantity, plan);
+        tallyOutcome(plan, product, order.quantity);
         const orderRoom = ordersFile.room(ROW_ROOM);
         if (orderRoom) await orderRoom;
         writeOrderRow(ordersFile.sink, order);
@@ -517,6 +556,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         // Apart from the plain path: with every knob at 0 the loop above costs nothing more.
         const steps = lifecycle.stepsCsv(order, soldMs, shippingOf[product]!, inStock);
         if (inStock) stock.settlePlan(product, order.quantity, steps.plan);
+        tallyOutcome(steps.plan, product, order.quantity);
         const s = messy.stepRows(steps.text, steps.plan.length);
         if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
         const o = messy.orderRows(orderCsv(order));
@@ -591,6 +631,12 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
           { supplier: supplierCosts, shipping: shippingCosts },
           unitsSold,
           revenueCents,
+          {
+            cancelled: unitsCancelled,
+            returned: unitsReturned,
+            keptRevenueCents:
+              revenueCents - lifecycle.counts.returnedCents - lifecycle.counts.cancelledCents,
+          },
         ),
         lifecycle: lifecycleTotals(lifecycle.counts, revenueCents),
         stock: stockTotals(productIds, initialStock, stock),

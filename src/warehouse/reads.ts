@@ -188,10 +188,18 @@ export class WarehouseReads {
    * (supplier_cost, shipping_cost): the margin figures of the dashboard and of validation.
    * Orders whose product has no known cost are counted apart (`orders_without_cost`, their
    * revenue in `uncosted_revenue`), never taken as costing nothing: `costed_revenue` and the
-   * costs cover the others. `exceptPattern`: leave out orders whose id is LIKE it (live ones).
+   * costs cover the others. The `kept_` terms (orders neither cancelled nor returned; no
+   * status counts as created) and `returned_shipping_cost` make the net margin
+   * (domain/margin.ts). `exceptPattern`: leave out orders whose id is LIKE it (live ones).
    */
   marginTotals(exceptPattern?: string) {
     const known = 'i.supplier_cost IS NOT NULL AND i.shipping_cost IS NOT NULL';
+    // Kept: the orders that still hold their stock (not cancelled, not returned) keep revenue too.
+    const released = RELEASED_STATUSES.map((s) => `'${s}'`).join(', ');
+    const kept = `${known} AND coalesce(o.status, 'created') NOT IN (${released})`;
+    const returned = `${known} AND o.status = 'returned'`;
+    const sumWhen = (when: string, amount: string) =>
+      `CAST(coalesce(sum(CASE WHEN ${when} THEN ${amount} END), 0) AS DECIMAL(38, 2))`;
     return this.one<
       | 'orders'
       | 'orders_without_cost'
@@ -199,13 +207,21 @@ export class WarehouseReads {
       | 'uncosted_revenue'
       | 'supplier_cost'
       | 'shipping_cost'
+      | 'kept_revenue'
+      | 'kept_supplier_cost'
+      | 'kept_shipping_cost'
+      | 'returned_shipping_cost'
     >(
       `SELECT count(*) AS orders,
               coalesce(sum(CASE WHEN ${known} THEN 0 ELSE 1 END), 0) AS orders_without_cost,
-              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS costed_revenue,
+              ${sumWhen(known, 'o.quantity * o.unit_price')} AS costed_revenue,
               CAST(coalesce(sum(CASE WHEN ${known} THEN 0 ELSE o.quantity * o.unit_price END), 0) AS DECIMAL(38, 2)) AS uncosted_revenue,
-              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * i.supplier_cost END), 0) AS DECIMAL(38, 2)) AS supplier_cost,
-              CAST(coalesce(sum(CASE WHEN ${known} THEN o.quantity * i.shipping_cost END), 0) AS DECIMAL(38, 2)) AS shipping_cost
+              ${sumWhen(known, 'o.quantity * i.supplier_cost')} AS supplier_cost,
+              ${sumWhen(known, 'o.quantity * i.shipping_cost')} AS shipping_cost,
+              ${sumWhen(kept, 'o.quantity * o.unit_price')} AS kept_revenue,
+              ${sumWhen(kept, 'o.quantity * i.supplier_cost')} AS kept_supplier_cost,
+              ${sumWhen(kept, 'o.quantity * i.shipping_cost')} AS kept_shipping_cost,
+              ${sumWhen(returned, 'o.quantity * i.shipping_cost')} AS returned_shipping_cost
        FROM ${T.orders} o
        LEFT JOIN ${T.inventory} i ON i.id = o.product_id
        ${exceptPattern === undefined ? '' : 'WHERE o.id NOT LIKE $except'}`,

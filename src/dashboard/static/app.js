@@ -505,6 +505,16 @@ function renderMargin(k) {
       : 'revenue − supplier cost − shipping'
     : `revenue − supplier cost − shipping${left}`;
   $('kpi-margin-rate-sub').textContent = `gross margin ÷ revenue${left}`;
+  setText(
+    'kpi-net-margin',
+    unknown || k.net_margin === null ? ABSENT : fmtMoney(k.net_margin),
+    k.net_margin ?? undefined,
+  );
+  // The rate is over the kept orders' revenue, not all revenue (domain/margin.ts).
+  $('kpi-net-margin-sub').textContent =
+    k.net_margin_rate === null
+      ? 'after cancellations and returns (their shipping lost)'
+      : `${fmtPercent(k.net_margin_rate)} of kept revenue · after cancellations and returns (their shipping lost)${left}`;
   $('kpi-cost-of-sales-sub').textContent = unknown
     ? 'supplier cost + shipping, per unit sold'
     : `supplier ${fmtMoney(k.supplier_cost ?? 0)} · shipping ${fmtMoney(k.shipping_cost ?? 0)}`;

@@ -1,11 +1,12 @@
 /**
- * margin: the manifest's cost totals (supplier cost, shipping cost, gross margin, to the cent)
- * against PROD's replayed orders at the inventory's per-unit costs. A wrong cost in PROD
+ * margin: the manifest's cost totals (supplier cost, shipping cost, gross margin, and the net
+ * margin after cancellations and returns, to the cent) against PROD's replayed orders at the
+ * inventory's per-unit costs and their status. A wrong cost in PROD
  * inventory, a product loaded without costs, or an order merged with another quantity or price
  * all show here as a difference in cents. Live `ORD-L` orders are left out, as in
  * reconciliation (the manifest never knew them).
  */
-import { grossMarginCents, marginRate } from '../../domain/margin.ts';
+import { grossMarginCents, marginRate, netMarginCents } from '../../domain/margin.ts';
 import { cents, count, formatCount, money, plural } from '../../domain/values.ts';
 import { LIVE_ORDER_PATTERN } from './reconciliation.ts';
 import { result, type Check } from './types.ts';
@@ -19,13 +20,20 @@ function percent(rate: number | null): string | null {
 export const margin: Check = {
   name: NAME,
   description:
-    'manifest ⇄ PROD: supplier cost, shipping cost and gross margin of the replayed orders to the cent, at the inventory costs',
+    'manifest ⇄ PROD: supplier cost, shipping cost, gross margin and net margin (after cancellations and returns) of the replayed orders to the cent, at the inventory costs',
   async run({ warehouse, manifest, manifestPath, backlog }) {
     const row = await warehouse.reads.marginTotals(LIVE_ORDER_PATTERN);
     const revenue = cents(row.costed_revenue);
     const supplierCost = cents(row.supplier_cost);
     const shippingCost = cents(row.shipping_cost);
     const grossMargin = grossMarginCents(revenue, supplierCost, shippingCost);
+    const keptRevenue = cents(row.kept_revenue);
+    const netMargin = netMarginCents(
+      keptRevenue,
+      cents(row.kept_supplier_cost),
+      cents(row.kept_shipping_cost),
+      cents(row.returned_shipping_cost),
+    );
     const observed = {
       prod_replayed_orders: count(row.orders),
       prod_orders_without_cost: count(row.orders_without_cost),
@@ -34,6 +42,9 @@ export const margin: Check = {
       prod_shipping_cost: money(shippingCost),
       prod_gross_margin: money(grossMargin),
       prod_margin_rate: percent(marginRate(grossMargin, revenue)),
+      prod_returned_shipping_cost: money(cents(row.returned_shipping_cost)),
+      prod_net_margin: money(netMargin),
+      prod_net_margin_rate: percent(marginRate(netMargin, keptRevenue)),
       backlog_rows: backlog,
     };
     const unknown =
@@ -61,6 +72,7 @@ export const margin: Check = {
       supplier: BigInt(expected.supplier_cost_cents),
       shipping: BigInt(expected.shipping_cost_cents),
       margin: BigInt(expected.gross_margin_cents),
+      net: expected.net_margin_cents === undefined ? null : BigInt(expected.net_margin_cents),
     };
     const m = {
       manifest_supplier_cost: money(want.supplier),
@@ -70,6 +82,8 @@ export const margin: Check = {
       supplier_cost_difference: money(supplierCost - want.supplier),
       shipping_cost_difference: money(shippingCost - want.shipping),
       gross_margin_difference: money(grossMargin - want.margin),
+      manifest_net_margin: want.net === null ? null : money(want.net),
+      net_margin_difference: want.net === null ? null : money(netMargin - want.net),
     };
     const differences: string[] = [];
     if (unknown)
@@ -86,16 +100,22 @@ export const margin: Check = {
       differences.push(
         `gross margin ${m.prod_gross_margin} ≠ ${m.manifest_gross_margin} (difference ${m.gross_margin_difference})`,
       );
+    // Only the net margin differs: the steps (cancellations, returns) decide it, not the costs.
+    const grossDiffers = differences.length > 0;
+    if (want.net !== null && netMargin !== want.net)
+      differences.push(
+        `net margin ${m.prod_net_margin} ≠ ${m.manifest_net_margin} (difference ${m.net_margin_difference}): the orders' statuses differ from the manifest's (see the lifecycle check)`,
+      );
     const rate = percent(marginRate(want.margin, BigInt(manifest.totals.revenue_cents)));
     if (differences.length === 0)
       return result(
         NAME,
         'PASS',
-        `manifest and PROD agree: supplier cost ${m.manifest_supplier_cost}, shipping ${m.manifest_shipping_cost}, gross margin ${m.manifest_gross_margin} (${rate} of revenue) over ${plural(observed.prod_replayed_orders, 'order')}`,
+        `manifest and PROD agree: supplier cost ${m.manifest_supplier_cost}, shipping ${m.manifest_shipping_cost}, gross margin ${m.manifest_gross_margin} (${rate} of revenue)${want.net === null ? ' (the manifest has no net margin)' : `, net margin ${m.manifest_net_margin} after cancellations and returns`} over ${plural(observed.prod_replayed_orders, 'order')}`,
         m,
       );
-    // Orders still on their way explain a shortfall; validate again after the task's next run.
-    if (backlog > 0 && observed.prod_replayed_orders < manifest.totals.orders)
+    // Orders or steps still on their way explain a shortfall; validate again after the task's next run.
+    if (backlog > 0 && (observed.prod_replayed_orders < manifest.totals.orders || !grossDiffers))
       return result(
         NAME,
         'WARN',
@@ -105,7 +125,9 @@ export const margin: Check = {
     return result(
       NAME,
       'FAIL',
-      `${differences.join('; ')}; check inventory's supplier_cost and shipping_cost against inventory.csv (\`dropship setup\` loads it again)`,
+      grossDiffers
+        ? `${differences.join('; ')}; check inventory's supplier_cost and shipping_cost against inventory.csv (\`dropship setup\` loads it again)`
+        : `${differences.join('; ')}; the task applies the lifecycle steps (src/warehouse/lifecycle-sql.ts): check that every order_events.csv step was replayed and merged`,
       m,
     );
   },
