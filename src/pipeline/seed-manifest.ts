@@ -57,6 +57,8 @@ async function fileFacts(path: string): Promise<{ bytes: number; sha256: string 
  * Reads the three CSVs once and writes `<dir>/manifest.json` describing them. Bad rows are
  * reported to `onBadRow` and left out of the counts and totals, as the pipeline leaves them
  * out. The arguments record the counts; `seed` is 0 and the period is the orders' own days.
+ * The user's files have no lifecycle steps: such a manifest claims no lifecycle totals and no
+ * net margin (only the gross one, which needs no status).
  */
 export async function buildManifestFromFiles(
   dir: string,

@@ -138,6 +138,12 @@ describe.skipIf(!hasChromium)(browserSuiteTitle('dashboard in chromium'), () => 
     expect(
       Number((await page.textContent('#kpi-margin-rate'))!.replace(/[^\d.]/g, '')),
     ).toBeCloseTo(kpis.margin_rate! * 100, 1);
+    // Net margin (the figures behind it: test/dashboard-funnel.test.ts), as the API gives it.
+    expect(kpis.net_margin).toBeGreaterThan(0);
+    expect(digits(await page.textContent('#kpi-net-margin'))).toBe(
+      Math.round(kpis.net_margin! * 100),
+    );
+    expect(await page.textContent('#kpi-net-margin-sub')).toMatch(/% of kept revenue/);
     expect(digits(await page.textContent('#kpi-cost-of-sales'))).toBe(
       Math.round((kpis.supplier_cost! + kpis.shipping_cost!) * 100),
     );
