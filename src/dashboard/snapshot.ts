@@ -10,7 +10,7 @@ import type { PipelineStats } from '../pipeline/stats.ts';
 import type { TaskRun, Warehouse } from '../warehouse/types.ts';
 import { ratePerMinute, type RatePoint, type RateRing } from './ingest-rate.ts';
 import { latestValidation, type ValidationStatus } from './validation-report.ts';
-import { grossMarginCents, marginRate, netMarginCents } from '../domain/margin.ts';
+import { grossMarginCents, marginRate, netMarginOf } from '../domain/margin.ts';
 import { cents, count, euros, isoDay, isoTimestamp, text } from '../domain/values.ts';
 import type { WarehouseReads } from '../warehouse/reads.ts';
 
@@ -407,14 +407,7 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
     supplier_cost: margins.supplier_cost,
     shipping_cost: margins.shipping_cost,
   });
-  const keptRevenue = cents(margins.kept_revenue);
-  const netMargin = netMarginCents(
-    keptRevenue,
-    cents(margins.kept_supplier_cost),
-    cents(margins.kept_shipping_cost),
-    cents(margins.returned_shipping_cost),
-  );
-  const netRate = marginRate(netMargin, keptRevenue);
+  const net = netMarginOf(margins);
   const totalRevenue = euros(k.total_revenue);
   const lastIngestedAt = isoTimestamp(c.last_ingested_at);
   const ageSeconds =
@@ -445,8 +438,8 @@ export async function loadSnapshot(sources: SnapshotSources, now = new Date()): 
       supplier_cost: costed ? margin.supplier_cost : null,
       shipping_cost: costed ? margin.shipping_cost : null,
       orders_without_cost: withoutCost,
-      net_margin: costed ? Number(netMargin) / 100 : null,
-      net_margin_rate: costed && netRate !== null ? Math.round(netRate * 10_000) / 10_000 : null,
+      net_margin: costed ? Number(net.netMarginCents) / 100 : null,
+      net_margin_rate: costed && net.rate !== null ? Math.round(net.rate * 10_000) / 10_000 : null,
     },
     top_products: { by_volume: byVolume, by_revenue: byRevenue },
     recent_orders: recent.map((r) => ({

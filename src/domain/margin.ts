@@ -12,6 +12,7 @@
  */
 import { centsToDecimal } from './entities.ts';
 import type { MarginTotals } from './manifest.ts';
+import { cents } from './values.ts';
 
 export function grossMarginCents(
   revenueCents: bigint,
@@ -32,6 +33,26 @@ export function netMarginCents(
     grossMarginCents(keptRevenueCents, keptSupplierCostCents, keptShippingCostCents) -
     returnedShippingCostCents
   );
+}
+
+/**
+ * The net margin (in cents) and the kept revenue it is a share of, from a warehouse's margin
+ * totals (WarehouseReads.marginTotals: decimal amounts), for the dashboard and validation.
+ */
+export function netMarginOf(
+  row: Record<
+    'kept_revenue' | 'kept_supplier_cost' | 'kept_shipping_cost' | 'returned_shipping_cost',
+    unknown
+  >,
+): { netMarginCents: bigint; keptRevenueCents: bigint; rate: number | null } {
+  const keptRevenueCents = cents(row.kept_revenue);
+  const net = netMarginCents(
+    keptRevenueCents,
+    cents(row.kept_supplier_cost),
+    cents(row.kept_shipping_cost),
+    cents(row.returned_shipping_cost),
+  );
+  return { netMarginCents: net, keptRevenueCents, rate: marginRate(net, keptRevenueCents) };
 }
 
 /** What the net margin is made of, in cents: the kept orders' revenue and costs, the returns' shipping. */

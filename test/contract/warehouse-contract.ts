@@ -186,6 +186,24 @@ export function warehouseContract(factory: WarehouseFactory): void {
       await w.loadReferenceData(from(customers), from(products));
       return w;
     };
+    /**
+     * A warehouse whose inventory table is the first one (five columns, before supplier costs
+     * and initial_stock) with one product holding `stock`, set up again as `setup` upgrades it.
+     */
+    const withInventoryOfBefore = async (stock: number) => {
+      const w = await factory.create();
+      open.push(w);
+      await w.setup();
+      await w.query('DROP TABLE inventory');
+      await w.query(
+        'CREATE TABLE inventory (id VARCHAR NOT NULL, product_name VARCHAR NOT NULL, category VARCHAR NOT NULL, price DECIMAL(12, 2) NOT NULL, stock_quantity INTEGER NOT NULL, PRIMARY KEY (id))',
+      );
+      await w.query(
+        `INSERT INTO inventory VALUES ('PRD-00001', 'Classic T-Shirt - Black', 'T-Shirts', 19.99, ${stock})`,
+      );
+      await w.setup();
+      return w;
+    };
     afterEach(async () => {
       while (open.length) await open.pop()!.close();
     });
@@ -783,17 +801,7 @@ export function warehouseContract(factory: WarehouseFactory): void {
     });
 
     it('setup gives an inventory created before initial_stock the column, filled with its stock so far', async () => {
-      const w = await factory.create();
-      open.push(w);
-      await w.setup();
-      await w.query('DROP TABLE inventory');
-      await w.query(
-        'CREATE TABLE inventory (id VARCHAR NOT NULL, product_name VARCHAR NOT NULL, category VARCHAR NOT NULL, price DECIMAL(12, 2) NOT NULL, stock_quantity INTEGER NOT NULL, PRIMARY KEY (id))',
-      );
-      await w.query(
-        "INSERT INTO inventory VALUES ('PRD-00001', 'Classic T-Shirt - Black', 'T-Shirts', 19.99, 37)",
-      );
-      await w.setup();
+      const w = await withInventoryOfBefore(37);
       expect(await stockRows(w)).toEqual([
         { id: 'PRD-00001', initial_stock: 37, stock_quantity: 37 },
       ]);
@@ -914,17 +922,7 @@ export function warehouseContract(factory: WarehouseFactory): void {
     });
 
     it('setup upgrades an inventory created before supplier costs: its rows stay, costs unknown (NULL)', async () => {
-      const w = await factory.create();
-      open.push(w);
-      await w.setup();
-      await w.query('DROP TABLE inventory');
-      await w.query(
-        'CREATE TABLE inventory (id VARCHAR NOT NULL, product_name VARCHAR NOT NULL, category VARCHAR NOT NULL, price DECIMAL(12, 2) NOT NULL, stock_quantity INTEGER NOT NULL, PRIMARY KEY (id))',
-      );
-      await w.query(
-        "INSERT INTO inventory VALUES ('PRD-00001', 'Classic T-Shirt - Black', 'T-Shirts', 19.99, 100)",
-      );
-      await w.setup();
+      const w = await withInventoryOfBefore(100);
       const rows = await w.query<Record<string, unknown>>(
         'SELECT id, supplier_id, supplier_cost, shipping_cost FROM inventory',
       );

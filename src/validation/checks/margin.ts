@@ -6,7 +6,7 @@
  * all show here as a difference in cents. Live `ORD-L` orders are left out, as in
  * reconciliation (the manifest never knew them).
  */
-import { grossMarginCents, marginRate, netMarginCents } from '../../domain/margin.ts';
+import { grossMarginCents, marginRate, netMarginOf } from '../../domain/margin.ts';
 import { cents, count, formatCount, money, plural } from '../../domain/values.ts';
 import { LIVE_ORDER_PATTERN } from './reconciliation.ts';
 import { result, type Check } from './types.ts';
@@ -27,13 +27,8 @@ export const margin: Check = {
     const supplierCost = cents(row.supplier_cost);
     const shippingCost = cents(row.shipping_cost);
     const grossMargin = grossMarginCents(revenue, supplierCost, shippingCost);
-    const keptRevenue = cents(row.kept_revenue);
-    const netMargin = netMarginCents(
-      keptRevenue,
-      cents(row.kept_supplier_cost),
-      cents(row.kept_shipping_cost),
-      cents(row.returned_shipping_cost),
-    );
+    const net = netMarginOf(row);
+    const netMargin = net.netMarginCents;
     const observed = {
       prod_replayed_orders: count(row.orders),
       prod_orders_without_cost: count(row.orders_without_cost),
@@ -44,7 +39,7 @@ export const margin: Check = {
       prod_margin_rate: percent(marginRate(grossMargin, revenue)),
       prod_returned_shipping_cost: money(cents(row.returned_shipping_cost)),
       prod_net_margin: money(netMargin),
-      prod_net_margin_rate: percent(marginRate(netMargin, keptRevenue)),
+      prod_net_margin_rate: percent(net.rate),
       backlog_rows: backlog,
     };
     const unknown =

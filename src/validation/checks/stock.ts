@@ -56,27 +56,20 @@ export const stock: Check = {
           .map((p) => `${p.id}: ${p.stock}`)
           .join(', ')})`,
       );
-    if (!manifest) {
-      if (problems.length)
-        return result(NAME, behind ? 'WARN' : 'FAIL', problems.join('; '), observed);
-      return result(
-        NAME,
-        'WARN',
+    // Nothing to reconcile against: a stock below zero still fails; otherwise say why it is a WARN.
+    const unreconciled = (why: string) =>
+      problems.length
+        ? result(NAME, behind ? 'WARN' : 'FAIL', problems.join('; '), observed)
+        : result(NAME, 'WARN', why, { manifest_final_units: null, ...observed });
+    if (!manifest)
+      return unreconciled(
         `no manifest${manifestPath ? ` at ${manifestPath}` : ''}: nothing to reconcile the stock against (PROD: ${formatCount(units)} units over ${plural(products.length, 'product')}); run \`dropship generate\` or pass --manifest`,
-        { manifest_final_units: null, ...observed },
       );
-    }
     const expected = manifest.totals.stock;
-    if (!expected) {
-      if (problems.length)
-        return result(NAME, behind ? 'WARN' : 'FAIL', problems.join('; '), observed);
-      return result(
-        NAME,
-        'WARN',
+    if (!expected)
+      return unreconciled(
         `stock not reconciled: the manifest has no stock totals (it was written before the stock followed the orders; PROD: ${formatCount(units)} units over ${plural(products.length, 'product')}, none below zero); regenerate the data with \`dropship generate\` to reconcile it`,
-        { manifest_final_units: null, ...observed },
       );
-    }
     const m = {
       manifest_final_units: expected.final_units,
       manifest_sha256: expected.final_sha256,
