@@ -260,10 +260,12 @@ const RUN: Record<string, Step> = {
     // The README's line before: "Ctrl-C the consumer (it merges what it ingested and lets go of
     // the DuckDB file)". Once it has read everything produced:
     const url = s.dashboardUrl!;
+    // Everything: a streamed order refused for want of stock is followed by its cancellation,
+    // and stopping between the two would leave PROD's stock below zero for that product.
     await poll(
-      () => getJson<{ raw_rows: number }>(url, '/api/health'),
-      (h) => h.raw_rows >= GENERATED_ORDERS + STREAMED_ORDERS,
-      'the consumer to ingest every produced event',
+      () => getJson<{ raw_rows: number; consumer_lag: number | null }>(url, '/api/health'),
+      (h) => h.consumer_lag === 0 && h.raw_rows >= GENERATED_ORDERS + STREAMED_ORDERS,
+      'the consumer to ingest every produced event (consumer lag 0)',
     );
     const stopped = await interrupt(s, 'npx dropship consume --dashboard');
     expect(stopped).toMatch(/stopped/);

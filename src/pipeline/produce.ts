@@ -43,7 +43,10 @@ export interface ProduceOptions {
   producer: BusProducer;
   /** Events per second; 0 = unthrottled. */
   rate: number;
-  /** Stop after this many events (stream mode; replay stops at the end of the file anyway). */
+  /**
+   * Stop after this many events (stream mode; replay stops at the end of the file anyway), or
+   * a few more when the last one's order has more events in its batch (never split).
+   */
   count?: number;
   /** Stream: orders in the middle of their lifecycle at most (default MAX_PENDING_ORDERS). */
   maxPending?: number;
@@ -163,10 +166,14 @@ async function publishBatches(
         batch = batch.slice(n);
         if (batch.length === 0) continue;
       }
-      const room =
+      let room =
         options.count === undefined
           ? batch.length
           : Math.min(batch.length, options.count - published);
+      // --count never splits what goes out together for one order (the stream's creation of an
+      // order refused for want of stock and its cancellation, adjacent): without the
+      // cancellation, PROD would count units the order never held.
+      while (room > 0 && room < batch.length && batch[room]!.key === batch[room - 1]!.key) room++;
       const sent = room === batch.length ? batch : batch.slice(0, room);
       const sending = options.producer.send(sent).then(() => {
         acknowledged += sent.length;

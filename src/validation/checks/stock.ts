@@ -54,7 +54,9 @@ export const stock: Check = {
         `${plural(negative.length, 'product')} below zero stock (${negative
           .slice(0, NAMED)
           .map((p) => `${p.id}: ${p.stock}`)
-          .join(', ')})`,
+          .join(
+            ', ',
+          )}; an order refused for want of stock is cancelled by the next event on its partition: if the consumer stopped with records left on the bus, consume them and validate again)`,
       );
     // Nothing to reconcile against: a stock below zero still fails; otherwise say why it is a WARN.
     const unreconciled = (why: string) =>
