@@ -596,6 +596,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     ];
     const b = badFile ? await badFile.close() : null;
     checkAbort();
+    const lifecycleNet = lifecycleTotals(lifecycle.counts, revenueCents);
     const manifest: Manifest = {
       generator: 'dropship-pipeline',
       format_version: 1,
@@ -634,11 +635,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
           {
             cancelled: unitsCancelled,
             returned: unitsReturned,
-            keptRevenueCents:
-              revenueCents - lifecycle.counts.returnedCents - lifecycle.counts.cancelledCents,
+            // The kept orders' revenue is the lifecycle's net revenue (one definition).
+            keptRevenueCents: lifecycleNet.net_revenue_cents,
           },
         ),
-        lifecycle: lifecycleTotals(lifecycle.counts, revenueCents),
+        lifecycle: lifecycleNet,
         stock: stockTotals(productIds, initialStock, stock),
         ...(messy ? { messy_data: messyTotals(messy, o.rows, e.rows) } : {}),
       },
