@@ -596,6 +596,25 @@ describe('task_status', () => {
     });
   });
 
+  it('says the row counts are not recorded when the warehouse history has none (as Snowflake TASK_HISTORY)', async () => {
+    const fx = await openWarehouseFixture(BASE);
+    const uncounted = Object.create(fx.warehouse) as typeof fx.warehouse;
+    uncounted.taskHistory = async (limit) =>
+      (await fx.warehouse.taskHistory(limit)).map((run) => ({
+        ...run,
+        rowsRead: null,
+        rowsInserted: null,
+        rowsUpdated: null,
+        rowsQuarantined: null,
+      }));
+    const report = await runValidation(uncounted, { config: fx.config });
+    const c = report.checks.find((r) => r.name === 'task_status')!;
+    expect(c.status, c.explanation).toBe('PASS');
+    expect(c.explanation).toContain('row counts not recorded');
+    expect(c.explanation).not.toMatch(/\b0 RAW rows read/);
+    expect(c.metrics).toMatchObject({ last_state: 'SUCCEEDED', last_rows_read: null });
+  });
+
   it('passes after a SKIPPED run, and ignores a newer SCHEDULED row', async () => {
     const fx = await openWarehouseFixture(BASE);
     expect((await fx.runTask()).state).toBe('SKIPPED');

@@ -70,9 +70,12 @@ export const taskStatus: Check = {
       );
     }
     const detail =
-      m.last_state === 'SUCCEEDED'
-        ? `${formatCount(m.last_rows_read ?? 0)} RAW rows read, ${formatCount(m.last_rows_inserted ?? 0)} inserted`
-        : 'no new RAW rows';
+      m.last_state !== 'SUCCEEDED'
+        ? 'no new RAW rows'
+        : m.last_rows_read === null || m.last_rows_inserted === null
+          ? // Snowflake's TASK_HISTORY records a run's state, not the rows its MERGE touched.
+            'row counts not recorded by the warehouse (TASK_HISTORY has none)'
+          : `${formatCount(m.last_rows_read)} RAW rows read, ${formatCount(m.last_rows_inserted)} inserted`;
     return result(
       NAME,
       'PASS',
