@@ -34,18 +34,48 @@ const NEWLINE = 10;
  * Our ids, numbers and timestamps are ASCII and need no quoting.
  */
 export function writeOrderRow(out: AsciiSink, o: Order): void {
-  out.text(o.id);
-  out.byte(COMMA);
-  out.text(o.product_id);
-  out.byte(COMMA);
-  out.text(o.customer_id);
-  out.byte(COMMA);
-  out.int(o.quantity);
-  out.byte(COMMA);
-  out.cents(o.unit_price_cents);
-  out.byte(COMMA);
+  writeOrderHead(out, o.id, o.product_id, o.customer_id, o.quantity, o.unit_price_cents);
   out.text(o.sold_at);
   out.byte(NEWLINE);
+}
+
+/**
+ * The same row from its values, with the sale time in ms (whole seconds: `.000Z`), for
+ * generate's row writer thread (pipeline/order-rows.ts), which holds no Order objects.
+ */
+export function writeOrderRowAt(
+  out: AsciiSink,
+  id: string,
+  productId: string,
+  customerId: string,
+  quantity: number,
+  unitPriceCents: number,
+  soldMs: number,
+): void {
+  writeOrderHead(out, id, productId, customerId, quantity, unitPriceCents);
+  out.iso(soldMs);
+  out.byte(NEWLINE);
+}
+
+/** An orders.csv row up to its last column (sold_at), in CsvColumns.orders order. */
+function writeOrderHead(
+  out: AsciiSink,
+  id: string,
+  productId: string,
+  customerId: string,
+  quantity: number,
+  unitPriceCents: number,
+): void {
+  out.text(id);
+  out.byte(COMMA);
+  out.text(productId);
+  out.byte(COMMA);
+  out.text(customerId);
+  out.byte(COMMA);
+  out.int(quantity);
+  out.byte(COMMA);
+  out.cents(unitPriceCents);
+  out.byte(COMMA);
 }
 
 /**

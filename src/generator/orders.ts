@@ -127,15 +127,19 @@ function drawQuantity(random: Random): number {
   return random.int(4, 6);
 }
 
-/** Ids are formatted once per product/customer, not once per order (bounded for huge counts). */
-class IdCache {
+/**
+ * Ids are formatted once per product/customer, not once per order, for the first `max` of
+ * them (~50 bytes each: 2M ids are ~100 MB); the others are formatted when asked for.
+ */
+export class IdCache {
   private readonly ids: string[];
   constructor(
     private readonly kind: 'product' | 'customer',
     count: number,
+    max = 2_000_000,
   ) {
     // Dense array filled up front: a sparse one would fall into slow dictionary mode.
-    this.ids = Array.from({ length: Math.min(count, 2_000_000) }, (_, i) => entityId(kind, i + 1));
+    this.ids = Array.from({ length: Math.min(count, max) }, (_, i) => entityId(kind, i + 1));
   }
   get(index: number): string {
     return this.ids[index] ?? entityId(this.kind, index + 1);
@@ -153,6 +157,8 @@ export interface GeneratedOrder extends Order {
   sold_ms: number;
   /** Index of the product in OrderShape.productPrices (PRD-(index+1)). */
   product_index: number;
+  /** Index of the customer (CUS-(index+1)). */
+  customer_index: number;
 }
 
 function drawOrder(
@@ -174,6 +180,7 @@ function drawOrder(
     sold_at: soldAt,
     sold_ms: soldMs,
     product_index: product,
+    customer_index: customer,
   };
 }
 

@@ -4,14 +4,15 @@
  * Files are written under temporary names and renamed only when all are complete, manifest
  * last, so an interrupted or failed run never leaves files that look finished.
  * Writing is streamed in ~1 MiB chunks with backpressure: memory stays flat at 10M orders.
+ * orders.csv and order_events.csv are written by a worker thread (order-rows.ts says why),
+ * except with messy data, whose rows are reordered as text here.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile, access, constants, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { centsToDecimal, type Product } from '../domain/entities.ts';
-import { AsciiSink } from '../domain/ascii-sink.ts';
-import { customerCsv, orderCsv, productCsv, writeOrderRow } from '../domain/csv.ts';
+import { customerCsv, orderCsv, productCsv } from '../domain/csv.ts';
 import type { Manifest } from '../domain/manifest.ts';
 import { marginTotals } from '../domain/margin.ts';
 import { latestAcceptedTimestamp } from '../domain/order-rules.ts';
@@ -36,6 +37,7 @@ import {
 import { expectedUnits, generateOrders } from '../generator/orders.ts';
 import { StockLedger } from '../generator/stock-ledger.ts';
 import { stockDigest } from '../domain/stock.ts';
+import { OrderRowsWriter } from './order-rows.ts';
 import { generateCustomers, generateProducts } from '../generator/reference-data.ts';
 
 export interface GenerateOptions {
@@ -61,25 +63,33 @@ export interface GenerateResult {
 }
 
 const CHUNK_BYTES = 1 << 20;
-/**
- * Room asked for before one order's rows are written byte by byte: its orders.csv row, or its
- * up to four order_events.csv rows (~110 bytes each at most with the ids GENERATE_LIMITS
- * allows), with a wide margin; CsvFileWriter.room checks nothing overran it.
- */
-const ROW_ROOM = 2048;
+
+/** Where a seed file is written until every file is complete (then renamed to its name). */
+function partialPath(finalPath: string): string {
+  return `${finalPath}.partial`;
+}
+
+/** A seed file being written: renamed when all are complete, removed if the run fails. */
+interface PartialFile {
+  readonly tmpPath: string;
+  readonly finalPath: string;
+  abort(): void;
+}
+
+/** A seed file another thread writes (order-rows.ts): only its names, for the rename and the cleanup. */
+function threadFile(finalPath: string): PartialFile {
+  return { tmpPath: partialPath(finalPath), finalPath, abort: () => undefined };
+}
 
 /** A CSV file being written: chunked, hashed and counted on the fly. */
-class CsvFileWriter {
+class CsvFileWriter implements PartialFile {
   readonly tmpPath: string;
   private readonly stream: WriteStream;
   private readonly hash = createHash('sha256');
   // Lines are encoded straight into a reused buffer: no string concatenation, little garbage.
   private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  /**
-   * The chunk as a byte sink, for the rows the generator writes byte by byte (writeOrderRow,
-   * LifecycleSimulator.writeSteps) after asking for room; its `pos` is the chunk's fill.
-   */
-  readonly sink = new AsciiSink(this.buffer);
+  /** The chunk's fill. */
+  private pos = 0;
   private failure: Error | null = null;
   rows = 0;
   bytes = 0;
@@ -89,26 +99,18 @@ class CsvFileWriter {
     readonly finalPath: string,
     header: readonly string[] | null,
   ) {
-    this.tmpPath = `${finalPath}.partial`;
+    this.tmpPath = partialPath(finalPath);
     this.stream = createWriteStream(this.tmpPath);
     this.stream.on('error', (error) => {
       this.failure = error;
     });
-    if (header) this.sink.pos = this.buffer.write(header.join(',') + '\n', 0);
+    if (header) this.pos = this.buffer.write(header.join(',') + '\n', 0);
   }
 
   /** Appends one line; resolves immediately unless the chunk must be flushed. */
   write(line: string): Promise<void> | undefined {
     this.rows += 1;
     return this.append(line);
-  }
-
-  /**
-   * Makes room for `bytes` more in the chunk (flushing it when needed) before rows are
-   * written into `sink`; resolves immediately (undefined) when there is room.
-   */
-  room(bytes: number): Promise<void> | undefined {
-    return this.sink.pos + bytes > this.buffer.length ? this.flush() : undefined;
   }
 
   /** Appends `rows` lines at once (each ends with a newline). */
@@ -119,24 +121,22 @@ class CsvFileWriter {
 
   private append(line: string): Promise<void> | undefined {
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
-    if (this.sink.pos + line.length * 3 > this.buffer.length) {
+    if (this.pos + line.length * 3 > this.buffer.length) {
       const chunk = Buffer.from(line, 'utf8');
       if (chunk.length > this.buffer.length)
         throw new Error(`${this.finalPath}: a line of ${chunk.length} bytes exceeds the chunk`);
       return this.flush().then(() => {
         chunk.copy(this.buffer, 0);
-        this.sink.pos = chunk.length;
+        this.pos = chunk.length;
       });
     }
-    this.sink.pos += this.buffer.write(line, this.sink.pos);
+    this.pos += this.buffer.write(line, this.pos);
     return undefined;
   }
 
   private async flush(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.sink.pos > this.buffer.length)
-      throw new Error(`${this.finalPath}: a row overran its room in the chunk`);
-    const chunk = this.buffer.subarray(0, this.sink.pos);
+    const chunk = this.buffer.subarray(0, this.pos);
     this.hash.update(chunk);
     this.bytes += chunk.length;
     // Wait until the chunk is written, then reuse the same buffer: one 1 MiB buffer per file
@@ -144,7 +144,7 @@ class CsvFileWriter {
     await new Promise<void>((resolve, reject) => {
       this.stream.write(chunk, (error) => (error ? reject(error) : resolve()));
     });
-    this.sink.pos = 0;
+    this.pos = 0;
   }
 
   async close(): Promise<{ rows: number; bytes: number; sha256: string }> {
@@ -433,25 +433,27 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     ...CsvColumns.inventory,
     ...CsvColumns.inventorySupply,
   ]);
-  const ordersFile = new CsvFileWriter(
-    join(options.outputDir, SeedFiles.orders),
-    CsvColumns.orders,
-  );
-  const eventsFile = new CsvFileWriter(
-    join(options.outputDir, SeedFiles.orderEvents),
-    CsvColumns.orderEvents,
-  );
-  const stockFile = new CsvFileWriter(join(options.outputDir, SeedFiles.stock), CsvColumns.stock);
   const knobs = options.messy ?? NO_MESS;
-  const messy = hasMess(knobs) ? new MessyData(options.seed, knobs) : null;
+  const ordersPath = join(options.outputDir, SeedFiles.orders);
+  const eventsPath = join(options.outputDir, SeedFiles.orderEvents);
+  // orders.csv and order_events.csv: written here with messy data (MessyData reorders rows as
+  // text); otherwise by a worker thread (order-rows.ts), started once the catalogue is known.
+  const textRows = hasMess(knobs)
+    ? {
+        messy: new MessyData(options.seed, knobs),
+        orders: new CsvFileWriter(ordersPath, CsvColumns.orders),
+        events: new CsvFileWriter(eventsPath, CsvColumns.orderEvents),
+      }
+    : null;
+  let rowsWriter: OrderRowsWriter | null = null;
+  const stockFile = new CsvFileWriter(join(options.outputDir, SeedFiles.stock), CsvColumns.stock);
   // Written only with --bad-ratio (a JSONL file, not CSV: its records cannot be valid rows).
   const badFile =
     knobs.bad > 0 ? new CsvFileWriter(join(options.outputDir, SeedFiles.badEvents), null) : null;
-  const files = [
+  const files: PartialFile[] = [
     customersFile,
     inventoryFile,
-    ordersFile,
-    eventsFile,
+    ...(textRows ? [textRows.orders, textRows.events] : [ordersPath, eventsPath].map(threadFile)),
     stockFile,
     ...(badFile ? [badFile] : []),
   ];
@@ -462,18 +464,8 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
   };
 
   try {
-    for (const customer of generateCustomers(options.customers, options.seed)) {
-      const pending = customersFile.write(customerCsv(customer));
-      if (pending) await pending;
-      if (customersFile.rows % progressEvery === 0) {
-        checkAbort();
-        options.onProgress?.({
-          file: SeedFiles.customers,
-          rows: customersFile.rows,
-          total: options.customers,
-        });
-      }
-    }
+    // Products first: the row writer thread needs their prices and suppliers, and loads its
+    // modules while the customers are written.
     const prices: number[] = [];
     // Per-unit costs by product index, -1 when unknown (numbers, not objects: 1M products stay small).
     const supplierCosts: number[] = [];
@@ -498,6 +490,28 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       );
       const pending = inventoryFile.write(productCsv(product));
       if (pending) await pending;
+    }
+    if (textRows === null)
+      rowsWriter = new OrderRowsWriter({
+        ordersPath: partialPath(ordersPath),
+        eventsPath: partialPath(eventsPath),
+        ordersHeader: CsvColumns.orders,
+        eventsHeader: CsvColumns.orderEvents,
+        prices,
+        supplierIds: shippingOf.map((s) => s?.supplierId ?? ''),
+        customers: options.customers,
+      });
+    for (const customer of generateCustomers(options.customers, options.seed)) {
+      const pending = customersFile.write(customerCsv(customer));
+      if (pending) await pending;
+      if (customersFile.rows % progressEvery === 0) {
+        checkAbort();
+        options.onProgress?.({
+          file: SeedFiles.customers,
+          rows: customersFile.rows,
+          total: options.customers,
+        });
+      }
     }
     // Units sold per product, costed once at the end: the order loop stays one lookup per order.
     const unitsSold = new Float64Array(prices.length);
@@ -535,24 +549,15 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       last = order.sold_at;
       stock.advance(soldMs);
       const inStock = stock.reserve(product, order.quantity);
-      if (messy === null) {
-        const stepsRoom = eventsFile.room(ROW_ROOM);
-        if (stepsRoom) await stepsRoom;
-        const plan = lifecycle.writeSteps(
-          eventsFile.sink,
-          order,
-          soldMs,
-          shippingOf[product]!,
-          inStock,
-        );
-        eventsFile.rows += plan.length;
+      if (rowsWriter !== null) {
+        const plan = lifecycle.plan(order, soldMs, shippingOf[product]!, inStock);
         if (inStock) stock.settlePlan(product, order.quantity, plan);
         tallyOutcome(plan, product, order.quantity);
-        const orderRoom = ordersFile.room(ROW_ROOM);
-        if (orderRoom) await orderRoom;
-        writeOrderRow(ordersFile.sink, order);
-        ordersFile.rows++;
-      } else {
+        // generateOrders numbers its orders 1, 2, … in the order it yields them: ORD-(generated).
+        const handedOver = rowsWriter.add(generated, order, plan);
+        if (handedOver) await handedOver;
+      } else if (textRows !== null) {
+        const { messy, orders: ordersFile, events: eventsFile } = textRows;
         // Apart from the plain path: with every knob at 0 the loop above costs nothing more.
         const steps = lifecycle.stepsCsv(order, soldMs, shippingOf[product]!, inStock);
         if (inStock) stock.settlePlan(product, order.quantity, steps.plan);
@@ -573,11 +578,11 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         });
       }
     }
-    if (messy) {
-      const o = messy.remainingOrders();
-      if (o.rows > 0) await ordersFile.writeRows(o.text, o.rows);
-      const s = messy.remainingSteps();
-      if (s.rows > 0) await eventsFile.writeRows(s.text, s.rows);
+    if (textRows) {
+      const o = textRows.messy.remainingOrders();
+      if (o.rows > 0) await textRows.orders.writeRows(o.text, o.rows);
+      const s = textRows.messy.remainingSteps();
+      if (s.rows > 0) await textRows.events.writeRows(s.text, s.rows);
     }
     options.onProgress?.({ file: SeedFiles.orders, rows: generated, total: options.orders });
     // What the period left: every release planned falls before its end.
@@ -587,11 +592,12 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       if (pending) await pending;
     }
 
-    const [c, p, o, e, st] = [
+    const { orders: o, events: e } = textRows
+      ? { orders: await textRows.orders.close(), events: await textRows.events.close() }
+      : await rowsWriter!.close();
+    const [c, p, st] = [
       await customersFile.close(),
       await inventoryFile.close(),
-      await ordersFile.close(),
-      await eventsFile.close(),
       await stockFile.close(),
     ];
     const b = badFile ? await badFile.close() : null;
@@ -607,7 +613,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         seed: options.seed,
         start: options.start.toISOString().slice(0, 10),
         end: options.end.toISOString().slice(0, 10),
-        ...(messy
+        ...(textRows
           ? { late_ratio: knobs.late, duplicate_ratio: knobs.duplicate, bad_ratio: knobs.bad }
           : {}),
       },
@@ -622,7 +628,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
       totals: {
         customers: c.rows,
         products: p.rows,
-        orders: o.rows - (messy?.counts.duplicateCreations ?? 0),
+        orders: o.rows - (textRows?.messy.counts.duplicateCreations ?? 0),
         items_sold: itemsSold,
         revenue: centsToDecimal(revenueCents),
         revenue_cents: revenueCents,
@@ -641,7 +647,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
         ),
         lifecycle: lifecycleNet,
         stock: stockTotals(productIds, initialStock, stock),
-        ...(messy ? { messy_data: messyTotals(messy, o.rows, e.rows) } : {}),
+        ...(textRows ? { messy_data: messyTotals(textRows.messy, o.rows, e.rows) } : {}),
       },
     };
     // Old manifest first: while files are being swapped the directory never looks complete.
@@ -654,6 +660,7 @@ export async function generateSeedFiles(options: GenerateOptions): Promise<Gener
     await rename(`${manifestPath}.partial`, manifestPath);
     return { manifest, outputDir: options.outputDir, durationMs: performance.now() - started };
   } catch (error) {
+    await rowsWriter?.abort();
     for (const file of files) {
       file.abort();
       // Cleanup must never hide the error that stopped the run.
