@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startDashboard } from '../../dashboard/server.ts';
 import { openBus } from '../../bus/index.ts';
 import { openWarehouse } from '../../warehouse/index.ts';
 import { command } from '../run-command.ts';
@@ -24,6 +23,9 @@ export function registerMonitor(program: Command): void {
         const kafka = config.bus.kind === 'kafka' ? config.bus : undefined;
         const bus = kafka ? await openBus(kafka) : undefined;
         try {
+          // Loaded here, not at the top: every command would otherwise load the dashboard and
+          // prom-client (~20 MB of RSS in `generate`, whose 10M-order run has a memory target).
+          const { startDashboard } = await import('../../dashboard/server.ts');
           const dashboard = await startDashboard({ config, warehouse, ...(bus ? { bus } : {}) });
           ctx.log(
             `dashboard: ${dashboard.url} (reading ${warehouse.describe()}${kafka ? `, lag of group ${kafka.groupId} from ${kafka.brokers.join(',')}` : ''}; Ctrl-C to stop)`,
