@@ -4,7 +4,7 @@
  * LifecycleSimulator.stepsCsv) and compared with the files and the manifest's hashes.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,5 +88,40 @@ describe('generate: the row writer thread', () => {
         sha256: createHash('sha256').update(expected).digest('hex'),
       });
     }
+  });
+
+  it('stops with the run when it is interrupted: no file left open, none left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'order-rows-'));
+    dirs.push(dir);
+    const openInDir = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+        } catch {
+          return false; // closed meanwhile
+        }
+      }).length;
+    let openWhileRunning = 0;
+    const controller = new AbortController();
+    const run = generateSeedFiles({
+      customers: 200,
+      products: 30,
+      orders: 200_000,
+      seed: 3,
+      start: new Date('2025-01-01T00:00:00.000Z'),
+      end: new Date('2025-06-30T00:00:00.000Z'),
+      outputDir: dir,
+      signal: controller.signal,
+      // Interrupted while the writer thread holds its two files open, with rows in them.
+      onProgress: (p) => {
+        if (p.file !== 'orders.csv' || p.rows < 100_000 || controller.signal.aborted) return;
+        openWhileRunning = openInDir();
+        controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect(openWhileRunning).toBeGreaterThanOrEqual(5); // three streams here, two in the thread
+    expect(openInDir()).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -143,9 +143,6 @@ export class OrderRowsWriter {
   } | null = null;
   /** Closed or aborted: the worker's exit is expected. */
   private done = false;
-  /** Orders and step rows handed over so far (the worker's files count the same). */
-  orders = 0;
-  steps = 0;
 
   constructor(setup: OrderRowsSetup) {
     for (let i = 1; i < POOL; i++) this.free.push(new PackedOrders());
@@ -173,8 +170,6 @@ export class OrderRowsWriter {
   /** Adds order number `seq` and its plan; resolves at once unless every batch is in use. */
   add(seq: number, order: GeneratedOrder, plan: Readonly<LifecyclePlan>): Promise<void> | void {
     this.current.add(seq, order, plan);
-    this.orders++;
-    this.steps += plan.length;
     if (this.current.full) return this.send();
   }
 
