@@ -72,6 +72,19 @@ export interface LifecyclePlan {
   reason: string;
 }
 
+/** A plan with room for its four steps, filled order after order by whoever reuses it. */
+export function emptyPlan(): LifecyclePlan {
+  return {
+    orderId: '',
+    length: 0,
+    types: ['order_paid', 'order_paid', 'order_paid', 'order_paid'],
+    at: [0, 0, 0, 0],
+    supplierId: '',
+    trackingId: '',
+    reason: '',
+  };
+}
+
 /** A planned step that outlives its plan: its delay after the sale, in shop time. */
 export interface PlannedStep {
   afterSaleMs: number;
@@ -100,15 +113,7 @@ export class LifecycleSimulator {
   }
 
   /** The plan of the last order planned: one object reused for every order (no garbage). */
-  private readonly current: LifecyclePlan = {
-    orderId: '',
-    length: 0,
-    types: ['order_paid', 'order_paid', 'order_paid', 'order_paid'],
-    at: [0, 0, 0, 0],
-    supplierId: '',
-    trackingId: '',
-    reason: '',
-  };
+  private readonly current: LifecyclePlan = emptyPlan();
   private status: OrderStatus = 'created';
   /** stepsCsv's rows, as text. */
   private readonly scratch = new AsciiSink(new Uint8Array(4096));

@@ -11,7 +11,7 @@ import { AsciiSink } from '../domain/ascii-sink.ts';
 import { writeOrderRowAt } from '../domain/csv.ts';
 import { entityId } from '../domain/entities.ts';
 import { LIFECYCLE_EVENT_TYPES } from '../domain/lifecycle.ts';
-import { trackingIdOf, writePlanRows, type LifecyclePlan } from '../generator/lifecycle.ts';
+import { emptyPlan, trackingIdOf, writePlanRows } from '../generator/lifecycle.ts';
 import { IdCache } from '../generator/orders.ts';
 import {
   MAX_STEPS,
@@ -72,15 +72,7 @@ function start(port: NonNullable<typeof parentPort>, setup: OrderRowsSetup): voi
   const { prices, supplierIds } = setup;
 
   // One plan object for every order, filled from the batch (as LifecycleSimulator reuses its own).
-  const plan: LifecyclePlan = {
-    orderId: '',
-    length: 0,
-    types: ['order_paid', 'order_paid', 'order_paid', 'order_paid'],
-    at: [0, 0, 0, 0],
-    supplierId: '',
-    trackingId: '',
-    reason: '',
-  };
+  const plan = emptyPlan();
   const write = (b: PackedOrders): void => {
     for (let i = 0; i < b.count; i++) {
       const orderId = entityId('order', b.seq[i]!);
