@@ -49,6 +49,9 @@ class ChunkedFile {
   }
 
   private flush(): void {
+    // A typed array drops writes past its end without a word: a row longer than its room
+    // would be cut short in the file, so say so instead (the check CsvFileWriter had).
+    if (this.sink.pos > CHUNK_BYTES) throw new Error('a row overran its room in the chunk');
     const chunk = this.sink.bytes.subarray(0, this.sink.pos);
     this.hash.update(chunk);
     for (let at = 0; at < chunk.length;) at += writeSync(this.fd, chunk, at, chunk.length - at);
